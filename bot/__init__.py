@@ -1,0 +1,1 @@
+"""Anxin service desk: inbox/outbox, conversations, tickets, APIs and web chat."""

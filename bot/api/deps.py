@@ -1,0 +1,48 @@
+"""Shared dependencies: the process's services and bearer-token authentication."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.accounts import token_is_valid
+from bot.security import same_secret
+from bot.services import Services
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _unauthorised() -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="missing or invalid bearer token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def require_service_token(services: ServicesDep, credentials: Credentials) -> None:
+    """Internal API: only the service token (held by the Rasa action server)."""
+    if credentials is None or not same_secret(
+        credentials.credentials, services.settings.service_token
+    ):
+        raise _unauthorised()
+
+
+async def require_api_token(services: ServicesDep, credentials: Credentials) -> None:
+    """Public API: a token from ``python -m bot token create``."""
+    if credentials is None:
+        raise _unauthorised()
+    if not await to_thread.run_sync(token_is_valid, services.db, credentials.credentials):
+        raise _unauthorised()

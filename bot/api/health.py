@@ -1,0 +1,43 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@router.get("/readyz")
+async def readyz(services: ServicesDep) -> JSONResponse:
+    """200 when the database, Redis and Rasa all answer; 503 naming what does not."""
+
+    def db_ok() -> bool:
+        with services.db.session() as session:
+            session.execute(text("SELECT 1"))
+        return True
+
+    checks: dict[str, bool] = {}
+    try:
+        checks["database"] = await to_thread.run_sync(db_ok)
+    except Exception:
+        checks["database"] = False
+    try:
+        checks["redis"] = await services.events.ping()
+    except Exception:
+        checks["redis"] = False
+    checks["rasa"] = await services.rasa.ready()
+    ready = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

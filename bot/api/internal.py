@@ -1,0 +1,67 @@
+"""Internal API for the Rasa action server (service token): tickets and FAQ answers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+
+from bot.api.deps import ServicesDep, require_service_token
+from bot.api.schemas import KbAnswer, TicketCreate, TicketOut
+from bot.kb import answer_for
+from bot.tickets.service import TicketError, get_ticket_for_customer, open_ticket
+
+router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_token)]
+)
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+async def create_ticket(body: TicketCreate, services: ServicesDep, response: Response) -> TicketOut:
+    """Open a ticket for a conversation. Repeating the idempotency key returns the same ticket."""
+
+    def work() -> tuple[TicketOut, bool]:
+        ticket, created = open_ticket(
+            services.db,
+            services.policy,
+            conversation_public_id=body.conversation_id,
+            category=body.category,
+            subcategory=body.subcategory,
+            description=body.description,
+            idempotency_key=body.idempotency_key,
+        )
+        return TicketOut.of(ticket, services.timezone), created
+
+    try:
+        ticket, created = await to_thread.run_sync(work)
+    except TicketError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ticket
+
+
+@router.get("/tickets/{number}")
+async def customer_ticket(
+    number: str,
+    services: ServicesDep,
+    conversation_id: Annotated[str, Query(min_length=1, max_length=64)],
+) -> TicketOut:
+    """A ticket, only for the conversation that owns it (404 otherwise: nothing leaks)."""
+    ticket = await to_thread.run_sync(get_ticket_for_customer, services.db, number, conversation_id)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket for this customer")
+    return TicketOut.of(ticket, services.timezone)
+
+
+@router.get("/kb/{key}")
+async def kb_answer(
+    key: str,
+    services: ServicesDep,
+    language: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> KbAnswer:
+    answer = await to_thread.run_sync(answer_for, services.db, key, language)
+    if answer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such knowledge-base entry")
+    return KbAnswer(key=key, language=language, answer=answer)

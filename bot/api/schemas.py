@@ -1,0 +1,84 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.tickets.policy import CATEGORY_LABELS, STATUS_LABELS
+from bot.tickets.service import TicketView
+
+
+class Labels(BaseModel):
+    zh: str
+    en: str
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(min_length=1, max_length=64)
+    category: str = Field(pattern="^(complaint|suggestion|inquiry|incident)$")
+    subcategory: str | None = Field(default=None, max_length=32)
+    description: str = Field(default="", max_length=4000)
+    idempotency_key: str = Field(min_length=1, max_length=128)
+
+
+class TicketOut(BaseModel):
+    number: str
+    category: str
+    category_label: Labels
+    subcategory: str | None
+    priority: str
+    status: str
+    status_label: Labels
+    description: str
+    conversation_id: str
+    channel: str
+    created_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_response_due_display: str
+    resolution_due_display: str
+
+    @classmethod
+    def of(cls, ticket: TicketView, tz: ZoneInfo) -> TicketOut:
+        def display(moment: datetime) -> str:
+            return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+        return cls(
+            number=ticket.number,
+            category=ticket.category,
+            category_label=Labels(**CATEGORY_LABELS[ticket.category]),
+            subcategory=ticket.subcategory,
+            priority=ticket.priority,
+            status=ticket.status,
+            status_label=Labels(**STATUS_LABELS[ticket.status]),
+            description=ticket.description,
+            conversation_id=ticket.conversation_public_id,
+            channel=ticket.channel,
+            created_at=ticket.created_at,
+            first_response_due_at=ticket.first_response_due_at,
+            resolution_due_at=ticket.resolution_due_at,
+            first_response_due_display=display(ticket.first_response_due_at),
+            resolution_due_display=display(ticket.resolution_due_at),
+        )
+
+
+class KbAnswer(BaseModel):
+    key: str
+    language: str
+    answer: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str
+    sender: str
+    text: str
+    language: str | None
+    intent: str | None
+    confidence: float | None
+    created_at: datetime

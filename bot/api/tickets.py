@@ -1,0 +1,70 @@
+"""Public API (API token): tickets and conversation transcripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from sqlalchemy import select
+
+from bot.api.deps import ServicesDep, require_api_token
+from bot.api.schemas import MessageOut, TicketOut
+from bot.models import Conversation, Message
+from bot.tickets.service import get_ticket, list_tickets
+
+router = APIRouter(tags=["tickets"], dependencies=[Depends(require_api_token)])
+
+
+@router.get("/tickets")
+async def tickets(
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TicketOut]:
+    found = await to_thread.run_sync(list_tickets, services.db, limit, offset)
+    return [TicketOut.of(t, services.timezone) for t in found]
+
+
+@router.get("/tickets/{number}")
+async def ticket(number: str, services: ServicesDep) -> TicketOut:
+    found = await to_thread.run_sync(get_ticket, services.db, number)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket")
+    return TicketOut.of(found, services.timezone)
+
+
+@router.get("/conversations/{public_id}/messages")
+async def transcript(public_id: str, services: ServicesDep) -> list[MessageOut]:
+    """Every message of a conversation, both ways, in order."""
+
+    def work() -> list[MessageOut] | None:
+        with services.db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.public_id == public_id)
+            )
+            if conversation is None:
+                return None
+            rows = session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id)
+                .order_by(Message.id)
+            ).all()
+            return [
+                MessageOut(
+                    id=m.id,
+                    direction=m.direction,
+                    sender=m.sender,
+                    text=m.text,
+                    language=m.language,
+                    intent=m.intent,
+                    confidence=m.confidence,
+                    created_at=m.created_at,
+                )
+                for m in rows
+            ]
+
+    found = await to_thread.run_sync(work)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
+    return found

@@ -1,0 +1,104 @@
+"""The ASGI application: web chat, REST API, health, and the background worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from bot.api import health, internal, tickets
+from bot.config import Settings, get_settings
+from bot.db import Database
+from bot.live_events import LiveEvents
+from bot.rasa_client import RasaClient
+from bot.redact import configure_logging
+from bot.services import Services
+from bot.tickets.policy import SlaPolicy
+from bot.worker import Worker
+from channels import webchat
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings) -> Services:
+    db = Database(settings.database_url)
+    events = LiveEvents(settings.redis_url, settings.redis_prefix)
+    services = Services(
+        settings=settings,
+        db=db,
+        events=events,
+        rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s),
+        policy=SlaPolicy.from_hours(
+            settings.first_response_hours, settings.resolution_hours_by_priority()
+        ),
+    )
+    services.senders[webchat.CHANNEL] = webchat.WebchatSender(events)
+    return services
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.require_secrets()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        task: asyncio.Task[None] | None = None
+        if settings.worker_enabled:
+            services.worker = Worker(
+                services.db, services.rasa, services.senders, settings.worker_concurrency
+            )
+            task = asyncio.create_task(services.worker.run())
+        try:
+            yield
+        finally:
+            if services.worker is not None and task is not None:
+                services.worker.stop()
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await services.rasa.close()
+            await services.events.close()
+            services.db.dispose()
+
+    app = FastAPI(
+        title="Anxin service desk API",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(internal.router)
+    api.include_router(tickets.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    app.include_router(webchat.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Say what was wrong without echoing the customer's input back into logs.
+        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    return app
+
+
+def app_factory() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

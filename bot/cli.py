@@ -1,0 +1,82 @@
+"""``python -m bot``: migrations, staff accounts and API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.accounts import ROLES, AccountError, add_user, create_token, user_count
+from bot.config import get_settings
+from bot.db import Database
+from bot.migrate import upgrade
+
+
+def _db() -> Database:
+    return Database(get_settings().database_url)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    upgrade(get_settings().database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    password = add_user(_db(), args.name, args.role, args.password)
+    print(f"created {args.role} {args.name!r}")
+    if not args.password:
+        print(f"password (shown once): {password}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    token = create_token(_db(), args.name)
+    print(f"API token {args.name!r} (shown once): {token}")
+    return 0
+
+
+def cmd_bootstrap(_: argparse.Namespace) -> int:
+    """Create the first admin with a generated password, printed once; later runs do nothing."""
+    db = _db()
+    if user_count(db) > 0:
+        return 0
+    password = add_user(db, "admin", "admin")
+    bar = "=" * 64
+    print(f"{bar}\nFirst admin account created. Save this password now; it is not shown again.")
+    print(f"  user: admin\n  password: {password}\n{bar}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Anxin service desk")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("bootstrap", help="create the first admin if there is none").set_defaults(
+        func=cmd_bootstrap
+    )
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", required=True
+    )
+    user_add = user.add_parser("add", help="add a staff account")
+    user_add.add_argument("name")
+    user_add.add_argument("--role", choices=ROLES, required=True)
+    user_add.add_argument("--password", help="set this password instead of generating one")
+    user_add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    token_create = token.add_parser("create", help="create an API token (printed once)")
+    token_create.add_argument("name")
+    token_create.set_defaults(func=cmd_token_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return result

@@ -1,0 +1,64 @@
+"""Settings for the service desk, read from the environment (prefix-free names)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "token", "xxx"}
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Secrets have no defaults outside development."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    environment: str = Field(default="development", alias="ANXIN_ENV")
+    database_url: str = Field(default="sqlite:///var/anxin.db", alias="DATABASE_URL")
+    redis_url: str = Field(default="redis://127.0.0.1:6390/0", alias="REDIS_URL")
+    redis_prefix: str = Field(default="anxin", alias="ANXIN_REDIS_PREFIX")
+    rasa_url: str = Field(default="http://127.0.0.1:5005", alias="RASA_URL")
+    rasa_token: str = Field(default="", alias="RASA_TOKEN")
+    rasa_timeout_s: float = Field(default=20.0, alias="RASA_TIMEOUT_S")
+    service_token: str = Field(default="", alias="ANXIN_SERVICE_TOKEN")
+    public_url: str = Field(default="http://127.0.0.1:8000", alias="ANXIN_PUBLIC_URL")
+    worker_enabled: bool = Field(default=True, alias="ANXIN_WORKER")
+    worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
+    max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")
+    first_response_hours: float = Field(default=24.0, alias="ANXIN_SLA_FIRST_RESPONSE_HOURS")
+    resolution_hours: str = Field(
+        default="P1=4,P2=48,P3=72,P4=120", alias="ANXIN_SLA_RESOLUTION_HOURS"
+    )
+    display_timezone: str = Field(default="Asia/Shanghai", alias="ANXIN_TIMEZONE")
+    log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
+
+    @field_validator("service_token")
+    @classmethod
+    def _no_placeholder(cls, value: str) -> str:
+        if value.strip().lower() in _PLACEHOLDERS:
+            raise ValueError("ANXIN_SERVICE_TOKEN must be a generated secret, not a placeholder")
+        return value
+
+    def resolution_hours_by_priority(self) -> dict[str, float]:
+        """Parse ``P1=4,P2=48`` into ``{"P1": 4.0, "P2": 48.0}``."""
+        result: dict[str, float] = {}
+        for part in self.resolution_hours.split(","):
+            if not part.strip():
+                continue
+            key, _, value = part.partition("=")
+            result[key.strip().upper()] = float(value)
+        return result
+
+    def require_secrets(self) -> None:
+        """Refuse to start outside development without the service token."""
+        if self.environment != "development" and len(self.service_token) < 24:
+            raise RuntimeError(
+                "ANXIN_SERVICE_TOKEN (24+ characters) is required outside development"
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,94 @@
+"""The durable inbox: store every inbound message (once) before acknowledging it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.lang import detect_language
+from bot.models import Conversation, Message, utcnow
+from bot.redact import redact
+from channels.base import InboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    message_id: int
+    conversation_public_id: str
+    duplicate: bool
+
+
+def find_conversation(session: Session, channel: str, external_user_id: str) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.channel == channel, Conversation.external_user_id == external_user_id
+        )
+    )
+
+
+def get_or_create_conversation(db: Database, channel: str, external_user_id: str) -> Conversation:
+    """Find the conversation of a channel identity, creating it race-free."""
+    with db.session() as session:
+        found = find_conversation(session, channel, external_user_id)
+        if found is not None:
+            return found
+    try:
+        with db.session() as session:
+            conversation = Conversation(
+                public_id=str(uuid.uuid4()), channel=channel, external_user_id=external_user_id
+            )
+            session.add(conversation)
+        return conversation
+    except IntegrityError:
+        with db.session() as session:
+            found = find_conversation(session, channel, external_user_id)
+            assert found is not None
+            return found
+
+
+def _existing(session: Session, inbound: InboundMessage) -> Message | None:
+    return session.scalar(
+        select(Message).where(
+            Message.channel == inbound.channel,
+            Message.provider_msg_id == inbound.provider_msg_id,
+        )
+    )
+
+
+def accept(db: Database, inbound: InboundMessage) -> Accepted:
+    """Store ``inbound`` (redacted) as a pending inbox row; idempotent on the provider id."""
+    conversation = get_or_create_conversation(db, inbound.channel, inbound.sender)
+    try:
+        with db.session() as session:
+            existing = _existing(session, inbound)
+            if existing is not None:
+                return Accepted(existing.id, conversation.public_id, duplicate=True)
+            conv = session.get(Conversation, conversation.id)
+            assert conv is not None
+            language = inbound.language_hint or detect_language(inbound.text, conv.language)
+            message = Message(
+                conversation_id=conv.id,
+                channel=inbound.channel,
+                provider_msg_id=inbound.provider_msg_id,
+                direction="in",
+                sender="customer",
+                text=redact(inbound.text),
+                language=language,
+                status="pending",
+                created_at=inbound.received_at,
+            )
+            session.add(message)
+            conv.language = language
+            conv.last_message_at = utcnow()
+            session.flush()
+            return Accepted(message.id, conv.public_id, duplicate=False)
+    except IntegrityError:
+        with db.session() as session:
+            existing = _existing(session, inbound)
+            assert existing is not None
+            return Accepted(existing.id, conversation.public_id, duplicate=True)

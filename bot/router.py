@@ -1,0 +1,163 @@
+"""Turn one inbox row into stored replies: ask Rasa (bot mode) and write the outbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from anyio import to_thread
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.lang import pick
+from bot.models import Conversation, Message, OutboxItem, utcnow
+from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
+from bot.redact import redact
+
+log = logging.getLogger(__name__)
+
+HOLDING_AFTER_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    message_id: int
+    conversation_public_id: str
+    mode: str
+    text: str
+    language: str
+    channel: str
+    attempts: int
+
+
+def load_item(db: Database, message_id: int) -> InboxItem | None:
+    with db.session() as session:
+        row = session.execute(
+            select(Message, Conversation)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(Message.id == message_id)
+        ).first()
+        if row is None:
+            return None
+        message, conversation = row
+        return InboxItem(
+            message_id=message.id,
+            conversation_public_id=conversation.public_id,
+            mode=conversation.mode,
+            text=message.text,
+            language=message.language or conversation.language,
+            channel=message.channel,
+            attempts=message.attempts,
+        )
+
+
+def _insert_replies(
+    session: Session, inbound: Message, replies: tuple[BotReply, ...], prefix: str
+) -> list[int]:
+    created: list[int] = []
+    for index, reply in enumerate(replies):
+        provider_id = f"{prefix}-{inbound.id}-{index}"
+        exists = session.scalar(
+            select(Message.id).where(
+                Message.channel == inbound.channel, Message.provider_msg_id == provider_id
+            )
+        )
+        if exists is not None:
+            continue
+        out = Message(
+            conversation_id=inbound.conversation_id,
+            channel=inbound.channel,
+            provider_msg_id=provider_id,
+            direction="out",
+            sender="bot",
+            text=redact(reply.text),
+            buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons] or None,
+            language=inbound.language,
+            status="done",
+            reply_to_id=inbound.id,
+        )
+        session.add(out)
+        session.flush()
+        session.add(OutboxItem(message_id=out.id))
+        created.append(out.id)
+    return created
+
+
+def store_replies(
+    db: Database,
+    message_id: int,
+    replies: tuple[BotReply, ...],
+    *,
+    prefix: str = "reply",
+    turn: BotTurn | None = None,
+    finish: bool = True,
+) -> list[int]:
+    """Store the replies to one inbound message exactly once, with their outbox rows,
+    and (with ``finish``) mark the inbound row done in the same transaction.
+
+    Reply ids are derived from the inbound id, so running this twice (after a crash or
+    in two replicas) cannot store a reply twice: the UNIQUE constraint refuses it.
+    """
+    try:
+        with db.session() as session:
+            inbound = session.get(Message, message_id)
+            assert inbound is not None
+            created = _insert_replies(session, inbound, replies, prefix)
+            if finish:
+                inbound.status = "done"
+                inbound.not_before = None
+                if turn is not None:
+                    inbound.intent = turn.intent
+                    inbound.confidence = turn.confidence
+            return created
+    except IntegrityError:
+        log.info("replies to message %s were already stored by another worker", message_id)
+        return []
+
+
+def schedule_retry(db: Database, message_id: int, attempts: int) -> None:
+    delay = min(2 ** max(attempts - 1, 0), 60)
+    with db.session() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        message.status = "pending"
+        message.not_before = utcnow() + timedelta(seconds=delay)
+
+
+def holding_reply(language: str) -> BotReply:
+    return BotReply(
+        text=pick(
+            language,
+            "您好，系统正忙，我们已收到您的消息，会尽快回复您。",
+            "We are busy right now. We have your message and will reply shortly.",
+        )
+    )
+
+
+async def process(db: Database, rasa: RasaClient, message_id: int) -> list[int]:
+    """Process one claimed inbox row; returns the ids of replies stored for delivery."""
+    item = await to_thread.run_sync(load_item, db, message_id)
+    if item is None:
+        return []
+    if item.mode != "bot":
+        # A human has the conversation: the assistant stays silent.
+        return await to_thread.run_sync(lambda: store_replies(db, message_id, ()))
+    metadata = {"language": item.language, "inbound_id": item.message_id, "channel": item.channel}
+    try:
+        turn = await rasa.handle(item.conversation_public_id, item.text, metadata)
+    except RasaUnavailable as exc:
+        log.warning(
+            "rasa unavailable for message %s (attempt %s): %s", message_id, item.attempts, exc
+        )
+        stored: list[int] = []
+        if item.attempts == HOLDING_AFTER_ATTEMPTS:
+            hold = (holding_reply(item.language),)
+            stored = await to_thread.run_sync(
+                lambda: store_replies(db, message_id, hold, prefix="hold", finish=False)
+            )
+        await to_thread.run_sync(schedule_retry, db, message_id, item.attempts)
+        return stored
+    return await to_thread.run_sync(lambda: store_replies(db, message_id, turn.replies, turn=turn))

@@ -1,0 +1,33 @@
+"""The long-lived parts of one service process, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.db import Database
+from bot.live_events import LiveEvents
+from bot.rasa_client import RasaClient
+from bot.tickets.policy import SlaPolicy
+from bot.worker import Worker
+from channels.base import ChannelSender
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    events: LiveEvents
+    rasa: RasaClient
+    policy: SlaPolicy
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    worker: Worker | None = None
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.display_timezone)
+
+    def wake_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()

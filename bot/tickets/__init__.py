@@ -1,0 +1,1 @@
+"""Tickets: categories, priority rules, SLA deadlines and quotable numbers."""

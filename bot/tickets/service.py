@@ -1,0 +1,146 @@
+"""Opening and reading tickets. Idempotent on the caller's key; numbers customers can quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import Database
+from bot.models import Conversation, Ticket, utcnow
+from bot.redact import redact
+from bot.tickets.policy import CATEGORIES, SlaPolicy, priority_for
+
+
+class TicketError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    number: str
+    category: str
+    subcategory: str | None
+    priority: str
+    status: str
+    description: str
+    conversation_public_id: str
+    channel: str
+    created_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+
+
+def ticket_number(ticket_id: int, opened_at: datetime) -> str:
+    """AX + yymmdd + a five-digit serial, e.g. AX26112800042."""
+    return f"AX{opened_at:%y%m%d}{ticket_id % 100000:05d}"
+
+
+def _view(ticket: Ticket, conversation: Conversation) -> TicketView:
+    assert ticket.number is not None
+    return TicketView(
+        number=ticket.number,
+        category=ticket.category,
+        subcategory=ticket.subcategory,
+        priority=ticket.priority,
+        status=ticket.status,
+        description=ticket.description,
+        conversation_public_id=conversation.public_id,
+        channel=conversation.channel,
+        created_at=ticket.created_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+    )
+
+
+def _by_key(db: Database, key: str) -> TicketView | None:
+    with db.session() as session:
+        row = session.execute(
+            select(Ticket, Conversation)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(Ticket.idempotency_key == key)
+        ).first()
+        return _view(*row) if row else None
+
+
+def open_ticket(
+    db: Database,
+    policy: SlaPolicy,
+    *,
+    conversation_public_id: str,
+    category: str,
+    subcategory: str | None,
+    description: str,
+    idempotency_key: str,
+) -> tuple[TicketView, bool]:
+    """Open a ticket; returns (ticket, created). The same key never opens two tickets."""
+    if category not in CATEGORIES:
+        raise TicketError(f"unknown category {category!r}")
+    existing = _by_key(db, idempotency_key)
+    if existing is not None:
+        return existing, False
+    priority = priority_for(category, subcategory)
+    opened_at = utcnow()
+    first_due, resolution_due = policy.deadlines(priority, opened_at)
+    try:
+        with db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.public_id == conversation_public_id)
+            )
+            if conversation is None:
+                raise TicketError("unknown conversation")
+            ticket = Ticket(
+                idempotency_key=idempotency_key,
+                conversation_id=conversation.id,
+                category=category,
+                subcategory=subcategory,
+                priority=priority,
+                status="new",
+                description=redact(description)[:4000],
+                created_at=opened_at,
+                first_response_due_at=first_due,
+                resolution_due_at=resolution_due,
+            )
+            session.add(ticket)
+            session.flush()
+            ticket.number = ticket_number(ticket.id, opened_at)
+            return _view(ticket, conversation), True
+    except IntegrityError:
+        existing = _by_key(db, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def get_ticket(db: Database, number: str) -> TicketView | None:
+    with db.session() as session:
+        row = session.execute(
+            select(Ticket, Conversation)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(Ticket.number == number.upper())
+        ).first()
+        return _view(*row) if row else None
+
+
+def get_ticket_for_customer(
+    db: Database, number: str, conversation_public_id: str
+) -> TicketView | None:
+    """The ticket only if it belongs to this customer's conversation; otherwise None."""
+    ticket = get_ticket(db, number)
+    if ticket is None or ticket.conversation_public_id != conversation_public_id:
+        return None
+    return ticket
+
+
+def list_tickets(db: Database, limit: int = 100, offset: int = 0) -> list[TicketView]:
+    with db.session() as session:
+        rows = session.execute(
+            select(Ticket, Conversation)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return [_view(t, c) for t, c in rows]

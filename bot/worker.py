@@ -1,0 +1,149 @@
+"""Background loops: the inbox router and the outbox sender, resumable after any crash.
+
+State lives in the database only. A row being worked on carries a lease
+(``not_before``); if the process dies, the lease runs out and any replica picks the
+row up again. Within one conversation only the oldest unfinished inbound message
+is ever claimed, so messages are answered in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from anyio import to_thread
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.db import Database
+from bot.models import Message, utcnow
+from bot.outbox import claim_due, deliver
+from bot.rasa_client import RasaClient
+from bot.router import process
+from channels.base import ChannelSender
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+POLL_SECONDS = 0.5
+
+
+def claim_inbox(db: Database, limit: int) -> list[int]:
+    """Claim the oldest unfinished inbound message of up to ``limit`` conversations."""
+    now = utcnow()
+    earlier = aliased(Message)
+    oldest_open = (
+        select(func.min(earlier.id))
+        .where(
+            earlier.conversation_id == Message.conversation_id,
+            earlier.direction == "in",
+            earlier.status.in_(("pending", "processing")),
+        )
+        .scalar_subquery()
+    )
+    ready = or_(Message.not_before.is_(None), Message.not_before <= now)
+    claimed: list[int] = []
+    with db.session() as session:
+        candidates = session.scalars(
+            select(Message.id)
+            .where(
+                Message.direction == "in",
+                Message.status.in_(("pending", "processing")),
+                Message.id == oldest_open,
+                ready,
+            )
+            .order_by(Message.id)
+            .limit(limit)
+        ).all()
+        for message_id in candidates:
+            result = session.execute(
+                update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.status.in_(("pending", "processing")),
+                    ready,
+                )
+                .values(
+                    status="processing",
+                    not_before=now + LEASE,
+                    attempts=Message.attempts + 1,
+                )
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                claimed.append(message_id)
+    return claimed
+
+
+class Worker:
+    """Runs the inbox and outbox loops inside a service process."""
+
+    def __init__(
+        self,
+        db: Database,
+        rasa: RasaClient,
+        senders: dict[str, ChannelSender],
+        concurrency: int = 8,
+    ) -> None:
+        self.db = db
+        self.rasa = rasa
+        self.senders = senders
+        self.concurrency = concurrency
+        self._inbox_wake = asyncio.Event()
+        self._outbox_wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Called after a new inbound message is stored, to skip the poll delay."""
+        self._inbox_wake.set()
+
+    async def _sleep(self, event: asyncio.Event) -> None:
+        try:
+            await asyncio.wait_for(event.wait(), timeout=POLL_SECONDS)
+        except TimeoutError:
+            pass
+        event.clear()
+
+    async def _handle(self, message_id: int) -> None:
+        try:
+            stored = await process(self.db, self.rasa, message_id)
+        except Exception:
+            log.exception("processing inbox message %s failed; it will be retried", message_id)
+            return
+        if stored:
+            self._outbox_wake.set()
+
+    async def run_inbox(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await to_thread.run_sync(claim_inbox, self.db, self.concurrency)
+            except Exception:
+                log.exception("inbox claim failed (database unavailable?)")
+                claimed = []
+            if claimed:
+                await asyncio.gather(*(self._handle(mid) for mid in claimed))
+                continue
+            await self._sleep(self._inbox_wake)
+
+    async def run_outbox(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await to_thread.run_sync(claim_due, self.db)
+            except Exception:
+                log.exception("outbox claim failed (database unavailable?)")
+                claimed = []
+            for item_id in claimed:
+                await deliver(self.db, self.senders, item_id)
+            if not claimed:
+                await self._sleep(self._outbox_wake)
+
+    async def run(self) -> None:
+        await asyncio.gather(self.run_inbox(), self.run_outbox())
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._inbox_wake.set()
+        self._outbox_wake.set()
+
+
+__all__ = ["Worker", "claim_inbox"]

@@ -1,0 +1,1 @@
+"""Channel adapters: verify, parse and normalise provider payloads; send replies."""

@@ -1,0 +1,242 @@
+"""Web chat: the /chat page, its WebSocket, an HTTP fallback, and delivery back to the page.
+
+A visitor is identified by a random id the page keeps in localStorage, so a reload or
+reconnect resumes the same conversation. Every frame the page sends is validated here
+and turned into an ``InboundMessage``; replies travel over Redis pub/sub, so any replica
+can deliver to any socket, and the history is replayed from the database on connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from bot.inbox import accept, find_conversation, get_or_create_conversation
+from bot.live_events import LiveEvents
+from bot.models import Message
+from bot.services import Services
+from channels.base import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
+
+CHANNEL = "webchat"
+HISTORY_LIMIT = 200
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+log = logging.getLogger(__name__)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "webchat_assets"))
+router = APIRouter()
+
+
+def parse_frame(visitor_id: str, raw: Any, max_chars: int) -> InboundMessage:
+    """Validate one message from the page and normalise it. Raises InvalidInput."""
+    if not isinstance(visitor_id, str) or not _ID.match(visitor_id):
+        raise InvalidInput("bad_visitor", "会话标识无效 / invalid visitor id")
+    if not isinstance(raw, dict):
+        raise InvalidInput("bad_json", "消息格式错误 / the message must be a JSON object")
+    unknown = set(raw) - {"type", "id", "text"}
+    if unknown:
+        raise InvalidInput(
+            "unknown_field", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}"
+        )
+    if raw.get("type", "message") != "message":
+        raise InvalidInput("bad_type", "不支持的消息类型 / unsupported message type")
+    message_id, text = raw.get("id"), raw.get("text")
+    if not isinstance(message_id, str) or not _ID.match(message_id):
+        raise InvalidInput("bad_id", "消息编号无效 / id must be 8-64 letters, digits, - or _")
+    if not isinstance(text, str):
+        raise InvalidInput("bad_text", "消息内容必须是文字 / text must be a string")
+    text = _CONTROL.sub("", text).strip()
+    if not text:
+        raise InvalidInput("empty", "消息不能为空 / the message is empty")
+    if len(text) > max_chars:
+        raise InvalidInput(
+            "too_long",
+            f"消息过长，请少于 {max_chars} 字 / the message is over {max_chars} characters",
+        )
+    return InboundMessage(
+        channel=CHANNEL,
+        provider_msg_id=message_id,
+        sender=visitor_id,
+        text=text,
+        received_at=datetime.now(UTC),
+    )
+
+
+class WebchatSender:
+    """Delivers a stored reply to whichever replica holds the visitor's socket."""
+
+    channel = CHANNEL
+
+    def __init__(self, events: LiveEvents) -> None:
+        self._events = events
+
+    async def send(self, message: OutboundMessage) -> None:
+        try:
+            await self._events.publish(message.conversation_public_id, frame_of(message))
+        except Exception as exc:
+            raise DeliveryError(type(exc).__name__) from exc
+
+
+def frame_of(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": message.message_id,
+        "sender": message.sender,
+        "text": message.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
+        "at": message.created_at.isoformat(),
+    }
+
+
+def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The conversation id and its last messages, oldest first, as page frames."""
+    with services.db.session() as session:
+        conversation = find_conversation(session, CHANNEL, visitor_id)
+        if conversation is None:
+            return None, []
+        rows = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.id.desc())
+            .limit(HISTORY_LIMIT)
+        ).all()
+        frames = [
+            {
+                "type": "message",
+                "id": m.id,
+                "client_id": m.provider_msg_id if m.direction == "in" else None,
+                "sender": m.sender,
+                "text": m.text,
+                "buttons": m.buttons or [],
+                "at": m.created_at.isoformat(),
+            }
+            for m in reversed(rows)
+        ]
+        return conversation.public_id, frames
+
+
+class WebchatPost(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: str
+    id: str
+    text: str
+
+
+async def _accept(services: Services, visitor_id: str, raw: Any) -> dict[str, Any]:
+    inbound = parse_frame(visitor_id, raw, services.settings.max_message_chars)
+    accepted = await to_thread.run_sync(accept, services.db, inbound)
+    if not accepted.duplicate:
+        services.wake_worker()
+    return {
+        "type": "ack",
+        "id": inbound.provider_msg_id,
+        "message_id": accepted.message_id,
+        "conversation_id": accepted.conversation_public_id,
+        "duplicate": accepted.duplicate,
+    }
+
+
+@router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
+async def chat_page(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "chat.html", {})
+
+
+@router.post("/webhooks/webchat", status_code=status.HTTP_202_ACCEPTED, tags=["webchat"])
+async def webchat_post(request: Request) -> dict[str, Any]:
+    """HTTP way in for web chat (and for load tests): stored before it is acknowledged."""
+    services: Services = request.app.state.services
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, "请求体不是合法的 JSON / body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise HTTPException(400, "请求体必须是 JSON 对象 / body must be a JSON object")
+    visitor_id = body.pop("visitor_id", None)
+    try:
+        return await _accept(services, visitor_id, body)
+    except InvalidInput as exc:
+        raise HTTPException(422, {"code": exc.code, "message": exc.message}) from exc
+
+
+@router.websocket("/chat/ws")
+async def chat_socket(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    visitor_id = websocket.query_params.get("visitor", "")
+    if not _ID.match(visitor_id):
+        await websocket.close(code=4400, reason="invalid visitor id")
+        return
+    await websocket.accept()
+    conversation = await to_thread.run_sync(
+        get_or_create_conversation, services.db, CHANNEL, visitor_id
+    )
+    # Subscribe before reading history so no reply falls between the two.
+    async with services.events.subscribe(conversation.public_id) as live:
+        _, frames = await to_thread.run_sync(history, services, visitor_id)
+        await websocket.send_json({"type": "history", "messages": frames})
+        pump = asyncio.create_task(_pump(websocket, live))
+        try:
+            while True:
+                event = await websocket.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                raw_text = event.get("text")
+                if raw_text is None:
+                    await _send_error(websocket, "binary", "只接受文字消息 / text frames only")
+                    continue
+                try:
+                    raw = json.loads(raw_text)
+                except ValueError:
+                    await _send_error(websocket, "bad_json", "消息格式错误 / not valid JSON")
+                    continue
+                await _accept_or_error(websocket, services, visitor_id, raw)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+
+async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
+    await websocket.send_json({"type": "error", "code": code, "message": message})
+
+
+async def _accept_or_error(
+    websocket: WebSocket, services: Services, visitor_id: str, raw: Any
+) -> None:
+    try:
+        ack = await _accept(services, visitor_id, raw)
+    except InvalidInput as exc:
+        await _send_error(websocket, exc.code, exc.message)
+        return
+    except Exception:
+        log.exception("could not store a web chat message")
+        await websocket.send_json(
+            {
+                "type": "error",
+                "code": "unavailable",
+                "message": "服务暂时不可用，请稍后重发 / service unavailable, please resend",
+                "id": raw.get("id") if isinstance(raw, dict) else None,
+            }
+        )
+        return
+    await websocket.send_json(ack)
+
+
+async def _pump(websocket: WebSocket, live: Any) -> None:
+    async for frame in live:
+        await websocket.send_json(frame)

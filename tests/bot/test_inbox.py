@@ -1,0 +1,44 @@
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from bot.inbox import accept
+from bot.models import Conversation, Message
+from channels.base import InboundMessage
+
+
+def _msg(pid: str, text: str = "你好", sender: str = "visitor-0001") -> InboundMessage:
+    return InboundMessage("webchat", pid, sender, text, datetime.now(UTC))
+
+
+def test_accept_stores_once_and_redacts(db) -> None:
+    first = accept(db, _msg("m-00000001", "卡号 4111111111111111 丢了"))
+    again = accept(db, _msg("m-00000001", "卡号 4111111111111111 丢了"))
+    assert not first.duplicate and again.duplicate
+    assert again.message_id == first.message_id
+    with db.session() as s:
+        rows = s.scalars(select(Message)).all()
+        assert len(rows) == 1
+        assert rows[0].status == "pending" and rows[0].language == "zh"
+        assert "4111111111111111" not in rows[0].text
+
+
+def test_concurrent_duplicates_store_one_row(db) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: accept(db, _msg("m-racing-1", sender="visitor-race")), range(16))
+        )
+    assert len({r.message_id for r in results}) == 1
+    assert sum(not r.duplicate for r in results) == 1
+    with db.session() as s:
+        assert s.scalar(select(func.count(Message.id))) == 1
+        assert s.scalar(select(func.count(Conversation.id))) == 1
+
+
+def test_language_follows_the_customer(db) -> None:
+    accept(db, _msg("m-00000010", "你好"))
+    accept(db, _msg("m-00000011", "How do I reset my password?"))
+    with db.session() as s:
+        assert s.scalars(select(Message.language).order_by(Message.id)).all() == ["zh", "en"]
+        assert s.scalar(select(Conversation.language)) == "en"

@@ -1,0 +1,68 @@
+import logging
+
+import pytest
+
+from bot.redact import RedactingFilter, luhn_ok, redact, resident_id_ok
+
+VISA_TEST = "4111111111111111"  # Luhn-valid test card
+UNIONPAY_TEST = "6222021234567890128"  # 19 digits, Luhn-valid
+RESIDENT_ID = "11010519491231002X"  # published example with a valid checksum
+
+
+def test_luhn_and_id_checks() -> None:
+    assert luhn_ok(VISA_TEST)
+    assert luhn_ok(UNIONPAY_TEST)
+    assert not luhn_ok("4111111111111112")
+    assert resident_id_ok(RESIDENT_ID)
+    assert not resident_id_ok("110105194912310021")
+
+
+@pytest.mark.parametrize(
+    "card", [VISA_TEST, "4111 1111 1111 1111", "4111-1111-1111-1111", UNIONPAY_TEST]
+)
+def test_card_numbers_keep_only_last_four(card: str) -> None:
+    out = redact(f"我的卡号是{card}，请帮我挂失")
+    digits = card.replace(" ", "").replace("-", "")
+    assert digits not in out.replace(" ", "").replace("-", "")
+    assert f"****{digits[-4:]}" in out
+    assert out.endswith("，请帮我挂失")
+
+
+def test_resident_id_masked() -> None:
+    out = redact(f"身份证号 {RESIDENT_ID}")
+    assert RESIDENT_ID not in out
+    assert "[身份证/ID]" in out
+
+
+@pytest.mark.parametrize(
+    "phone", ["13812345678", "138 1234 5678", "+86 13812345678", "+8613812345678"]
+)
+def test_mobile_numbers_masked(phone: str) -> None:
+    out = redact(f"call me on {phone} please")
+    assert "13812345678" not in out.replace(" ", "")
+    assert "5678" in out
+
+
+def test_account_numbers_masked_even_without_luhn() -> None:
+    out = redact("转到账户 6222021234567890123")
+    assert "6222021234567890123" not in out
+
+
+def test_ordinary_text_and_ticket_numbers_untouched() -> None:
+    for text in [
+        "你好",
+        "How do I reset my password?",
+        "查询工单 AX26112800001",
+        "金额 50000 元",
+        "2026-11-28",
+    ]:
+        assert redact(text) == text
+
+
+def test_logging_filter_masks_arguments(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redact")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO, logger="test.redact"):
+        logger.info("card %s", VISA_TEST)
+    assert VISA_TEST not in caplog.text
+    assert "****1111" in caplog.text

@@ -1,0 +1,117 @@
+"""Web chat end to end through the app (fake Rasa server, real Redis, SQLite and PostgreSQL)."""
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from bot.app import create_app
+from bot.db import Database
+from bot.models import Message
+from channels.base import InvalidInput
+from channels.webchat import parse_frame
+from tests.helpers import new_id, receive_until
+
+VISITOR = "visitor-" + "a" * 12
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _count(settings, direction: str) -> int:
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            return s.scalar(select(func.count(Message.id)).where(Message.direction == direction))
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ({"id": "abcdefgh", "text": ""}, "empty"),
+        ({"id": "abcdefgh", "text": "   \n\t "}, "empty"),
+        ({"id": "abcdefgh", "text": "x" * 10_240}, "too_long"),
+        ({"id": "abcdefgh", "text": 42}, "bad_text"),
+        ({"id": "bad id!", "text": "hi"}, "bad_id"),
+        ({"id": "abcdefgh", "text": "hi", "admin": True}, "unknown_field"),
+        ({"type": "typing", "id": "abcdefgh", "text": "hi"}, "bad_type"),
+        (["not", "an", "object"], "bad_json"),
+    ],
+)
+def test_parse_frame_refuses_bad_input(raw, code) -> None:
+    with pytest.raises(InvalidInput) as err:
+        parse_frame(VISITOR, raw, 2000)
+    assert err.value.code == code
+    assert "/" in err.value.message  # bilingual: Chinese / English
+
+
+def test_chat_page_is_served(client) -> None:
+    page = client.get("/chat")
+    assert page.status_code == 200
+    assert "安心客服" in page.text and "/chat/ws" in page.text
+
+
+def test_message_is_acked_answered_and_resumed(client, settings) -> None:
+    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+        assert ws.receive_json() == {"type": "history", "messages": []}
+        mid = new_id()
+        ws.send_json({"type": "message", "id": mid, "text": "你好"})
+        ack = receive_until(ws, lambda f: f["type"] == "ack")
+        assert ack["id"] == mid and ack["duplicate"] is False
+        reply = receive_until(ws, lambda f: f["type"] == "message")
+        assert reply["text"] == "echo: 你好" and reply["sender"] == "bot"
+        # A resend of the same id (lost ack, reconnect) is acknowledged, not stored again.
+        ws.send_json({"type": "message", "id": mid, "text": "你好"})
+        assert receive_until(ws, lambda f: f["type"] == "ack")["duplicate"] is True
+    # Reload: the same visitor gets the same conversation back.
+    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+        history = ws.receive_json()
+        assert [m["sender"] for m in history["messages"]] == ["customer", "bot"]
+        assert history["messages"][0]["client_id"] == mid
+    assert _count(settings, "in") == 1
+    assert _count(settings, "out") == 1
+
+
+def test_bad_frames_get_errors_and_the_socket_stays_up(client) -> None:
+    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+        ws.receive_json()
+        ws.send_text("{not json")
+        assert ws.receive_json()["code"] == "bad_json"
+        ws.send_bytes(b"\x00\xff\xfe")
+        assert ws.receive_json()["code"] == "binary"
+        ws.send_json({"id": new_id(), "text": "   "})
+        assert ws.receive_json()["code"] == "empty"
+        ws.send_json({"id": new_id(), "text": "x" * 10_240})
+        assert ws.receive_json()["code"] == "too_long"
+        ws.send_json({"id": new_id(), "text": "still here?"})
+        assert receive_until(ws, lambda f: f["type"] == "message")["text"] == "echo: still here?"
+
+
+def test_invalid_visitor_is_refused(client) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as err, client.websocket_connect("/chat/ws?visitor=x"):
+        pass
+    assert err.value.code == 4400
+
+
+def test_http_way_in_validates_and_is_idempotent(client, settings) -> None:
+    url = "/webhooks/webchat"
+    assert client.post(url, content=b"\xff\xfe garbage").status_code == 400
+    assert client.post(url, json=[1, 2]).status_code == 400
+    bad = client.post(url, json={"visitor_id": VISITOR, "id": new_id(), "text": ""})
+    assert bad.status_code == 422 and bad.json()["detail"]["code"] == "empty"
+    assert (
+        client.post(url, json={"visitor_id": "no", "id": new_id(), "text": "hi"}).status_code == 422
+    )
+    body = {"visitor_id": VISITOR, "id": new_id(), "text": "hello"}
+    first = client.post(url, json=body)
+    second = client.post(url, json=body)
+    assert first.status_code == second.status_code == 202
+    assert first.json()["message_id"] == second.json()["message_id"]
+    assert second.json()["duplicate"] is True
+    assert _count(settings, "in") == 1

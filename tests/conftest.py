@@ -1,0 +1,105 @@
+"""Shared fixtures: real PostgreSQL and Redis when they answer (always on CI), SQLite always."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from bot.config import Settings
+from bot.db import Database
+from bot.migrate import upgrade
+from tests.fakes import FakeRasa
+
+PG_ADMIN_URL = os.environ.get("ANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("ANXIN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+ON_CI = os.environ.get("CI") == "true"
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL server, dropped at the end."""
+    if not _port_open("127.0.0.1", 5432):
+        if ON_CI:
+            pytest.fail("PostgreSQL is not answering on 127.0.0.1:5432 (required on CI)")
+        pytest.skip("PostgreSQL not running")
+    name = f"anxin_test_{uuid.uuid4().hex[:10]}"
+    admin = PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database: a SQLite file, then the real PostgreSQL (reset per test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'anxin.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = request.getfixturevalue("pg_server")
+    schema_reset(base)
+    upgrade(base)
+    yield base
+
+
+def schema_reset(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not _port_open("127.0.0.1", 6379):
+        if ON_CI:
+            pytest.fail("Redis is not answering on 127.0.0.1:6379 (required on CI)")
+        pytest.skip("Redis not running")
+    redis.Redis.from_url(REDIS_TEST_URL).ping()
+    return REDIS_TEST_URL
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa().start()
+    yield fake
+    fake.stop()
+
+
+SERVICE_TOKEN = "test-service-token-0123456789abcdef"
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, fake_rasa: FakeRasa) -> Settings:
+    return Settings.model_validate(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ANXIN_REDIS_PREFIX": f"anxin-test-{uuid.uuid4().hex[:8]}",
+            "RASA_URL": fake_rasa.url,
+            "RASA_TIMEOUT_S": 5,
+            "ANXIN_SERVICE_TOKEN": SERVICE_TOKEN,
+        }
+    )
