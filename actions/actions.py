@@ -71,7 +71,8 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = language_of(tracker)
-        selector = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+        selectors = tracker.latest_message.get("response_selector") or {}
+        selector = selectors.get("faq") or selectors.get("default") or {}
         response_key = (selector.get("response") or {}).get("intent_response_key") or ""
         key = response_key.split("/", 1)[-1]
         try:

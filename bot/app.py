@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,7 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         task: asyncio.Task[None] | None = None
         if settings.worker_enabled:
             services.worker = Worker(
-                services.db, services.rasa, services.senders, settings.worker_concurrency
+                services.db,
+                services.rasa,
+                services.senders,
+                settings.worker_concurrency,
+                timedelta(seconds=settings.inbox_lease_s),
             )
             task = asyncio.create_task(services.worker.run())
         try:

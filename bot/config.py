@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     service_token: str = Field(default="", alias="ANXIN_SERVICE_TOKEN")
     public_url: str = Field(default="http://127.0.0.1:8000", alias="ANXIN_PUBLIC_URL")
     worker_enabled: bool = Field(default=True, alias="ANXIN_WORKER")
+    inbox_lease_s: float = Field(default=60.0, alias="ANXIN_INBOX_LEASE_S")
     worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
     max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")
     first_response_hours: float = Field(default=24.0, alias="ANXIN_SLA_FIRST_RESPONSE_HOURS")

@@ -61,6 +61,10 @@ class RasaClient:
             )
             response.raise_for_status()
             replies = _parse_replies(response.json())
+            if not replies:
+                # Every turn of this assistant says something; silence means a custom
+                # action failed (action server or desk down). Retry rather than go quiet.
+                raise RasaUnavailable("empty reply")
             tracker = await self._http.get(
                 f"/conversations/{sender_id}/tracker",
                 params={"include_events": "NONE", **self._params()},

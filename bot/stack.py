@@ -112,6 +112,7 @@ class Stack:
             ANXIN_SERVICE_TOKEN=c.service_token,
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             PYTHONPATH=str(ROOT),
+            SANIC_HOST="127.0.0.1",
         )
         self._spawn(
             "actions",

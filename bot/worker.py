@@ -25,12 +25,16 @@ from channels.base import ChannelSender
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=60)
 POLL_SECONDS = 0.5
 
 
-def claim_inbox(db: Database, limit: int) -> list[int]:
-    """Claim the oldest unfinished inbound message of up to ``limit`` conversations."""
+def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
+    """Claim the oldest unfinished inbound message of up to ``limit`` conversations.
+
+    The lease must outlast one turn (the Rasa timeout); if it does not, a second worker
+    may ask Rasa again, but the replies are still stored once.
+    """
     now = utcnow()
     earlier = aliased(Message)
     oldest_open = (
@@ -66,7 +70,7 @@ def claim_inbox(db: Database, limit: int) -> list[int]:
                 )
                 .values(
                     status="processing",
-                    not_before=now + LEASE,
+                    not_before=now + lease,
                     attempts=Message.attempts + 1,
                 )
             )
@@ -84,11 +88,13 @@ class Worker:
         rasa: RasaClient,
         senders: dict[str, ChannelSender],
         concurrency: int = 8,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.senders = senders
         self.concurrency = concurrency
+        self.lease = lease
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._stopping = False
@@ -116,7 +122,9 @@ class Worker:
     async def run_inbox(self) -> None:
         while not self._stopping:
             try:
-                claimed = await to_thread.run_sync(claim_inbox, self.db, self.concurrency)
+                claimed = await to_thread.run_sync(
+                    claim_inbox, self.db, self.concurrency, self.lease
+                )
             except Exception:
                 log.exception("inbox claim failed (database unavailable?)")
                 claimed = []

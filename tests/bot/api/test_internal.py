@@ -1,0 +1,109 @@
+"""The internal API the action server uses: service token, tickets, ownership, FAQ."""
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.app import create_app
+from bot.db import Database
+from bot.inbox import get_or_create_conversation
+from tests.conftest import SERVICE_TOKEN
+
+AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def conversations(settings):
+    db = Database(settings.database_url)
+    owner = get_or_create_conversation(db, "webchat", "visitor-owner-01").public_id
+    other = get_or_create_conversation(db, "webchat", "visitor-other-01").public_id
+    db.dispose()
+    return owner, other
+
+
+def _ticket(conversation: str, key: str = "k-1", **extra):
+    return {
+        "conversation_id": conversation,
+        "category": "incident",
+        "subcategory": "card_lost",
+        "description": "我的信用卡丢了",
+        "idempotency_key": key,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}]
+)
+def test_missing_or_wrong_token_is_refused(client, headers) -> None:
+    assert client.get("/api/v1/internal/kb/reset_password", headers=headers).status_code in (
+        401,
+        403,
+    )
+    assert client.post("/api/v1/internal/tickets", json={}, headers=headers).status_code in (
+        401,
+        403,
+    )
+
+
+def test_open_ticket_once_per_key(client, conversations) -> None:
+    owner, _ = conversations
+    first = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH)
+    again = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH)
+    assert first.status_code == 201 and again.status_code == 200
+    body = first.json()
+    assert body["number"] == again.json()["number"]
+    assert body["priority"] == "P1" and body["status"] == "new"
+    assert body["status_label"] == {"zh": "已受理，待处理", "en": "received, waiting to be handled"}
+    assert len(body["resolution_due_display"]) == 16
+
+
+def test_ticket_status_only_for_its_owner(client, conversations) -> None:
+    owner, other = conversations
+    number = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
+        "number"
+    ]
+    mine = client.get(
+        f"/api/v1/internal/tickets/{number}", params={"conversation_id": owner}, headers=AUTH
+    )
+    theirs = client.get(
+        f"/api/v1/internal/tickets/{number}", params={"conversation_id": other}, headers=AUTH
+    )
+    missing = client.get(
+        "/api/v1/internal/tickets/AX00000000000", params={"conversation_id": owner}, headers=AUTH
+    )
+    assert mine.status_code == 200 and mine.json()["number"] == number
+    assert theirs.status_code == 404 and missing.status_code == 404
+    assert theirs.json() == missing.json()  # nothing tells a stranger the ticket exists
+
+
+def test_bad_ticket_requests_get_clear_errors(client, conversations) -> None:
+    owner, _ = conversations
+    bad_category = client.post(
+        "/api/v1/internal/tickets", json=_ticket(owner, category="gossip"), headers=AUTH
+    )
+    unknown_field = client.post(
+        "/api/v1/internal/tickets", json=_ticket(owner, extra=1), headers=AUTH
+    )
+    unknown_conv = client.post("/api/v1/internal/tickets", json=_ticket("nope"), headers=AUTH)
+    assert bad_category.status_code == unknown_field.status_code == unknown_conv.status_code == 422
+    assert "unknown conversation" in unknown_conv.json()["detail"]
+
+
+def test_kb_answers_in_both_languages(client) -> None:
+    zh = client.get("/api/v1/internal/kb/reset_password", params={"language": "zh"}, headers=AUTH)
+    en = client.get("/api/v1/internal/kb/reset_password", params={"language": "en"}, headers=AUTH)
+    assert "忘记密码" in zh.json()["answer"]
+    assert "Forgot password" in en.json()["answer"]
+    assert client.get("/api/v1/internal/kb/nope", headers=AUTH).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/internal/kb/reset_password", params={"language": "fr"}, headers=AUTH
+        ).status_code
+        == 422
+    )

@@ -1,0 +1,82 @@
+"""Public API: API tokens, ticket and transcript reads, health, OpenAPI."""
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.accounts import create_token
+from bot.app import create_app
+from bot.db import Database
+from tests.conftest import SERVICE_TOKEN
+from tests.helpers import new_id, wait_for
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def token(settings) -> str:
+    db = Database(settings.database_url)
+    value = create_token(db, "reporting")
+    db.dispose()
+    return value
+
+
+def test_health_and_readiness(client, fake_rasa) -> None:
+    assert client.get("/healthz").json() == {"status": "alive"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "database": True,
+        "redis": True,
+        "rasa": True,
+    }
+    fake_rasa.stop()
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.json()["checks"]["rasa"] is False
+
+
+def test_openapi_lists_the_api(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/tickets" in spec["paths"] and "/api/v1/internal/tickets" in spec["paths"]
+
+
+def test_api_needs_a_valid_token(client, token) -> None:
+    assert client.get("/api/v1/tickets").status_code == 401
+    assert (
+        client.get("/api/v1/tickets", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )
+    # The service token is for the action server only.
+    assert (
+        client.get(
+            "/api/v1/tickets", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+
+
+def test_transcript_has_both_directions_with_intent(client, token) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    ack = client.post(
+        "/webhooks/webchat",
+        json={"visitor_id": "visitor-transcript", "id": new_id(), "text": "卡号4111111111111111"},
+    )
+    conversation = ack.json()["conversation_id"]
+    url = f"/api/v1/conversations/{conversation}/messages"
+    messages = wait_for(lambda: (m := client.get(url, headers=auth).json()) and len(m) == 2 and m)
+    customer, bot = messages
+    assert (customer["direction"], customer["sender"], customer["intent"]) == (
+        "in",
+        "customer",
+        "echo",
+    )
+    assert customer["confidence"] == pytest.approx(0.87)
+    assert "4111111111111111" not in customer["text"] and "****1111" in customer["text"]
+    assert (bot["direction"], bot["sender"]) == ("out", "bot")
+    assert "4111111111111111" not in bot["text"]
+    assert client.get("/api/v1/conversations/nope/messages", headers=auth).status_code == 404

@@ -1,0 +1,54 @@
+"""``python -m bot``: accounts and tokens, passwords shown once and never stored in clear."""
+
+import pytest
+from sqlalchemy import select
+
+from bot.accounts import token_is_valid
+from bot.cli import main
+from bot.config import get_settings
+from bot.db import Database
+from bot.models import ApiToken, User
+from bot.security import verify_password
+
+
+@pytest.fixture
+def cli_db(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    db = Database(database_url)
+    yield db
+    db.dispose()
+    get_settings.cache_clear()
+
+
+def test_user_add_generates_a_password_printed_once(cli_db, capsys) -> None:
+    assert main(["user", "add", "li.na", "--role", "agent"]) == 0
+    out = capsys.readouterr().out
+    password = out.split("password (shown once): ")[1].strip()
+    with cli_db.session() as s:
+        user = s.scalar(select(User).where(User.name == "li.na"))
+        assert user.role == "agent" and password not in user.password_hash
+        assert verify_password(user.password_hash, password)
+    assert main(["user", "add", "li.na", "--role", "agent"]) == 2
+
+
+def test_bad_role_is_refused(cli_db) -> None:
+    with pytest.raises(SystemExit):
+        main(["user", "add", "x", "--role", "root"])
+
+
+def test_bootstrap_creates_the_first_admin_only_once(cli_db, capsys) -> None:
+    assert main(["bootstrap"]) == 0
+    first = capsys.readouterr().out
+    assert "password:" in first
+    assert main(["bootstrap"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_token_create_stores_only_a_digest(cli_db, capsys) -> None:
+    assert main(["token", "create", "reporting"]) == 0
+    token = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    assert token_is_valid(cli_db, token)
+    assert not token_is_valid(cli_db, token + "x")
+    with cli_db.session() as s:
+        assert token not in s.scalar(select(ApiToken.token_hash))

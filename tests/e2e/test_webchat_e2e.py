@@ -1,0 +1,152 @@
+"""The whole stack for real: train the model from the repo's data, start Rasa, the action
+server and the service (PostgreSQL + Redis), and talk to it through web chat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from bot.accounts import create_token
+from bot.db import Database
+from bot.stack import Stack, StackConfig, prepare_database
+from bot.training import ensure_model
+from tests.conftest import schema_reset
+
+pytestmark = pytest.mark.e2e
+TICKET = re.compile(r"AX\d{11}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack(
+    pg_server: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    model = ensure_model()
+    schema_reset(pg_server)
+    prepare_database(pg_server)
+    running = Stack(
+        StackConfig(
+            database_url=pg_server,
+            redis_url=redis_url,
+            service_port=_free_port(),
+            rasa_port=_free_port(),
+            actions_port=_free_port(),
+            service_token=uuid.uuid4().hex + uuid.uuid4().hex,
+            rasa_token=uuid.uuid4().hex,
+            log_dir=Path(tmp_path_factory.mktemp("logs")),
+            extra_env={"ANXIN_REDIS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}"},
+        )
+    )
+    try:
+        running.start_rasa(model)
+        running.start_service()
+        running.wait_ready(timeout_s=300)
+        yield running
+    finally:
+        running.stop()
+        for log in sorted(running.config.log_dir.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            print(f"--- {log.name}\n" + "\n".join(tail))
+
+
+class Customer:
+    """A web-chat customer on a WebSocket, as the /chat page is."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.url = (
+            stack.service_url.replace("http", "ws")
+            + f"/chat/ws?visitor=e2e-{uuid.uuid4().hex[:12]}"
+        )
+
+    async def __aenter__(self) -> Customer:
+        self.ws = await websockets.connect(self.url)
+        history = json.loads(await self.ws.recv())
+        assert history["type"] == "history"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+
+    async def say(self, text: str, wait_s: float = 30.0) -> list[dict]:
+        """Send one message; return the assistant's replies to it."""
+        await self.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": text}))
+        replies: list[dict] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            wait = deadline - loop.time() if not replies else 2.0
+            try:
+                frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout=max(wait, 0.1)))
+            except TimeoutError:
+                break
+            if frame["type"] == "message" and frame["sender"] == "bot":
+                replies.append(frame)
+        assert replies, f"no reply to {text!r}"
+        return replies
+
+
+def _text(replies: list[dict]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
+async def test_greeting_in_chinese_with_quick_replies(stack: Stack) -> None:
+    async with Customer(stack) as customer:
+        replies = await customer.say("你好")
+    assert "您好" in _text(replies)
+    assert any(b["title"] == "转人工" for r in replies for b in r["buttons"])
+
+
+async def test_lost_card_opens_p1_ticket_and_status_is_for_the_owner_only(stack: Stack) -> None:
+    async with Customer(stack) as customer:
+        reply = _text(await customer.say("我的信用卡丢了"))
+        assert "P1" in reply
+        number = TICKET.search(reply).group(0)
+        status = _text(await customer.say(f"查询工单 {number}"))
+        assert number in status and "已受理" in status
+    async with Customer(stack) as stranger:
+        other = _text(await stranger.say(f"查询工单 {number}"))
+    assert "没有找到" in other and "已受理" not in other
+    ticket = await _ticket(stack, number)
+    assert ticket["priority"] == "P1" and ticket["category"] == "incident"
+    assert ticket["subcategory"] == "card_lost"
+
+
+async def _ticket(stack: Stack, number: str) -> dict:
+    """Read a ticket through the public API with a token made by the CLI's own code."""
+    db = Database(stack.config.database_url)
+    api_token = create_token(db, f"e2e-{uuid.uuid4().hex[:6]}")
+    db.dispose()
+    async with httpx.AsyncClient(base_url=stack.service_url) as http:
+        response = await http.get(
+            f"/api/v1/tickets/{number}", headers={"Authorization": f"Bearer {api_token}"}
+        )
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_english_faq_answer(stack: Stack) -> None:
+    async with Customer(stack) as customer:
+        reply = _text(await customer.say("How do I reset my online banking password?"))
+    assert "Forgot password" in reply
+
+
+async def test_complaint_form_opens_p2_ticket(stack: Stack) -> None:
+    async with Customer(stack) as customer:
+        ask = _text(await customer.say("我要投诉"))
+        assert "描述" in ask
+        done = _text(await customer.say("昨天在网点排队两个小时，柜员态度还很差"))
+    assert TICKET.search(done) and "P2" in done
