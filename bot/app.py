@@ -12,6 +12,7 @@ from datetime import timedelta
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from bot.api import health, internal, tickets
 from bot.config import Settings, get_settings
@@ -98,6 +99,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_down(_: Request, exc: DBAPIError) -> JSONResponse:
+        # 503 so a provider (or the page) retries instead of taking 200-and-lost.
+        log.error("database error: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        return JSONResponse(
+            {"detail": "服务暂时不可用，请稍后重试 / service temporarily unavailable, retry later"},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     return app

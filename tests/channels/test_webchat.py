@@ -115,3 +115,15 @@ def test_http_way_in_validates_and_is_idempotent(client, settings) -> None:
     assert first.json()["message_id"] == second.json()["message_id"]
     assert second.json()["duplicate"] is True
     assert _count(settings, "in") == 1
+
+
+def test_database_down_answers_503_not_200(settings) -> None:
+    """A message that cannot be stored must not be acknowledged."""
+    nothing_listens = "postgresql://postgres@127.0.0.1:1/anxin"
+    app = create_app(settings.model_copy(update={"database_url": nothing_listens}))
+    with TestClient(app) as client:
+        response = client.post(
+            "/webhooks/webchat", json={"visitor_id": VISITOR, "id": new_id(), "text": "hi"}
+        )
+    assert response.status_code == 503
+    assert "retry" in response.json()["detail"]
