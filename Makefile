@@ -6,7 +6,7 @@ RASA_VENV := .venv-rasa
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run train test lint typecheck unit e2e clean
+.PHONY: install browser run train test lint typecheck unit e2e clean
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -22,6 +22,11 @@ $(RASA_VENV)/.installed: requirements/rasa-deps.txt
 	$(RASA_VENV)/bin/pip install --progress-bar on -r requirements/rasa-deps.txt
 	$(RASA_VENV)/bin/pip install --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 	@touch $@
+
+# Browser tests drive Debian's Chromium with Playwright (no browser download is possible).
+browser:
+	@command -v chromium >/dev/null || { echo "==> installing Chromium and CJK fonts (apt-get)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
 
 train: install
 	$(VENV)/bin/python -m bot.training
@@ -42,7 +47,7 @@ unit: $(VENV)/.installed
 e2e: install
 	$(VENV)/bin/pytest -m e2e -q
 
-test: install lint typecheck
+test: install browser lint typecheck
 	@bash scripts/ensure-services.sh
 	$(VENV)/bin/pytest -q -ra
 

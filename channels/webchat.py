@@ -21,7 +21,6 @@ from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from bot.inbox import accept, find_conversation, get_or_create_conversation
@@ -126,14 +125,6 @@ def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[
             for m in reversed(rows)
         ]
         return conversation.public_id, frames
-
-
-class WebchatPost(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    visitor_id: str
-    id: str
-    text: str
 
 
 async def _accept(services: Services, visitor_id: str, raw: Any) -> dict[str, Any]:

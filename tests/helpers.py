@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.testclient import WebSocketTestSession
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def new_id() -> str:
@@ -33,3 +43,58 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _alive(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """The real service in its own process (uvicorn), as ``make run`` starts it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bot.app:app_factory", "--factory", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_for(lambda: _alive(port), timeout=30)
+    return process
+
+
+def stop_service(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    os.killpg(process.pid, sig)
+    process.wait(timeout=20)
+
+
+def service_env(settings: Any, **extra: str) -> dict[str, str]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        ANXIN_REDIS_PREFIX=settings.redis_prefix,
+        RASA_URL=settings.rasa_url,
+        ANXIN_SERVICE_TOKEN=settings.service_token,
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running_service(env: dict[str, str], log: Path) -> Iterator[str]:
+    port = free_port()
+    process = start_service(env, port, log)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_service(process)

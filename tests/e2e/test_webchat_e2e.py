@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,50 +14,10 @@ import websockets
 
 from bot.accounts import create_token
 from bot.db import Database
-from bot.stack import Stack, StackConfig, prepare_database
-from bot.training import ensure_model
-from tests.conftest import schema_reset
+from bot.stack import Stack
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"AX\d{11}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def stack(
-    pg_server: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    model = ensure_model()
-    schema_reset(pg_server)
-    prepare_database(pg_server)
-    running = Stack(
-        StackConfig(
-            database_url=pg_server,
-            redis_url=redis_url,
-            service_port=_free_port(),
-            rasa_port=_free_port(),
-            actions_port=_free_port(),
-            service_token=uuid.uuid4().hex + uuid.uuid4().hex,
-            rasa_token=uuid.uuid4().hex,
-            log_dir=Path(tmp_path_factory.mktemp("logs")),
-            extra_env={"ANXIN_REDIS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}"},
-        )
-    )
-    try:
-        running.start_rasa(model)
-        running.start_service()
-        running.wait_ready(timeout_s=300)
-        yield running
-    finally:
-        running.stop()
-        for log in sorted(running.config.log_dir.glob("*.log")):
-            tail = log.read_text(errors="replace").splitlines()[-15:]
-            print(f"--- {log.name}\n" + "\n".join(tail))
 
 
 class Customer:

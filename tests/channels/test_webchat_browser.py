@@ -1,0 +1,93 @@
+"""The /chat page in real headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import ON_CI
+from tests.helpers import running_service, service_env
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which("chromium"):
+        if ON_CI:
+            pytest.fail("chromium is missing: `make test` installs it (make browser)")
+        pytest.skip("chromium not installed (run `make browser`)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def _bot_bubbles(page: Page, count: int) -> list[str]:
+    page.wait_for_function(
+        f"document.querySelectorAll('.row.bot .bubble').length >= {count}", timeout=15000
+    )
+    return [b.inner_text() for b in page.query_selector_all(".row.bot .bubble")]
+
+
+def test_customer_chats_taps_a_quick_reply_and_resumes_after_reload(
+    settings, fake_rasa, page: Page, tmp_path
+) -> None:
+    def reply(text: str) -> list[dict]:
+        if text == "你好":
+            return [
+                {
+                    "text": "您好，请问有什么可以帮您？",
+                    "buttons": [{"title": "查询工单", "payload": "查询工单进度"}],
+                }
+            ]
+        return [{"text": f"echo: {text}"}]
+
+    fake_rasa.reply = reply
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        page.goto(f"{url}/chat")
+        assert page.inner_text("#title") == "安心客服"
+        page.wait_for_selector(".welcome")
+        page.fill("#input", "你好")
+        page.keyboard.press("Enter")
+        assert _bot_bubbles(page, 1) == ["您好，请问有什么可以帮您？"]
+        page.click(".buttons button:has-text('查询工单')")
+        assert _bot_bubbles(page, 2)[1] == "echo: 查询工单进度"
+        page.reload()
+        assert _bot_bubbles(page, 2) == ["您好，请问有什么可以帮您？", "echo: 查询工单进度"]
+        customer = [b.inner_text() for b in page.query_selector_all(".row.customer .bubble")]
+        assert customer == ["你好", "查询工单进度"]  # each once: resends are de-duplicated
+        page.click("#lang")
+        assert page.inner_text("#title") == "Anxin Service"
+        assert page.get_attribute("#input", "placeholder") == "Type your question"
+
+
+def test_markup_in_a_reply_is_shown_as_text(settings, fake_rasa, page: Page, tmp_path) -> None:
+    fake_rasa.reply = lambda text: [{"text": '<img src=x onerror="window.pwned=1"><b>bold</b>'}]
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        page.goto(f"{url}/chat")
+        page.fill("#input", "hi there")
+        page.click("#send")
+        assert _bot_bubbles(page, 1) == ['<img src=x onerror="window.pwned=1"><b>bold</b>']
+        assert page.query_selector(".row.bot img") is None
+        assert page.evaluate("window.pwned") is None
