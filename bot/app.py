@@ -16,14 +16,16 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.api import health, internal, tickets
 from bot.config import Settings, get_settings
+from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.live_events import LiveEvents
+from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
 from bot.redact import configure_logging
 from bot.services import Services
 from bot.tickets.policy import SlaPolicy
 from bot.worker import Worker
-from channels import webchat
+from channels import registry
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,9 @@ def build_services(settings: Settings) -> Services:
             settings.first_response_hours, settings.resolution_hours_by_priority()
         ),
     )
-    services.senders[webchat.CHANNEL] = webchat.WebchatSender(events)
+    if settings.data_key:
+        services.vault = ContactVault(settings.data_key)
+    registry.configure_senders(services)
     return services
 
 
@@ -54,10 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = services
         task: asyncio.Task[None] | None = None
         if settings.worker_enabled:
+            delivery = Delivery(
+                services.db,
+                services.senders,
+                services.vault,
+                give_up_after=timedelta(seconds=settings.delivery_give_up_s),
+                max_backoff_s=settings.delivery_max_backoff_s,
+            )
             services.worker = Worker(
                 services.db,
                 services.rasa,
-                services.senders,
+                delivery,
                 settings.worker_concurrency,
                 timedelta(seconds=settings.inbox_lease_s),
             )
@@ -87,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(tickets.router)
     app.include_router(api)
     app.include_router(health.router)
-    app.include_router(webchat.router)
+    for channel_router in registry.ROUTERS:
+        app.include_router(channel_router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -34,6 +34,64 @@ class Settings(BaseSettings):
     )
     display_timezone: str = Field(default="Asia/Shanghai", alias="ANXIN_TIMEZONE")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
+    data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
+    delivery_give_up_s: float = Field(default=24 * 3600, alias="ANXIN_DELIVERY_GIVE_UP_S")
+    delivery_max_backoff_s: float = Field(default=300, alias="ANXIN_DELIVERY_MAX_BACKOFF_S")
+
+    # WeChat Official Account (off unless token, app id and secret are set)
+    wechat_token: str = Field(default="", alias="WECHAT_TOKEN")
+    wechat_app_id: str = Field(default="", alias="WECHAT_APP_ID")
+    wechat_app_secret: str = Field(default="", alias="WECHAT_APP_SECRET")
+    wechat_aes_key: str = Field(default="", alias="WECHAT_AES_KEY")
+    wechat_api_base_url: str = Field(
+        default="https://api.weixin.qq.com", alias="WECHAT_API_BASE_URL"
+    )
+    wechat_template_id: str = Field(default="", alias="WECHAT_TEMPLATE_ID")
+    # WeCom customer service (微信客服)
+    wecom_corp_id: str = Field(default="", alias="WECOM_CORP_ID")
+    wecom_secret: str = Field(default="", alias="WECOM_SECRET")
+    wecom_token: str = Field(default="", alias="WECOM_TOKEN")
+    wecom_aes_key: str = Field(default="", alias="WECOM_AES_KEY")
+    wecom_api_base_url: str = Field(
+        default="https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL"
+    )
+    # SMS: Twilio, or a generic HTTP gateway for domestic providers
+    twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field(default="", alias="TWILIO_AUTH_TOKEN")
+    twilio_from: str = Field(default="", alias="TWILIO_FROM")
+    twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    sms_public_url: str = Field(default="", alias="SMS_PUBLIC_URL")
+    sms_gateway_url: str = Field(default="", alias="SMS_GATEWAY_URL")
+    sms_gateway_token: str = Field(default="", alias="SMS_GATEWAY_TOKEN")
+    sms_max_chars: int = Field(default=670, alias="SMS_MAX_CHARS")
+    # Telegram
+    telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
+    telegram_secret_token: str = Field(default="", alias="TELEGRAM_SECRET_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", alias="TELEGRAM_API_BASE_URL"
+    )
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_token and self.wechat_app_id and self.wechat_app_secret)
+
+    @property
+    def wecom_enabled(self) -> bool:
+        return bool(
+            self.wecom_corp_id and self.wecom_secret and self.wecom_token and self.wecom_aes_key
+        )
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return self.twilio_enabled or bool(self.sms_gateway_url)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_secret_token)
 
     @field_validator("service_token")
     @classmethod

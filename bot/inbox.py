@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
 from bot.lang import detect_language
 from bot.models import Conversation, Message, utcnow
@@ -60,8 +61,13 @@ def _existing(session: Session, inbound: InboundMessage) -> Message | None:
     )
 
 
-def accept(db: Database, inbound: InboundMessage) -> Accepted:
-    """Store ``inbound`` (redacted) as a pending inbox row; idempotent on the provider id."""
+def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = None) -> Accepted:
+    """Store ``inbound`` (redacted) as a pending inbox row; idempotent on the provider id.
+
+    A reply address that is personal data is sealed with ``vault`` (required then).
+    """
+    if inbound.reply_address is not None and vault is None:
+        raise VaultError("a sealed reply address needs ANXIN_DATA_KEY")
     conversation = get_or_create_conversation(db, inbound.channel, inbound.sender)
     try:
         with db.session() as session:
@@ -70,13 +76,17 @@ def accept(db: Database, inbound: InboundMessage) -> Accepted:
                 return Accepted(existing.id, conversation.public_id, duplicate=True)
             conv = session.get(Conversation, conversation.id)
             assert conv is not None
-            language = inbound.language_hint or detect_language(inbound.text, conv.language)
+            if inbound.kind == "text":
+                language = inbound.language_hint or detect_language(inbound.text, conv.language)
+            else:  # placeholders like "[image]" say nothing about the customer's language
+                language = conv.language
             message = Message(
                 conversation_id=conv.id,
                 channel=inbound.channel,
                 provider_msg_id=inbound.provider_msg_id,
                 direction="in",
                 sender="customer",
+                kind=inbound.kind,
                 text=redact(inbound.text),
                 language=language,
                 status="pending",
@@ -85,6 +95,12 @@ def accept(db: Database, inbound: InboundMessage) -> Accepted:
             session.add(message)
             conv.language = language
             conv.last_message_at = utcnow()
+            if inbound.reply_address is not None and vault is not None:
+                conv.recipient_sealed = vault.seal(inbound.reply_address)
+            if inbound.kind == "optout":
+                conv.opted_out_at = utcnow()
+            elif inbound.kind == "optin":
+                conv.opted_out_at = None
             session.flush()
             return Accepted(message.id, conv.public_id, duplicate=False)
     except IntegrityError:

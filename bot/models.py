@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -62,6 +63,10 @@ class Conversation(Base):
     mode: Mapped[str] = mapped_column(String(16), default="bot")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The reply address when it is personal data (a phone number): encrypted.
+    recipient_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set when the customer opted out (SMS STOP / 退订); nothing is sent while set.
+    opted_out_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Message(Base):
@@ -79,7 +84,9 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(32))
     provider_msg_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
-    sender: Mapped[str] = mapped_column(String(16))  # customer | bot | agent
+    sender: Mapped[str] = mapped_column(String(16))  # customer | bot | agent | system
+    # text | image | voice | event:subscribe | event:unsubscribe | optout | optin
+    kind: Mapped[str] = mapped_column(String(24), default="text")
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -101,11 +108,44 @@ class OutboxItem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dead
+    # pending | sent | dead (gave up) | suppressed (customer opted out)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Parts already accepted by the provider (long SMS go out in several parts).
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # How it finally went out when the normal way was closed (e.g. "template").
+    route: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class DeliveryAttempt(Base):
+    """One try at sending one outbox item: every attempt is recorded."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_outbox", "outbox_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class ChannelState(Base):
+    """Small durable values a channel must keep (e.g. the WeCom sync_msg cursor)."""
+
+    __tablename__ = "channel_state"
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Ticket(Base):

@@ -1,36 +1,68 @@
-"""The outbox: deliver stored replies through their channel with retry and backoff."""
+"""The outbox: deliver stored replies through their channel with retry, backoff and jitter.
+
+Every attempt is recorded (``delivery_attempts``). A provider that is down or
+rate-limiting is retried with exponential backoff plus jitter (or after its own
+``retry_after``) until ``give_up_after``; parts of a long message that went out are
+never sent again; nothing is sent to a customer who opted out.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from anyio import to_thread
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
+from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
-from bot.models import Conversation, Message, OutboxItem, utcnow
+from bot.models import Conversation, DeliveryAttempt, Message, OutboxItem, utcnow
 from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=60)
 
 
-def backoff(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s ... capped at 5 minutes."""
-    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
+def backoff(attempts: int, cap_s: float, retry_after: float | None = None) -> timedelta:
+    """1 s, 2 s, 4 s ... capped, with full jitter on the upper half; at least retry_after."""
+    base = min(2 ** max(attempts - 1, 0), cap_s)
+    delay = base * random.uniform(0.5, 1.0)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=delay)
 
 
 def claim_due(db: Database, limit: int = 50) -> list[int]:
-    """Lease due outbox rows to this worker (a conditional UPDATE, safe across replicas)."""
+    """Lease due outbox rows to this worker (a conditional UPDATE, safe across replicas).
+
+    Only the oldest pending reply of each conversation is taken, so a customer's
+    replies arrive in order even when one of them has to be retried.
+    """
     now = utcnow()
     claimed: list[int] = []
+    other, other_message = aliased(OutboxItem), aliased(Message)
+    oldest_pending = (
+        select(func.min(other.id))
+        .join(other_message, other.message_id == other_message.id)
+        .where(
+            other_message.conversation_id == Message.conversation_id,
+            other.status == "pending",
+        )
+        .scalar_subquery()
+    )
     with db.session() as session:
         due = session.scalars(
             select(OutboxItem.id)
-            .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
+            .join(Message, OutboxItem.message_id == Message.id)
+            .where(
+                OutboxItem.status == "pending",
+                OutboxItem.next_attempt_at <= now,
+                OutboxItem.id == oldest_pending,
+            )
             .order_by(OutboxItem.id)
             .limit(limit)
         ).all()
@@ -49,65 +81,125 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
     return claimed
 
 
-def load_outbound(db: Database, item_id: int) -> tuple[OutboundMessage, int] | None:
-    with db.session() as session:
-        row = session.execute(
-            select(OutboxItem, Message, Conversation)
-            .join(Message, OutboxItem.message_id == Message.id)
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .where(OutboxItem.id == item_id)
-        ).first()
-        if row is None:
-            return None
-        item, message, conversation = row
-        outbound = OutboundMessage(
-            message_id=message.id,
-            conversation_public_id=conversation.public_id,
-            channel=message.channel,
-            recipient=conversation.external_user_id,
-            sender=message.sender,
-            text=message.text,
-            created_at=message.created_at,
-            buttons=tuple(Button(b["title"], b["payload"]) for b in message.buttons or []),
-        )
-        return outbound, item.attempts
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    outbound: OutboundMessage | None  # None: the customer opted out
+    attempts: int
 
 
-def record_result(db: Database, item_id: int, attempts: int, error: str | None) -> None:
-    with db.session() as session:
-        item = session.get(OutboxItem, item_id)
-        assert item is not None
-        if error is None:
-            item.status = "sent"
-            item.sent_at = utcnow()
-            item.last_error = None
-        elif attempts >= MAX_ATTEMPTS:
-            item.status = "dead"
-            item.last_error = error[:255]
+class Delivery:
+    """Sends claimed outbox rows through the channel senders."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: dict[str, ChannelSender],
+        vault: ContactVault | None = None,
+        give_up_after: timedelta = timedelta(hours=24),
+        max_backoff_s: float = 300.0,
+    ) -> None:
+        self.db = db
+        self.senders = senders
+        self.vault = vault
+        self.give_up_after = give_up_after
+        self.max_backoff_s = max_backoff_s
+
+    def _load(self, item_id: int) -> Loaded | None:
+        with self.db.session() as session:
+            row = session.execute(
+                select(OutboxItem, Message, Conversation)
+                .join(Message, OutboxItem.message_id == Message.id)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(OutboxItem.id == item_id)
+            ).first()
+            if row is None:
+                return None
+            item, message, conversation = row
+            if conversation.opted_out_at is not None:
+                return Loaded(None, item.attempts)
+            recipient = conversation.external_user_id
+            if conversation.recipient_sealed is not None:
+                if self.vault is None:
+                    raise VaultError("ANXIN_DATA_KEY is needed to reach this customer")
+                recipient = self.vault.open(conversation.recipient_sealed)
+            outbound = OutboundMessage(
+                message_id=message.id,
+                conversation_public_id=conversation.public_id,
+                channel=message.channel,
+                recipient=recipient,
+                sender=message.sender,
+                text=message.text,
+                created_at=message.created_at,
+                buttons=tuple(Button(b["title"], b["payload"]) for b in message.buttons or []),
+                parts_sent=item.parts_sent,
+            )
+            return Loaded(outbound, item.attempts)
+
+    def _record(
+        self, item_id: int, attempts: int, route: str | None, error: DeliveryError | None
+    ) -> str:
+        """Write the attempt and the item's new state; returns that state."""
+        now = utcnow()
+        with self.db.session() as session:
+            item = session.get(OutboxItem, item_id)
+            assert item is not None
+            session.add(
+                DeliveryAttempt(
+                    outbox_id=item_id,
+                    attempt=attempts,
+                    ok=error is None,
+                    error=error.reason[:255] if error else None,
+                )
+            )
+            if error is None:
+                item.status, item.sent_at, item.last_error, item.route = "sent", now, None, route
+                return item.status
+            item.last_error = error.reason[:255]
+            if error.parts_done is not None:
+                item.parts_sent = max(item.parts_sent, error.parts_done)
+            if error.permanent or now - item.created_at >= self.give_up_after:
+                item.status = "dead"
+            else:
+                item.next_attempt_at = now + backoff(
+                    attempts, self.max_backoff_s, error.retry_after
+                )
+            return item.status
+
+    def _suppress(self, item_id: int) -> None:
+        with self.db.session() as session:
+            item = session.get(OutboxItem, item_id)
+            assert item is not None
+            item.status = "suppressed"
+
+    async def deliver(self, item_id: int) -> bool:
+        """Send one claimed outbox row. Returns True when it went out."""
+        loaded = await to_thread.run_sync(self._load, item_id)
+        if loaded is None:
+            return False
+        if loaded.outbound is None:
+            await to_thread.run_sync(self._suppress, item_id)
+            return False
+        outbound = loaded.outbound
+        sender = self.senders.get(outbound.channel)
+        route: str | None = None
+        error: DeliveryError | None = None
+        if sender is None:
+            error = DeliveryError(f"channel {outbound.channel} is not configured")
         else:
-            item.next_attempt_at = utcnow() + backoff(attempts)
-            item.last_error = error[:255]
-
-
-async def deliver(db: Database, senders: dict[str, ChannelSender], item_id: int) -> bool:
-    """Send one claimed outbox row. Returns True when it went out."""
-    loaded = await to_thread.run_sync(load_outbound, db, item_id)
-    if loaded is None:
-        return False
-    outbound, attempts = loaded
-    sender = senders.get(outbound.channel)
-    error: str | None = None
-    if sender is None:
-        error = f"no sender for channel {outbound.channel}"
-    else:
-        try:
-            await sender.send(outbound)
-        except DeliveryError as exc:
-            error = str(exc) or type(exc).__name__
-        except Exception as exc:  # a provider bug must not kill the loop
-            log.exception("unexpected delivery failure for outbox item %s", item_id)
-            error = type(exc).__name__
-    if error is not None:
-        log.warning("delivery of outbox item %s failed (attempt %s): %s", item_id, attempts, error)
-    await to_thread.run_sync(record_result, db, item_id, attempts, error)
-    return error is None
+            try:
+                route = await sender.send(outbound)
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # a provider bug must not kill the loop
+                log.exception("unexpected delivery failure for outbox item %s", item_id)
+                error = DeliveryError(type(exc).__name__)
+        state = await to_thread.run_sync(self._record, item_id, loaded.attempts, route, error)
+        if error is not None:
+            log.warning(
+                "delivery of outbox item %s failed (attempt %s, now %s): %s",
+                item_id,
+                loaded.attempts,
+                state,
+                error.reason,
+            )
+        return error is None

@@ -31,6 +31,7 @@ class InboxItem:
     language: str
     channel: str
     attempts: int
+    kind: str
 
 
 def load_item(db: Database, message_id: int) -> InboxItem | None:
@@ -51,6 +52,7 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             language=message.language or conversation.language,
             channel=message.channel,
             attempts=message.attempts,
+            kind=message.kind,
         )
 
 
@@ -137,11 +139,39 @@ def holding_reply(language: str) -> BotReply:
     )
 
 
+WELCOME = BotReply(
+    text="您好，欢迎关注！我是安心客服助手，7x24 小时为您服务，请直接输入您的问题。\n"
+    "Hello and welcome! I am the Anxin service assistant, here 24/7. Type your question any time."
+)
+
+
+def canned_replies(kind: str, language: str) -> tuple[BotReply, ...] | None:
+    """Replies that need no dialogue model; None means: ask Rasa."""
+    if kind == "text":
+        return None
+    if kind in ("image", "voice"):
+        return (
+            BotReply(
+                text=pick(
+                    language,
+                    "抱歉，我暂时只能读懂文字消息，请用文字描述您的问题。",
+                    "Sorry, I can only read text for now. Please describe your question in words.",
+                )
+            ),
+        )
+    if kind == "event:subscribe":
+        return (WELCOME,)
+    return ()  # unsubscribe, opt-out, opt-in: recorded, nothing to say
+
+
 async def process(db: Database, rasa: RasaClient, message_id: int) -> list[int]:
     """Process one claimed inbox row; returns the ids of replies stored for delivery."""
     item = await to_thread.run_sync(load_item, db, message_id)
     if item is None:
         return []
+    canned = canned_replies(item.kind, item.language)
+    if canned is not None:
+        return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
     if item.mode != "bot":
         # A human has the conversation: the assistant stays silent.
         return await to_thread.run_sync(lambda: store_replies(db, message_id, ()))

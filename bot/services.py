@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
@@ -22,7 +24,9 @@ class Services:
     rasa: RasaClient
     policy: SlaPolicy
     senders: dict[str, ChannelSender] = field(default_factory=dict)
+    vault: ContactVault | None = None
     worker: Worker | None = None
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -18,10 +18,9 @@ from sqlalchemy.orm import aliased
 
 from bot.db import Database
 from bot.models import Message, utcnow
-from bot.outbox import claim_due, deliver
+from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
 from bot.router import process
-from channels.base import ChannelSender
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +85,13 @@ class Worker:
         self,
         db: Database,
         rasa: RasaClient,
-        senders: dict[str, ChannelSender],
+        delivery: Delivery,
         concurrency: int = 8,
         lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.db = db
         self.rasa = rasa
-        self.senders = senders
+        self.delivery = delivery
         self.concurrency = concurrency
         self.lease = lease
         self._inbox_wake = asyncio.Event()
@@ -140,8 +139,8 @@ class Worker:
             except Exception:
                 log.exception("outbox claim failed (database unavailable?)")
                 claimed = []
-            for item_id in claimed:
-                await deliver(self.db, self.senders, item_id)
+            if claimed:
+                await asyncio.gather(*(self.delivery.deliver(item_id) for item_id in claimed))
             if not claimed:
                 await self._sleep(self._outbox_wake)
 

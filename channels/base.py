@@ -23,6 +23,11 @@ class InboundMessage:
     text: str
     received_at: datetime
     language_hint: str | None = None
+    # text | image | voice | event:subscribe | event:unsubscribe | optout | optin
+    kind: str = "text"
+    # The address to reply to when it is personal data (a phone number); it is stored
+    # encrypted, and ``sender`` is then a pseudonym of it.
+    reply_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +42,49 @@ class OutboundMessage:
     text: str
     created_at: datetime
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    parts_sent: int = 0  # parts of a long message the provider already accepted
 
 
 class DeliveryError(Exception):
-    """A send failed in a way worth retrying."""
+    """A send failed. Retried with backoff unless ``permanent``.
+
+    ``retry_after`` is the provider's own wait (rate limiting); ``parts_done`` how many
+    parts of a long message went out before the failure, so they are not sent twice.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        parts_done: int | None = None,
+        permanent: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.parts_done = parts_done
+        self.permanent = permanent
 
 
 class ChannelSender(Protocol):
-    """Sends one stored outbound message through a provider. Raises DeliveryError to retry."""
+    """Sends one stored outbound message through a provider.
+
+    Returns the route taken when it was not the normal one (e.g. ``"template"`` when
+    WeChat's 48-hour window was closed), else None. Raises DeliveryError on failure.
+    """
 
     channel: str
 
-    async def send(self, message: OutboundMessage) -> None: ...
+    async def send(self, message: OutboundMessage) -> str | None: ...
+
+
+def quick_reply_lines(message: OutboundMessage) -> str:
+    """Text channels without buttons show the quick replies as lines to type."""
+    if not message.buttons:
+        return message.text
+    options = "\n".join(f"· {b.payload}" for b in message.buttons)
+    return f"{message.text}\n{options}"
 
 
 class InvalidInput(ValueError):

@@ -82,11 +82,12 @@ class WebchatSender:
     def __init__(self, events: LiveEvents) -> None:
         self._events = events
 
-    async def send(self, message: OutboundMessage) -> None:
+    async def send(self, message: OutboundMessage) -> str | None:
         try:
             await self._events.publish(message.conversation_public_id, frame_of(message))
         except Exception as exc:
             raise DeliveryError(type(exc).__name__) from exc
+        return None
 
 
 def frame_of(message: OutboundMessage) -> dict[str, Any]:

@@ -89,6 +89,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
 
 
 SERVICE_TOKEN = "test-service-token-0123456789abcdef"
+DATA_KEY = "test-data-key-0123456789abcdef"
 
 
 @pytest.fixture
@@ -101,5 +102,27 @@ def settings(database_url: str, redis_url: str, fake_rasa: FakeRasa) -> Settings
             "RASA_URL": fake_rasa.url,
             "RASA_TIMEOUT_S": 5,
             "ANXIN_SERVICE_TOKEN": SERVICE_TOKEN,
+            "ANXIN_DATA_KEY": DATA_KEY,
         }
     )
+
+
+@pytest.fixture
+def channel_client(settings: Settings):
+    """An app (with its worker) configured with extra settings, e.g. a channel's credentials."""
+    from starlette.testclient import TestClient
+
+    from bot.app import create_app
+
+    clients = []
+
+    def make(**overrides: object) -> TestClient:
+        configured = settings.model_copy(update=overrides)
+        client = TestClient(create_app(configured))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

@@ -84,3 +84,156 @@ class FakeRasa:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(self.body.decode()))
+
+
+class FakeProvider:
+    """A provider API over real HTTP on 127.0.0.1. Subclasses answer in ``answer``.
+
+    ``down`` makes every call answer 503 (the provider is out); every call is recorded.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.down = False
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                from urllib.parse import parse_qsl
+
+                parsed = urlparse(self.path)
+                length = int(self.headers.get("Content-Length", 0))
+                request = Recorded(
+                    self.command,
+                    parsed.path,
+                    dict(parse_qsl(parsed.query)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
+                with fake._lock:
+                    fake.requests.append(request)
+                    status, payload, headers = (
+                        (503, {"error": "down"}, {}) if fake.down else fake.answer(request)
+                    )
+                data = (
+                    payload
+                    if isinstance(payload, bytes)
+                    else json.dumps(payload, ensure_ascii=False).encode()
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        raise NotImplementedError
+
+    def calls(self, path_suffix: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path.endswith(path_suffix)]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeWeChat(FakeProvider):
+    """api.weixin.qq.com: token, 客服消息 and template messages. ``errcodes`` queues answers."""
+
+    def __init__(self) -> None:
+        self.errcodes: list[int] = []
+        self.tokens_issued = 0
+        super().__init__()
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        if request.path == "/cgi-bin/token":
+            self.tokens_issued += 1
+            return 200, {"access_token": f"token-{self.tokens_issued}", "expires_in": 7200}, {}
+        if request.path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
+            code = self.errcodes.pop(0) if self.errcodes else 0
+            return 200, {"errcode": code, "errmsg": "ok" if code == 0 else "error"}, {}
+        return 404, {"errcode": 404}, {}
+
+
+class FakeTwilio(FakeProvider):
+    """api.twilio.com Messages.json. ``statuses`` queues HTTP statuses to answer."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+        super().__init__()
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        status = self.statuses.pop(0) if self.statuses else 201
+        if status == 201:
+            return 201, {"sid": f"SM{len(self.requests):032d}", "status": "queued"}, {}
+        return (
+            status,
+            {"code": 20429 if status == 429 else 20500, "message": "error"},
+            {"Retry-After": "1"},
+        )
+
+
+class FakeTelegram(FakeProvider):
+    """api.telegram.org Bot API. ``errors`` queues (status, description, retry_after)."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[int, str, int | None]] = []
+        super().__init__()
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        if self.errors:
+            status, description, retry_after = self.errors.pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return status, body, {}
+        method = request.path.rsplit("/", 1)[-1]
+        if method == "sendMessage":
+            fields = (
+                request.form()
+                if "json" not in request.headers.get("content-type", "")
+                else request.json()
+            )
+            chat_id = int(fields["chat_id"])
+            message = {
+                "message_id": len(self.requests),
+                "date": 1_700_000_000,
+                "chat": {"id": chat_id, "type": "private"},
+                "text": fields.get("text", ""),
+            }
+            return 200, {"ok": True, "result": message}, {}
+        return 200, {"ok": True, "result": True}, {}

@@ -85,6 +85,7 @@ def service_env(settings: Any, **extra: str) -> dict[str, str]:
         ANXIN_REDIS_PREFIX=settings.redis_prefix,
         RASA_URL=settings.rasa_url,
         ANXIN_SERVICE_TOKEN=settings.service_token,
+        ANXIN_DATA_KEY=settings.data_key,
     )
     env.update(extra)
     return env

@@ -1,0 +1,38 @@
+"""What every provider webhook does the same way: refuse when off, store, wake the worker."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import HTTPException, Request
+
+from bot.inbox import Accepted, accept
+from bot.services import Services
+from channels.base import InboundMessage
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def require_enabled(enabled: bool, channel: str) -> None:
+    """A channel without credentials is off, and says so rather than half-working."""
+    if not enabled:
+        raise HTTPException(404, f"the {channel} channel is not configured")
+
+
+async def read_body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(413, "request body too large")
+    return body
+
+
+async def store(services: Services, inbound: InboundMessage) -> Accepted:
+    """Store before acknowledging; a duplicate is acknowledged without a second row."""
+    accepted = await to_thread.run_sync(accept, services.db, inbound, services.vault)
+    if not accepted.duplicate:
+        services.wake_worker()
+    return accepted
