@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from bot.accounts import ROLES, AccountError, add_user, create_token, user_count
@@ -47,6 +48,22 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    """Tell Telegram where to deliver updates, with our secret token."""
+    from channels.telegram import set_webhook
+
+    s = get_settings()
+    if not s.telegram_enabled:
+        print("error: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN first", file=sys.stderr)
+        return 2
+    url = args.url or f"{s.public_url.rstrip('/')}/webhooks/telegram"
+    ok = asyncio.run(
+        set_webhook(s.telegram_bot_token, s.telegram_api_base_url, url, s.telegram_secret_token)
+    )
+    print(f"setWebhook {url}: {'ok' if ok else 'refused'}")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Anxin service desk")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     token_create = token.add_parser("create", help="create an API token (printed once)")
     token_create.add_argument("name")
     token_create.set_defaults(func=cmd_token_create)
+
+    telegram = sub.add_parser("telegram", help="Telegram channel").add_subparsers(
+        dest="action", required=True
+    )
+    hook = telegram.add_parser("set-webhook", help="register the webhook URL with Telegram")
+    hook.add_argument("url", nargs="?", help="default: ANXIN_PUBLIC_URL + /webhooks/telegram")
+    hook.set_defaults(func=cmd_telegram_set_webhook)
     return parser
 
 

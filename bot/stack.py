@@ -45,6 +45,7 @@ class StackConfig:
     embedded_redis_port: int = 6390
     service_token: str = ""
     rasa_token: str = ""
+    data_key: str = ""
     log_dir: Path = VAR / "log"
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -76,6 +77,8 @@ class Stack:
             ANXIN_SERVICE_TOKEN=c.service_token,
             ANXIN_PUBLIC_URL=self.service_url,
         )
+        if c.data_key:
+            env["ANXIN_DATA_KEY"] = c.data_key
         env.update(c.extra_env)
         return env
 
@@ -209,6 +212,7 @@ def main() -> int:
         service_port=int(os.environ.get("ANXIN_PORT", "8000")),
         service_token=os.environ.get("ANXIN_SERVICE_TOKEN") or persistent_secret("service_token"),
         rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),
+        data_key=os.environ.get("ANXIN_DATA_KEY") or persistent_secret("data_key"),
     )
     model = ensure_model()
     prepare_database(database_url)

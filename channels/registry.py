@@ -5,9 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bot.services import Services
-from channels import sms, telegram, webchat, wechat
+from channels import sms, telegram, webchat, wechat, wecom
 
-ROUTERS: tuple[APIRouter, ...] = (webchat.router, wechat.router, sms.router, telegram.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    webchat.router,
+    wechat.router,
+    wecom.router,
+    sms.router,
+    telegram.router,
+)
 
 
 def configure_senders(services: Services) -> None:
@@ -23,6 +29,15 @@ def configure_senders(services: Services) -> None:
             s.redis_prefix,
             s.wechat_template_id,
         )
+    if s.wecom_enabled:
+        client = wecom.WeComClient(
+            s.wecom_corp_id,
+            s.wecom_secret,
+            s.wecom_api_base_url,
+            services.events.redis,
+            s.redis_prefix,
+        )
+        services.senders[wecom.CHANNEL] = wecom.WeComSender(client)
     if s.sms_enabled:
         if services.vault is None:
             raise RuntimeError("SMS needs ANXIN_DATA_KEY to keep phone numbers encrypted")

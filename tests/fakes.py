@@ -237,3 +237,37 @@ class FakeTelegram(FakeProvider):
             }
             return 200, {"ok": True, "result": message}, {}
         return 200, {"ok": True, "result": True}, {}
+
+
+class FakeWeCom(FakeProvider):
+    """qyapi.weixin.qq.com 微信客服: gettoken, kf/sync_msg (with a cursor), kf/send_msg, trans."""
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []  # messages not yet read past the cursor
+        self.page_size = 2
+        self.send_errcodes: list[int] = []
+        super().__init__()
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        if request.path == "/cgi-bin/gettoken":
+            return 200, {"errcode": 0, "access_token": "wecom-token", "expires_in": 7200}, {}
+        if request.path == "/cgi-bin/kf/sync_msg":
+            cursor = int(request.json().get("cursor") or 0)
+            page = self.pending[cursor : cursor + self.page_size]
+            nxt = cursor + len(page)
+            return (
+                200,
+                {
+                    "errcode": 0,
+                    "next_cursor": str(nxt),
+                    "has_more": int(nxt < len(self.pending)),
+                    "msg_list": page,
+                },
+                {},
+            )
+        if request.path == "/cgi-bin/kf/send_msg":
+            code = self.send_errcodes.pop(0) if self.send_errcodes else 0
+            return 200, {"errcode": code, "errmsg": "ok", "msgid": "wecom-msg"}, {}
+        if request.path == "/cgi-bin/kf/service_state/trans":
+            return 200, {"errcode": 0, "errmsg": "ok"}, {}
+        return 404, {"errcode": 404}, {}

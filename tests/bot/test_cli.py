@@ -52,3 +52,26 @@ def test_token_create_stores_only_a_digest(cli_db, capsys) -> None:
     assert not token_is_valid(cli_db, token + "x")
     with cli_db.session() as s:
         assert token not in s.scalar(select(ApiToken.token_hash))
+
+
+def test_telegram_set_webhook_calls_the_bot_api(cli_db, monkeypatch, capsys) -> None:
+    from tests.fakes import FakeTelegram
+
+    fake = FakeTelegram()
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+        monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", "s3cret-token")
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.url)
+        get_settings.cache_clear()
+        assert main(["telegram", "set-webhook", "https://bank.example/webhooks/telegram"]) == 0
+        [call] = fake.calls("/bot123:abc/setWebhook")
+        form = call.form()
+        assert form["url"] == "https://bank.example/webhooks/telegram"
+        assert form["secret_token"] == "s3cret-token"
+        assert "ok" in capsys.readouterr().out
+    finally:
+        fake.stop()
+
+
+def test_telegram_set_webhook_needs_credentials(cli_db, capsys) -> None:
+    assert main(["telegram", "set-webhook"]) == 2
