@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -130,6 +132,7 @@ class FakeProvider:
                     dict(parse_qsl(parsed.query)),
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length) if length else b"",
+                    time.monotonic(),
                 )
                 with fake._lock:
                     fake.requests.append(request)

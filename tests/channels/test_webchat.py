@@ -1,6 +1,11 @@
 """Web chat end to end through the app (fake Rasa server, real Redis, SQLite and PostgreSQL)."""
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -127,3 +132,31 @@ def test_database_down_answers_503_not_200(settings) -> None:
         )
     assert response.status_code == 503
     assert "retry" in response.json()["detail"]
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=4),
+    max_leaves=10,
+)
+
+
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        _json,
+        st.fixed_dictionaries(
+            {
+                "visitor_id": st.text(max_size=70),
+                "id": st.text(max_size=70),
+                "text": st.text(max_size=50),
+            }
+        ),
+    )
+)
+def test_fuzzed_http_bodies_never_500(client, body) -> None:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    assert client.post("/webhooks/webchat", content=content).status_code in (202, 400, 422)
