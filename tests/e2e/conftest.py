@@ -1,9 +1,11 @@
-"""One real stack for every end-to-end test: trained model, Rasa, actions, service."""
+"""One real stack for every end-to-end test: trained model, Rasa, actions, service,
+with the WeChat, Twilio and Telegram APIs played by fakes on 127.0.0.1."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,41 @@ import pytest
 from bot.stack import Stack, StackConfig, prepare_database
 from bot.training import ensure_model
 from tests.conftest import schema_reset
+from tests.fakes import FakeTelegram, FakeTwilio, FakeWeChat
 from tests.helpers import free_port
+
+
+@dataclass
+class Providers:
+    wechat: FakeWeChat
+    twilio: FakeTwilio
+    telegram: FakeTelegram
+
+
+CHANNEL_SECRETS = {
+    "WECHAT_TOKEN": "e2e-wechat-token",
+    "WECHAT_APP_ID": "wxe2e",
+    "WECHAT_APP_SECRET": "e2e-secret",
+    "TWILIO_ACCOUNT_SID": "AC" + "e" * 32,
+    "TWILIO_AUTH_TOKEN": "e2e-twilio-auth",
+    "TWILIO_FROM": "+15550001111",
+    "SMS_PUBLIC_URL": "https://bank.example/webhooks/sms",
+    "TELEGRAM_BOT_TOKEN": "42:e2e-token",
+    "TELEGRAM_SECRET_TOKEN": "e2e-telegram-secret",
+}
+
+
+@pytest.fixture(scope="session")
+def providers() -> Iterator[Providers]:
+    fakes = Providers(FakeWeChat(), FakeTwilio(), FakeTelegram())
+    yield fakes
+    for fake in (fakes.wechat, fakes.twilio, fakes.telegram):
+        fake.stop()
 
 
 @pytest.fixture(scope="session")
 def stack(
-    pg_server: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    pg_server: str, redis_url: str, providers: Providers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     model = ensure_model()
     schema_reset(pg_server)
@@ -30,8 +61,15 @@ def stack(
             actions_port=free_port(),
             service_token=uuid.uuid4().hex + uuid.uuid4().hex,
             rasa_token=uuid.uuid4().hex,
+            data_key=uuid.uuid4().hex,
             log_dir=Path(tmp_path_factory.mktemp("logs")),
-            extra_env={"ANXIN_REDIS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}"},
+            extra_env={
+                "ANXIN_REDIS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}",
+                **CHANNEL_SECRETS,
+                "WECHAT_API_BASE_URL": providers.wechat.url,
+                "TWILIO_API_BASE_URL": providers.twilio.url,
+                "TELEGRAM_API_BASE_URL": providers.telegram.url,
+            },
         )
     )
     try:

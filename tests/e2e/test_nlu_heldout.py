@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from bot.stack import Stack
 
@@ -40,6 +41,8 @@ HELD_OUT = [
     ("信用卡账单怎么还", "faq/credit_card_repayment"),
     ("I want to open a bank account", "faq/open_account"),
 ]
+
+pytestmark = pytest.mark.e2e
 
 
 def _predict(stack: Stack, text: str) -> str:
