@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -95,6 +96,19 @@ def _raise_for(response: httpx.Response, parts_done: int) -> None:
     )
 
 
+async def send_parts(
+    message: OutboundMessage, max_chars: int, post: Callable[[str, int], Awaitable[httpx.Response]]
+) -> None:
+    """Send the parts of a reply that have not gone out yet, in order."""
+    parts = split_message(quick_reply_lines(message), max_chars)
+    for index in range(message.parts_sent, len(parts)):
+        try:
+            response = await post(parts[index], index)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(type(exc).__name__, parts_done=index) from exc
+        _raise_for(response, index)
+
+
 class TwilioSender:
     channel = CHANNEL
 
@@ -107,16 +121,12 @@ class TwilioSender:
         self._http = httpx.AsyncClient(auth=(account_sid, auth_token), timeout=10)
 
     async def send(self, message: OutboundMessage) -> str | None:
-        parts = split_message(quick_reply_lines(message), self._max_chars)
-        for index in range(message.parts_sent, len(parts)):
-            try:
-                response = await self._http.post(
-                    self._url,
-                    data={"To": message.recipient, "From": self._from, "Body": parts[index]},
-                )
-            except httpx.HTTPError as exc:
-                raise DeliveryError(type(exc).__name__, parts_done=index) from exc
-            _raise_for(response, index)
+        async def post(part: str, _: int) -> httpx.Response:
+            return await self._http.post(
+                self._url, data={"To": message.recipient, "From": self._from, "Body": part}
+            )
+
+        await send_parts(message, self._max_chars, post)
         return None
 
 
@@ -131,20 +141,11 @@ class GatewaySender:
         self._http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
     async def send(self, message: OutboundMessage) -> str | None:
-        parts = split_message(quick_reply_lines(message), self._max_chars)
-        for index in range(message.parts_sent, len(parts)):
-            try:
-                response = await self._http.post(
-                    self._url,
-                    json={
-                        "to": message.recipient,
-                        "text": parts[index],
-                        "id": f"{message.message_id}-{index}",
-                    },
-                )
-            except httpx.HTTPError as exc:
-                raise DeliveryError(type(exc).__name__, parts_done=index) from exc
-            _raise_for(response, index)
+        async def post(part: str, index: int) -> httpx.Response:
+            body = {"to": message.recipient, "text": part, "id": f"{message.message_id}-{index}"}
+            return await self._http.post(self._url, json=body)
+
+        await send_parts(message, self._max_chars, post)
         return None
 
 

@@ -9,7 +9,6 @@ by MsgId (messages) or FromUserName+CreateTime (events).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +27,7 @@ from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import WINDOW_S, MessageCrypto, SignatureError, check_signature
-from channels.wechat_token import TOKEN_EXPIRED, SharedToken, TokenError
+from channels.wechat_token import SharedToken, TokenError, post_with_token
 
 CHANNEL = "wechat"
 WINDOW_CLOSED = 45015  # the customer has not written in 48 hours
@@ -216,23 +215,10 @@ class WeChatSender:
         return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     async def _call(self, path: str, payload: dict[str, Any]) -> int:
-        """POST to a WeChat API with the shared token, renewing it once if it expired."""
-        for _ in range(2):
-            token = await self.token.get()
-            response = await self._http.post(
-                f"{self._base}{path}",
-                params={"access_token": token},
-                content=json.dumps(payload, ensure_ascii=False).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            if response.status_code >= 500:
-                raise DeliveryError(f"WeChat answered {response.status_code}")
-            errcode = int(response.json().get("errcode", 0))
-            if errcode in TOKEN_EXPIRED:
-                await self.token.invalidate(token)
-                continue
-            return errcode
-        raise DeliveryError("access token rejected twice")
+        data = await post_with_token(
+            self._http, f"{self._base}{path}", self.token, payload, "WeChat"
+        )
+        return int(data.get("errcode", 0))
 
     async def send(self, message: OutboundMessage) -> str | None:
         text = quick_reply_lines(message)

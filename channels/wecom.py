@@ -11,7 +11,6 @@ hours after a customer's message; that budget is tracked in Redis.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,7 @@ from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import MessageCrypto, SignatureError, check_signature
-from channels.wechat_token import TOKEN_EXPIRED, SharedToken, TokenError
+from channels.wechat_token import SharedToken, TokenError, post_with_token
 
 CHANNEL = "wecom"
 ORIGIN_CUSTOMER = 3
@@ -117,22 +116,9 @@ class WeComClient:
         return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        for _ in range(2):
-            token = await self.token.get()
-            response = await self._http.post(
-                f"{self._base}{path}",
-                params={"access_token": token},
-                content=json.dumps(payload, ensure_ascii=False).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            if response.status_code >= 500:
-                raise DeliveryError(f"WeCom answered {response.status_code}")
-            data: dict[str, Any] = response.json()
-            if int(data.get("errcode", 0)) in TOKEN_EXPIRED:
-                await self.token.invalidate(token)
-                continue
-            return data
-        raise DeliveryError("access token rejected twice")
+        return await post_with_token(
+            self._http, f"{self._base}{path}", self.token, payload, "WeCom"
+        )
 
     def _budget_key(self, recipient: str) -> str:
         return f"{self.prefix}:wecom:budget:{recipient}"
