@@ -23,8 +23,9 @@ from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
 from bot.redact import configure_logging
 from bot.services import Services
-from bot.tickets.policy import SlaPolicy
-from bot.worker import Worker
+from bot.sla import setup as sla_setup
+from bot.sla.notify import Notifier
+from bot.worker import SlaLoop, Worker
 from channels import registry
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         events=events,
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s),
-        policy=SlaPolicy.from_hours(
-            settings.first_response_hours, settings.resolution_hours_by_priority()
-        ),
     )
     if settings.data_key:
         services.vault = ContactVault(settings.data_key)
@@ -71,6 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 delivery,
                 settings.worker_concurrency,
                 timedelta(seconds=settings.inbox_lease_s),
+                sla=SlaLoop(
+                    sla_setup.ladder_config(settings),
+                    Notifier(
+                        services.db,
+                        services.events,
+                        sla_setup.addresses(settings),
+                        sla_setup.smtp(settings),
+                    ),
+                    settings.sla_scan_s,
+                ),
             )
             task = asyncio.create_task(services.worker.run())
         try:

@@ -28,10 +28,22 @@ class Settings(BaseSettings):
     inbox_lease_s: float = Field(default=60.0, alias="ANXIN_INBOX_LEASE_S")
     worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
     max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")
-    first_response_hours: float = Field(default=24.0, alias="ANXIN_SLA_FIRST_RESPONSE_HOURS")
-    resolution_hours: str = Field(
-        default="P1=4,P2=48,P3=72,P4=120", alias="ANXIN_SLA_RESOLUTION_HOURS"
-    )
+    # SLA ladder (targets per priority live in the sla_policies table)
+    sla_scan_s: float = Field(default=10.0, alias="ANXIN_SLA_SCAN_S")
+    p1_ack_minutes: float = Field(default=15.0, alias="ANXIN_P1_ACK_MINUTES")
+    page_levels: int = Field(default=2, alias="ANXIN_PAGE_LEVELS")
+    warn_at: str = Field(default="0.5,0.75", alias="ANXIN_WARN_AT")
+    warn_before_minutes: float = Field(default=15.0, alias="ANXIN_WARN_BEFORE_MINUTES")
+    business_hours: str = Field(default="09:00-18:00", alias="ANXIN_BUSINESS_HOURS")
+    oncall_emails: str = Field(default="", alias="ANXIN_ONCALL_EMAILS")
+    supervisor_email: str = Field(default="", alias="ANXIN_SUPERVISOR_EMAIL")
+    agent_emails: str = Field(default="", alias="ANXIN_AGENT_EMAILS")
+    smtp_host: str = Field(default="", alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_from: str = Field(default="anxin@localhost", alias="SMTP_FROM")
+    smtp_user: str = Field(default="", alias="SMTP_USER")
+    smtp_password: str = Field(default="", alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     display_timezone: str = Field(default="Asia/Shanghai", alias="ANXIN_TIMEZONE")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
@@ -99,16 +111,6 @@ class Settings(BaseSettings):
         if value.strip().lower() in _PLACEHOLDERS:
             raise ValueError("ANXIN_SERVICE_TOKEN must be a generated secret, not a placeholder")
         return value
-
-    def resolution_hours_by_priority(self) -> dict[str, float]:
-        """Parse ``P1=4,P2=48`` into ``{"P1": 4.0, "P2": 48.0}``."""
-        result: dict[str, float] = {}
-        for part in self.resolution_hours.split(","):
-            if not part.strip():
-                continue
-            key, _, value = part.partition("=")
-            result[key.strip().upper()] = float(value)
-        return result
 
     def require_secrets(self) -> None:
         """Refuse to start outside development without the service token."""

@@ -39,6 +39,13 @@ class LiveEvents:
             await pubsub.unsubscribe()
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
+    def staff_channel(self) -> str:
+        return f"{self._prefix}:staff"
+
+    async def publish_staff(self, payload: dict[str, Any]) -> None:
+        """Notices for the agent and supervisor consoles."""
+        await self.redis.publish(self.staff_channel(), json.dumps(payload, ensure_ascii=False))
+
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -149,9 +150,14 @@ class ChannelState(Base):
 
 
 class Ticket(Base):
-    """A customer issue with a quotable number, priority and SLA deadlines."""
+    """A customer issue with a quotable number, priority and SLA deadlines.
+
+    Deadlines are columns, and so is ``next_escalation_at``: the earliest moment the
+    escalation ladder has something to do for this ticket (indexed; the scanner reads it).
+    """
 
     __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_next_escalation", "next_escalation_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
@@ -163,8 +169,93 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     description: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     first_response_due_at: Mapped[datetime] = mapped_column()
     resolution_due_at: Mapped[datetime] = mapped_column()
+    calendar: Mapped[str] = mapped_column(String(16), default="24x7")
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_responded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TicketEvent(Base):
+    """Every change to a ticket: who, when, what, from, to (and notes and replies)."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))  # created|status|assign|note|reply|acknowledge
+    from_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class EscalationEvent(Base):
+    """One step of the escalation ladder for one ticket; UNIQUE, so it happens once."""
+
+    __tablename__ = "escalation_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "step", name="uq_escalation_ticket_step"),
+        Index("ix_escalation_unnotified", "notified_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    step: Mapped[str] = mapped_column(
+        String(32)
+    )  # page:1, warn:50, warn:before, breach:resolution...
+    target: Mapped[str] = mapped_column(String(128))  # who is told
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)  # overtaken (e.g. after downtime)
+    notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SlaPolicyRow(Base):
+    """SLA targets per priority (and optionally category), edited by staff."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("priority", "category", name="uq_sla_priority_category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[str] = mapped_column(String(2))
+    category: Mapped[str] = mapped_column(String(16), default="*")  # "*" = any category
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    calendar: Mapped[str] = mapped_column(String(16), default="24x7")  # 24x7 | business
+
+
+class PriorityRule(Base):
+    """category/subcategory → priority, edited by staff ("*" matches any subcategory)."""
+
+    __tablename__ = "priority_rules"
+    __table_args__ = (UniqueConstraint("category", "subcategory", name="uq_priority_rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str] = mapped_column(String(32), default="*")
+    priority: Mapped[str] = mapped_column(String(2))
+
+
+class Holiday(Base):
+    """A day the business-hours calendar skips."""
+
+    __tablename__ = "holidays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
 
 
 class KbEntry(Base):

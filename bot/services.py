@@ -11,7 +11,6 @@ from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
-from bot.tickets.policy import SlaPolicy
 from bot.worker import Worker
 from channels.base import ChannelSender
 
@@ -22,7 +21,6 @@ class Services:
     db: Database
     events: LiveEvents
     rasa: RasaClient
-    policy: SlaPolicy
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     vault: ContactVault | None = None
     worker: Worker | None = None
@@ -35,3 +33,7 @@ class Services:
     def wake_worker(self) -> None:
         if self.worker is not None:
             self.worker.wake()
+
+    def wake_scanner(self) -> None:
+        if self.worker is not None:
+            self.worker.wake_scanner()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from anyio import to_thread
@@ -21,6 +22,9 @@ from bot.models import Message, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
 from bot.router import process
+from bot.sla.ladder import LadderConfig
+from bot.sla.notify import Notifier
+from bot.sla.scanner import scan
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +82,17 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     return claimed
 
 
+@dataclass(frozen=True)
+class SlaLoop:
+    """What the SLA loop needs: the ladder, the notifier and how often to scan."""
+
+    ladder: LadderConfig
+    notifier: Notifier
+    interval_s: float = 10.0
+
+
 class Worker:
-    """Runs the inbox and outbox loops inside a service process."""
+    """Runs the inbox, outbox and SLA loops inside a service process."""
 
     def __init__(
         self,
@@ -88,23 +101,30 @@ class Worker:
         delivery: Delivery,
         concurrency: int = 8,
         lease: timedelta = DEFAULT_LEASE,
+        sla: SlaLoop | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.delivery = delivery
         self.concurrency = concurrency
         self.lease = lease
+        self.sla = sla
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
+        self._sla_wake = asyncio.Event()
         self._stopping = False
 
     def wake(self) -> None:
         """Called after a new inbound message is stored, to skip the poll delay."""
         self._inbox_wake.set()
 
-    async def _sleep(self, event: asyncio.Event) -> None:
+    def wake_scanner(self) -> None:
+        """Called after a ticket changes, so a P1 pages at once rather than at the next scan."""
+        self._sla_wake.set()
+
+    async def _sleep(self, event: asyncio.Event, seconds: float = POLL_SECONDS) -> None:
         try:
-            await asyncio.wait_for(event.wait(), timeout=POLL_SECONDS)
+            await asyncio.wait_for(event.wait(), timeout=seconds)
         except TimeoutError:
             pass
         event.clear()
@@ -144,13 +164,26 @@ class Worker:
             if not claimed:
                 await self._sleep(self._outbox_wake)
 
+    async def run_sla(self) -> None:
+        """Scan at start (catch-up after downtime), then every interval or when woken."""
+        if self.sla is None:
+            return
+        while not self._stopping:
+            try:
+                await to_thread.run_sync(scan, self.db, self.sla.ladder)
+                await self.sla.notifier.run_once()
+            except Exception:
+                log.exception("SLA scan failed; it runs again at the next interval")
+            await self._sleep(self._sla_wake, self.sla.interval_s)
+
     async def run(self) -> None:
-        await asyncio.gather(self.run_inbox(), self.run_outbox())
+        await asyncio.gather(self.run_inbox(), self.run_outbox(), self.run_sla())
 
     def stop(self) -> None:
         self._stopping = True
         self._inbox_wake.set()
         self._outbox_wake.set()
+        self._sla_wake.set()
 
 
 __all__ = ["Worker", "claim_inbox"]

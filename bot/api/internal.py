@@ -24,7 +24,7 @@ async def create_ticket(body: TicketCreate, services: ServicesDep, response: Res
     def work() -> tuple[TicketOut, bool]:
         ticket, created = open_ticket(
             services.db,
-            services.policy,
+            services.settings,
             conversation_public_id=body.conversation_id,
             category=body.category,
             subcategory=body.subcategory,
@@ -37,6 +37,7 @@ async def create_ticket(body: TicketCreate, services: ServicesDep, response: Res
         ticket, created = await to_thread.run_sync(work)
     except TicketError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    services.wake_scanner()
     if not created:
         response.status_code = status.HTTP_200_OK
     return ticket

@@ -8,10 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.config import Settings
 from bot.db import Database
-from bot.models import Conversation, Ticket, utcnow
+from bot.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.redact import redact
-from bot.tickets.policy import CATEGORIES, SlaPolicy, priority_for
+from bot.sla.policy import deadlines, priority_for, targets_for
+from bot.sla.setup import calendars
+from bot.tickets.policy import CATEGORIES
 
 
 class TicketError(ValueError):
@@ -31,6 +34,11 @@ class TicketView:
     created_at: datetime
     first_response_due_at: datetime
     resolution_due_at: datetime
+    assignee: str | None = None
+    team: str | None = None
+    first_responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    acknowledged_at: datetime | None = None
 
 
 def ticket_number(ticket_id: int, opened_at: datetime) -> str:
@@ -52,6 +60,11 @@ def _view(ticket: Ticket, conversation: Conversation) -> TicketView:
         created_at=ticket.created_at,
         first_response_due_at=ticket.first_response_due_at,
         resolution_due_at=ticket.resolution_due_at,
+        assignee=ticket.assignee,
+        team=ticket.team,
+        first_responded_at=ticket.first_responded_at,
+        resolved_at=ticket.resolved_at,
+        acknowledged_at=ticket.acknowledged_at,
     )
 
 
@@ -67,7 +80,7 @@ def _by_key(db: Database, key: str) -> TicketView | None:
 
 def open_ticket(
     db: Database,
-    policy: SlaPolicy,
+    settings: Settings,
     *,
     conversation_public_id: str,
     category: str,
@@ -81,11 +94,12 @@ def open_ticket(
     existing = _by_key(db, idempotency_key)
     if existing is not None:
         return existing, False
-    priority = priority_for(category, subcategory)
     opened_at = utcnow()
-    first_due, resolution_due = policy.deadlines(priority, opened_at)
     try:
         with db.session() as session:
+            priority = priority_for(session, category, subcategory)
+            targets = targets_for(session, priority, category)
+            first_due, resolution_due = deadlines(targets, calendars(session, settings), opened_at)
             conversation = session.scalar(
                 select(Conversation).where(Conversation.public_id == conversation_public_id)
             )
@@ -102,10 +116,22 @@ def open_ticket(
                 created_at=opened_at,
                 first_response_due_at=first_due,
                 resolution_due_at=resolution_due,
+                calendar=targets.calendar,
+                # The ladder is evaluated at once (a P1 pages the on-call supervisor now).
+                next_escalation_at=opened_at,
             )
             session.add(ticket)
             session.flush()
             ticket.number = ticket_number(ticket.id, opened_at)
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    at=opened_at,
+                    actor="assistant",
+                    action="created",
+                    to_value=priority,
+                )
+            )
             return _view(ticket, conversation), True
     except IntegrityError:
         existing = _by_key(db, idempotency_key)
@@ -134,13 +160,24 @@ def get_ticket_for_customer(
     return ticket
 
 
-def list_tickets(db: Database, limit: int = 100, offset: int = 0) -> list[TicketView]:
+def list_tickets(
+    db: Database,
+    limit: int = 100,
+    offset: int = 0,
+    *,
+    status: str | None = None,
+    priority: str | None = None,
+    category: str | None = None,
+) -> list[TicketView]:
+    query = select(Ticket, Conversation).join(
+        Conversation, Ticket.conversation_id == Conversation.id
+    )
+    if status:
+        query = query.where(Ticket.status == status)
+    if priority:
+        query = query.where(Ticket.priority == priority)
+    if category:
+        query = query.where(Ticket.category == category)
     with db.session() as session:
-        rows = session.execute(
-            select(Ticket, Conversation)
-            .join(Conversation, Ticket.conversation_id == Conversation.id)
-            .order_by(Ticket.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        rows = session.execute(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)).all()
         return [_view(t, c) for t, c in rows]

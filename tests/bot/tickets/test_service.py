@@ -3,10 +3,10 @@ import re
 import pytest
 
 from bot.inbox import get_or_create_conversation
-from bot.tickets.policy import SlaPolicy
+from bot.config import Settings
 from bot.tickets.service import TicketError, get_ticket_for_customer, open_ticket
 
-POLICY = SlaPolicy.from_hours(24, {"P1": 4, "P2": 48, "P3": 72, "P4": 120})
+POLICY = Settings()
 
 
 def _open(

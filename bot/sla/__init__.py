@@ -1,0 +1,1 @@
+"""SLA clocks: calendars, policies, the escalation ladder and its durable scanner."""

@@ -1,0 +1,146 @@
+"""Ticket lifecycle: new → open → pending_customer → resolved → closed, with reopen.
+
+Every change is a ``ticket_events`` row (who, when, from, to). ``pending_customer``
+pauses the resolution clock (not the first-response clock); leaving it, or reopening a
+resolved ticket, resumes it: the deadline moves by the paused working time. After any
+change the ladder is re-evaluated (``next_escalation_at`` = now).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import Database
+from bot.models import Message, OutboxItem, Ticket, TicketEvent, utcnow
+from bot.redact import redact
+from bot.sla.setup import calendars
+
+TRANSITIONS = {
+    "new": {"open", "pending_customer", "resolved"},
+    "open": {"pending_customer", "resolved"},
+    "pending_customer": {"open", "resolved"},
+    "resolved": {"closed", "open"},
+    "closed": {"open"},
+}
+
+
+class LifecycleError(ValueError):
+    pass
+
+
+def _ticket(session: Session, number: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()).with_for_update())
+    if ticket is None:
+        raise LookupError(number)
+    return ticket
+
+
+def _record(
+    session: Session,
+    ticket: Ticket,
+    actor: str,
+    action: str,
+    old: str | None,
+    new: str | None,
+    body: str | None = None,
+) -> None:
+    now = utcnow()
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            actor=actor,
+            action=action,
+            from_value=old,
+            to_value=new,
+            body=body,
+        )
+    )
+    ticket.updated_at = now
+    ticket.next_escalation_at = now  # re-evaluate the ladder
+
+
+def transition(db: Database, settings: Settings, number: str, to: str, actor: str) -> None:
+    with db.session() as session:
+        ticket = _ticket(session, number)
+        old = ticket.status
+        if to not in TRANSITIONS.get(old, set()):
+            raise LifecycleError(f"cannot go from {old} to {to}")
+        now = utcnow()
+        cal = calendars(session, settings)
+        resumes = (old == "pending_customer" and to in ("open", "resolved")) or (
+            old in ("resolved", "closed") and to == "open"
+        )
+        stopped_at = ticket.paused_at if old == "pending_customer" else ticket.resolved_at
+        if resumes and stopped_at is not None:
+            # The clock runs again: the deadline moves by the working time it was stopped.
+            paused = cal.elapsed(ticket.calendar, stopped_at, now)
+            ticket.resolution_due_at = cal.add(ticket.calendar, ticket.resolution_due_at, paused)
+        if to == "pending_customer":
+            ticket.paused_at = now
+        if old == "pending_customer":
+            ticket.paused_at = None
+        if to == "resolved":
+            ticket.resolved_at = now
+        if to == "closed":
+            ticket.closed_at = now
+        if to == "open" and old in ("resolved", "closed"):
+            ticket.resolved_at = ticket.closed_at = None
+        ticket.status = to
+        _record(session, ticket, actor, "status", old, to)
+
+
+def assign(db: Database, number: str, assignee: str | None, team: str | None, actor: str) -> None:
+    with db.session() as session:
+        ticket = _ticket(session, number)
+        old = f"{ticket.team or ''}/{ticket.assignee or ''}"
+        ticket.assignee, ticket.team = assignee, team
+        _record(session, ticket, actor, "assign", old, f"{team or ''}/{assignee or ''}")
+
+
+def add_note(db: Database, number: str, body: str, actor: str) -> None:
+    """An internal note: staff only, never sent to the customer."""
+    with db.session() as session:
+        _record(session, _ticket(session, number), actor, "note", None, None, redact(body))
+
+
+def acknowledge(db: Database, number: str, actor: str) -> None:
+    """The on-call supervisor took the P1 page: no re-page."""
+    with db.session() as session:
+        ticket = _ticket(session, number)
+        if ticket.acknowledged_at is None:
+            ticket.acknowledged_at, ticket.acknowledged_by = utcnow(), actor
+            _record(session, ticket, actor, "acknowledge", None, actor)
+
+
+def reply(db: Database, number: str, body: str, actor: str) -> int:
+    """A reply the customer sees, sent through the customer's own channel (outbox)."""
+    with db.session() as session:
+        ticket = _ticket(session, number)
+        conversation_id = ticket.conversation_id
+        channel = session.scalar(
+            select(Message.channel).where(Message.conversation_id == conversation_id).limit(1)
+        )
+        if channel is None:
+            raise LifecycleError("the ticket's conversation has no channel to reply on")
+        message = Message(
+            conversation_id=conversation_id,
+            channel=channel,
+            provider_msg_id=f"agent-{ticket.id}-{utcnow().timestamp():.6f}",
+            direction="out",
+            sender="agent",
+            text=redact(body),
+            status="done",
+        )
+        session.add(message)
+        session.flush()
+        session.add(OutboxItem(message_id=message.id))
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = utcnow()
+        if ticket.status == "new":
+            _record(session, ticket, actor, "status", "new", "open")
+            ticket.status = "open"
+        _record(session, ticket, actor, "reply", None, None, redact(body))
+        return message.id
