@@ -44,9 +44,13 @@ def create_token(db: Database, name: str) -> str:
     return token
 
 
-def token_is_valid(db: Database, token: str) -> bool:
+def token_name(db: Database, token: str) -> str | None:
+    """The name of a valid API token, else None."""
     with db.session() as session:
-        found = session.scalar(
-            select(ApiToken.id).where(ApiToken.token_hash == token_digest(token))
+        return session.scalar(
+            select(ApiToken.name).where(ApiToken.token_hash == token_digest(token))
         )
-        return found is not None
+
+
+def token_is_valid(db: Database, token: str) -> bool:
+    return token_name(db, token) is not None

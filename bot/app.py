@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from bot.api import health, internal, tickets
+from bot.api import health, internal, sla_config, ticket_actions, tickets
 from bot.config import Settings, get_settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(internal.router)
     api.include_router(tickets.router)
+    api.include_router(ticket_actions.router)
+    api.include_router(sla_config.router)
     app.include_router(api)
     app.include_router(health.router)
     for channel_router in registry.ROUTERS:

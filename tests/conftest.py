@@ -126,3 +126,28 @@ def channel_client(settings: Settings):
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    from tests.helpers import free_port
+
+    class Sink:
+        def __init__(self) -> None:
+            self.messages: list[tuple[list[str], str]] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(
+                (list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace"))
+            )
+            return "250 OK"
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port  # type: ignore[attr-defined]
+    yield sink
+    controller.stop()

@@ -8,7 +8,7 @@ from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bot.accounts import token_is_valid
+from bot.accounts import token_name
 from bot.security import same_secret
 from bot.services import Services
 
@@ -40,9 +40,15 @@ async def require_service_token(services: ServicesDep, credentials: Credentials)
         raise _unauthorised()
 
 
-async def require_api_token(services: ServicesDep, credentials: Credentials) -> None:
-    """Public API: a token from ``python -m bot token create``."""
+async def require_api_token(services: ServicesDep, credentials: Credentials) -> str:
+    """Public API: a token from ``python -m bot token create``; returns the token's name,
+    which is recorded as the actor of every change made with it."""
     if credentials is None:
         raise _unauthorised()
-    if not await to_thread.run_sync(token_is_valid, services.db, credentials.credentials):
+    name = await to_thread.run_sync(token_name, services.db, credentials.credentials)
+    if name is None:
         raise _unauthorised()
+    return name
+
+
+Actor = Annotated[str, Depends(require_api_token)]

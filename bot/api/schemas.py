@@ -42,6 +42,11 @@ class TicketOut(BaseModel):
     resolution_due_at: datetime
     first_response_due_display: str
     resolution_due_display: str
+    assignee: str | None = None
+    team: str | None = None
+    first_responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    acknowledged_at: datetime | None = None
 
     @classmethod
     def of(cls, ticket: TicketView, tz: ZoneInfo) -> TicketOut:
@@ -64,6 +69,11 @@ class TicketOut(BaseModel):
             resolution_due_at=ticket.resolution_due_at,
             first_response_due_display=display(ticket.first_response_due_at),
             resolution_due_display=display(ticket.resolution_due_at),
+            assignee=ticket.assignee,
+            team=ticket.team,
+            first_responded_at=ticket.first_responded_at,
+            resolved_at=ticket.resolved_at,
+            acknowledged_at=ticket.acknowledged_at,
         )
 
 

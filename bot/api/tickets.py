@@ -21,8 +21,16 @@ async def tickets(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    priority: Annotated[str | None, Query(pattern="^P[1-4]$")] = None,
+    category: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[TicketOut]:
-    found = await to_thread.run_sync(list_tickets, services.db, limit, offset)
+    """Tickets, newest first, filtered by status, priority or category."""
+    found = await to_thread.run_sync(
+        lambda: list_tickets(
+            services.db, limit, offset, status=status, priority=priority, category=category
+        )
+    )
     return [TicketOut.of(t, services.timezone) for t in found]
 
 

@@ -4,7 +4,12 @@ from zoneinfo import ZoneInfo
 from bot.sla.calendar import BusinessHours, Calendars
 
 SH = ZoneInfo("Asia/Shanghai")
-HOURS = BusinessHours(tz=SH, opens=time(9), closes=time(18), holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}))
+HOURS = BusinessHours(
+    tz=SH,
+    opens=time(9),
+    closes=time(18),
+    holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}),
+)
 
 
 def at(*args: int) -> datetime:
@@ -28,7 +33,9 @@ def test_weekends_and_holidays_are_skipped() -> None:
 
 def test_elapsed_counts_working_time_only() -> None:
     assert HOURS.elapsed(at(2026, 11, 27, 17, 0), at(2026, 11, 30, 10, 0)) == timedelta(hours=2)
-    assert HOURS.elapsed(at(2026, 11, 28, 10, 0), at(2026, 11, 28, 16, 0)) == timedelta(0)  # Saturday
+    assert HOURS.elapsed(at(2026, 11, 28, 10, 0), at(2026, 11, 28, 16, 0)) == timedelta(
+        0
+    )  # Saturday
     assert HOURS.elapsed(at(2026, 11, 26, 12, 0), at(2026, 11, 26, 11, 0)) == timedelta(0)
 
 

@@ -23,15 +23,25 @@ def test_seeded_priority_rules(db) -> None:
 
 def test_staff_edit_rules_and_targets(db) -> None:
     with db.session() as s:
-        s.execute(update(PriorityRule).where(PriorityRule.category == "suggestion").values(priority="P3"))
-        s.execute(update(SlaPolicyRow).where(SlaPolicyRow.priority == "P3").values(resolution_minutes=60, calendar="business"))
+        s.execute(
+            update(PriorityRule).where(PriorityRule.category == "suggestion").values(priority="P3")
+        )
+        s.execute(
+            update(SlaPolicyRow)
+            .where(SlaPolicyRow.priority == "P3")
+            .values(resolution_minutes=60, calendar="business")
+        )
     with db.session() as s:
         assert priority_for(s, "suggestion", None) == "P3"
-        assert targets_for(s, "P3", "inquiry") == Targets(timedelta(hours=24), timedelta(minutes=60), "business")
+        assert targets_for(s, "P3", "inquiry") == Targets(
+            timedelta(hours=24), timedelta(minutes=60), "business"
+        )
         assert targets_for(s, "P1", "incident").resolution == timedelta(hours=4)
 
 
 def test_deadlines_first_response_never_after_resolution() -> None:
     opened = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    first, resolution = deadlines(Targets(timedelta(hours=24), timedelta(hours=4), "24x7"), UTC_CALENDARS, opened)
+    first, resolution = deadlines(
+        Targets(timedelta(hours=24), timedelta(hours=4), "24x7"), UTC_CALENDARS, opened
+    )
     assert resolution == opened + timedelta(hours=4) and first == resolution

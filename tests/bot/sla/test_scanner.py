@@ -17,7 +17,9 @@ from bot.tickets.lifecycle import acknowledge, transition
 from bot.tickets.service import open_ticket
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-LADDER = LadderConfig(warn_fractions=(0.5, 0.75), warn_before=timedelta(minutes=15), ack_timeout=timedelta(minutes=15))
+LADDER = LadderConfig(
+    warn_fractions=(0.5, 0.75), warn_before=timedelta(minutes=15), ack_timeout=timedelta(minutes=15)
+)
 SETTINGS = Settings()
 
 
@@ -124,7 +126,13 @@ def test_two_scanners_at_once_write_each_event_once(db) -> None:
         t.join()
     run()  # and once more afterwards
     with db.session() as s:
-        steps = list(s.scalars(select(EscalationEvent.ticket_id.concat(EscalationEvent.step)).where(EscalationEvent.skipped.is_(False))))
+        steps = list(
+            s.scalars(
+                select(EscalationEvent.ticket_id.concat(EscalationEvent.step)).where(
+                    EscalationEvent.skipped.is_(False)
+                )
+            )
+        )
     assert len(steps) == len(set(steps))
     assert len(steps) == 60 * 4  # page:1, page:2, breach:first_response, breach:resolution each
 

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from bot.inbox import get_or_create_conversation
 from bot.config import Settings
+from bot.inbox import get_or_create_conversation
 from bot.tickets.service import TicketError, get_ticket_for_customer, open_ticket
 
 POLICY = Settings()
