@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
     max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")
     # SLA ladder (targets per priority live in the sla_policies table)
-    sla_scan_s: float = Field(default=10.0, alias="ANXIN_SLA_SCAN_S")
+    sla_scan_s: float = Field(default=5.0, alias="ANXIN_SLA_SCAN_S")
     p1_ack_minutes: float = Field(default=15.0, alias="ANXIN_P1_ACK_MINUTES")
     page_levels: int = Field(default=2, alias="ANXIN_PAGE_LEVELS")
     warn_at: str = Field(default="0.5,0.75", alias="ANXIN_WARN_AT")

@@ -24,12 +24,13 @@ from bot.rasa_client import RasaClient
 from bot.router import process
 from bot.sla.ladder import LadderConfig
 from bot.sla.notify import Notifier
-from bot.sla.scanner import scan
+from bot.sla.scanner import next_due, scan
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=60)
 POLL_SECONDS = 0.5
+SCAN_ROUNDS = 20
 
 
 def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
@@ -169,12 +170,20 @@ class Worker:
         if self.sla is None:
             return
         while not self._stopping:
+            wait = self.sla.interval_s
             try:
-                await to_thread.run_sync(scan, self.db, self.sla.ladder)
+                for _ in range(SCAN_ROUNDS):  # a backlog (after downtime) takes several passes
+                    await to_thread.run_sync(scan, self.db, self.sla.ladder)
+                    upcoming = await to_thread.run_sync(next_due, self.db)
+                    if upcoming is None or upcoming > utcnow():
+                        break
                 await self.sla.notifier.run_once()
+                if upcoming is not None:
+                    # Wake when the next step is due, not a whole interval later.
+                    wait = min(wait, max((upcoming - utcnow()).total_seconds(), 0.05))
             except Exception:
                 log.exception("SLA scan failed; it runs again at the next interval")
-            await self._sleep(self._sla_wake, self.sla.interval_s)
+            await self._sleep(self._sla_wake, wait)
 
     async def run(self) -> None:
         await asyncio.gather(self.run_inbox(), self.run_outbox(), self.run_sla())

@@ -11,9 +11,10 @@ found by the first scan after start and escalates once.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
@@ -41,12 +42,15 @@ def scan(db: Database, config: LadderConfig, now: datetime | None = None, limit:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            for ticket in tickets:
-                done = set(
-                    session.scalars(
-                        select(EscalationEvent.step).where(EscalationEvent.ticket_id == ticket.id)
-                    )
+            emitted: dict[int, set[str]] = defaultdict(set)
+            for ticket_id, step_name in session.execute(
+                select(EscalationEvent.ticket_id, EscalationEvent.step).where(
+                    EscalationEvent.ticket_id.in_([t.id for t in tickets])
                 )
+            ):
+                emitted[ticket_id].add(step_name)
+            for ticket in tickets:
+                done = emitted[ticket.id]
                 due = [s for s in ladder(ticket, config) if s.step not in done and s.at <= now]
                 emit, skip = catch_up(due)
                 for step in skip:
@@ -80,3 +84,9 @@ def scan(db: Database, config: LadderConfig, now: datetime | None = None, limit:
         log.info("escalation scan raced with another scanner; it will be redone")
         return 0
     return written
+
+
+def next_due(db: Database) -> datetime | None:
+    """When the ladder next has something to do, over all tickets (uses the index)."""
+    with db.session() as session:
+        return session.scalar(select(func.min(Ticket.next_escalation_at)))
