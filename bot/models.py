@@ -68,6 +68,9 @@ class Conversation(Base):
     recipient_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Set when the customer opted out (SMS STOP / 退订); nothing is sent while set.
     opted_out_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Set when the customer declined satisfaction surveys (consent withdrawn).
+    survey_opt_out_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    tier: Mapped[str] = mapped_column(String(16), default="standard")
 
 
 class Message(Base):
@@ -293,3 +296,67 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Followup(Base):
+    """A question put to the customer after resolution: confirm (solved?) or survey (1-5)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_open", "conversation_id", "state"),
+        Index("ix_followups_expiry", "state", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # confirm | survey
+    state: Mapped[str] = mapped_column(
+        String(16), default="awaiting"
+    )  # awaiting | answered | expired
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class SurveyResponse(Base):
+    """A customer's satisfaction score (1-5) and comment for a ticket."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowupPlan(Base):
+    """回访 plan: which closed tickets get a follow-up contact, and when."""
+
+    __tablename__ = "followup_plans"
+    __table_args__ = (UniqueConstraint("category", "tier", name="uq_followup_plan"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), default="*")
+    tier: Mapped[str] = mapped_column(String(16), default="*")
+    delay_hours: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FollowupTask(Base):
+    """One 回访 contact to make (by staff), from a plan; coverage = done / due."""
+
+    __tablename__ = "followup_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("followup_plans.id"))
+    reason: Mapped[str] = mapped_column(String(32), default="plan")  # plan | low_score
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -11,11 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.db import Database
 from bot.lang import pick
-from bot.models import Conversation, Message, OutboxItem, utcnow
+from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
 from bot.redact import redact
+from bot.tickets import followup
+from bot.tickets.lifecycle import TRANSITIONS, apply_transition
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +167,31 @@ def canned_replies(kind: str, language: str) -> tuple[BotReply, ...] | None:
     return ()  # unsubscribe, opt-out, opt-in: recorded, nothing to say
 
 
-async def process(db: Database, rasa: RasaClient, message_id: int) -> list[int]:
+def answer_followup(db: Database, settings: Settings, message_id: int) -> list[int] | None:
+    """If the customer is answering a follow-up question (solved? / 1-5), handle it here,
+    in one transaction with the ticket's status change; None means it is not an answer."""
+    with db.session() as session:
+        inbound = session.get(Message, message_id)
+        assert inbound is not None
+        handled = followup.answer(session, inbound.conversation_id, inbound.text)
+        if handled is None:
+            return None
+        if handled.move_to and handled.ticket_number:
+            ticket = session.scalar(
+                select(Ticket).where(Ticket.number == handled.ticket_number).with_for_update()
+            )
+            if ticket is not None and handled.move_to in TRANSITIONS.get(ticket.status, set()):
+                apply_transition(session, settings, ticket, handled.move_to, "customer")
+        created = _insert_replies(
+            session, inbound, tuple(BotReply(t) for t in handled.replies), "followup"
+        )
+        inbound.status, inbound.not_before, inbound.intent = "done", None, "followup_answer"
+        return created
+
+
+async def process(
+    db: Database, rasa: RasaClient, message_id: int, settings: Settings | None = None
+) -> list[int]:
     """Process one claimed inbox row; returns the ids of replies stored for delivery."""
     item = await to_thread.run_sync(load_item, db, message_id)
     if item is None:
@@ -172,6 +199,10 @@ async def process(db: Database, rasa: RasaClient, message_id: int) -> list[int]:
     canned = canned_replies(item.kind, item.language)
     if canned is not None:
         return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
+    if settings is not None:
+        answered = await to_thread.run_sync(answer_followup, db, settings, message_id)
+        if answered is not None:
+            return answered
     if item.mode != "bot":
         # A human has the conversation: the assistant stays silent.
         return await to_thread.run_sync(lambda: store_replies(db, message_id, ()))

@@ -17,6 +17,7 @@ from anyio import to_thread
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from bot.config import Settings
 from bot.db import Database
 from bot.models import Message, utcnow
 from bot.outbox import Delivery, claim_due
@@ -103,6 +104,7 @@ class Worker:
         concurrency: int = 8,
         lease: timedelta = DEFAULT_LEASE,
         sla: SlaLoop | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
@@ -110,6 +112,7 @@ class Worker:
         self.concurrency = concurrency
         self.lease = lease
         self.sla = sla
+        self.settings = settings
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._sla_wake = asyncio.Event()
@@ -132,7 +135,7 @@ class Worker:
 
     async def _handle(self, message_id: int) -> None:
         try:
-            stored = await process(self.db, self.rasa, message_id)
+            stored = await process(self.db, self.rasa, message_id, self.settings)
         except Exception:
             log.exception("processing inbox message %s failed; it will be retried", message_id)
             return

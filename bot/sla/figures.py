@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.models import Conversation, Ticket, utcnow
+from bot.models import Conversation, FollowupTask, SurveyResponse, Ticket, utcnow
 
 P1_TARGET = timedelta(hours=4)
 
@@ -22,8 +22,18 @@ class Group(BaseModel):
     p1_within_4h_rate: float | None
 
 
+class FollowupFigures(BaseModel):
+    tasks_due: int
+    tasks_done: int
+    coverage: float | None  # done / due
+    surveys: int
+    csat_avg: float | None
+    csat_satisfied_rate: float | None  # share of 4s and 5s
+
+
 class Figures(BaseModel):
     overall: Group
+    followup: FollowupFigures
     by_priority: dict[str, Group]
     by_channel: dict[str, Group]
 
@@ -56,6 +66,24 @@ def _group(rows: list[tuple[Ticket, str]]) -> Group:
     )
 
 
+def _followup(db: Database) -> FollowupFigures:
+    now = utcnow()
+    with db.session() as session:
+        tasks = list(session.scalars(select(FollowupTask).where(FollowupTask.due_at <= now)))
+        scores = list(session.scalars(select(SurveyResponse.score)))
+    done = [t for t in tasks if t.done_at is not None]
+    return FollowupFigures(
+        tasks_due=len(tasks),
+        tasks_done=len(done),
+        coverage=round(len(done) / len(tasks), 4) if tasks else None,
+        surveys=len(scores),
+        csat_avg=round(sum(scores) / len(scores), 2) if scores else None,
+        csat_satisfied_rate=round(sum(1 for x in scores if x >= 4) / len(scores), 4)
+        if scores
+        else None,
+    )
+
+
 def figures(db: Database) -> Figures:
     with db.session() as session:
         rows = [
@@ -73,6 +101,7 @@ def figures(db: Database) -> Figures:
         by_channel[channel].append((ticket, channel))
     return Figures(
         overall=_group(rows),
+        followup=_followup(db),
         by_priority={k: _group(v) for k, v in sorted(by_priority.items())},
         by_channel={k: _group(v) for k, v in sorted(by_channel.items())},
     )

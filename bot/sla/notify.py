@@ -138,7 +138,9 @@ class Notifier:
             try:
                 await self.events.publish_staff(notice.as_dict())
             except Exception as exc:
-                log.warning("live notice for escalation %s failed: %s", notice.event_id, type(exc).__name__)
+                log.warning(
+                    "live notice for escalation %s failed: %s", notice.event_id, type(exc).__name__
+                )
                 ok = False
             address = self.addresses.email_for(notice.target)
             if ok and address and self.smtp is not None:

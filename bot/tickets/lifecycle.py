@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.models import Message, OutboxItem, Ticket, TicketEvent, utcnow
+from bot.models import Conversation, Ticket, TicketEvent, utcnow
+from bot.outbound import queue_message
 from bot.redact import redact
 from bot.sla.setup import calendars
+from bot.tickets import followup
 
 TRANSITIONS = {
     "new": {"open", "pending_customer", "resolved"},
@@ -64,32 +66,39 @@ def _record(
 
 def transition(db: Database, settings: Settings, number: str, to: str, actor: str) -> None:
     with db.session() as session:
-        ticket = _ticket(session, number)
-        old = ticket.status
-        if to not in TRANSITIONS.get(old, set()):
-            raise LifecycleError(f"cannot go from {old} to {to}")
-        now = utcnow()
-        cal = calendars(session, settings)
-        resumes = (old == "pending_customer" and to in ("open", "resolved")) or (
-            old in ("resolved", "closed") and to == "open"
-        )
-        stopped_at = ticket.paused_at if old == "pending_customer" else ticket.resolved_at
-        if resumes and stopped_at is not None:
-            # The clock runs again: the deadline moves by the working time it was stopped.
-            paused = cal.elapsed(ticket.calendar, stopped_at, now)
-            ticket.resolution_due_at = cal.add(ticket.calendar, ticket.resolution_due_at, paused)
-        if to == "pending_customer":
-            ticket.paused_at = now
-        if old == "pending_customer":
-            ticket.paused_at = None
-        if to == "resolved":
-            ticket.resolved_at = now
-        if to == "closed":
-            ticket.closed_at = now
-        if to == "open" and old in ("resolved", "closed"):
-            ticket.resolved_at = ticket.closed_at = None
-        ticket.status = to
-        _record(session, ticket, actor, "status", old, to)
+        apply_transition(session, settings, _ticket(session, number), to, actor)
+
+
+def apply_transition(
+    session: Session, settings: Settings, ticket: Ticket, to: str, actor: str
+) -> None:
+    """Move ``ticket`` to ``to`` inside the caller's transaction."""
+    old = ticket.status
+    if to not in TRANSITIONS.get(old, set()):
+        raise LifecycleError(f"cannot go from {old} to {to}")
+    now = utcnow()
+    cal = calendars(session, settings)
+    resumes = (old == "pending_customer" and to in ("open", "resolved")) or (
+        old in ("resolved", "closed") and to == "open"
+    )
+    stopped_at = ticket.paused_at if old == "pending_customer" else ticket.resolved_at
+    if resumes and stopped_at is not None:
+        # The clock runs again: the deadline moves by the working time it was stopped.
+        paused = cal.elapsed(ticket.calendar, stopped_at, now)
+        ticket.resolution_due_at = cal.add(ticket.calendar, ticket.resolution_due_at, paused)
+    if to == "pending_customer":
+        ticket.paused_at = now
+    if old == "pending_customer":
+        ticket.paused_at = None
+    if to == "resolved":
+        ticket.resolved_at = now
+    if to == "closed":
+        ticket.closed_at = now
+    if to == "open" and old in ("resolved", "closed"):
+        ticket.resolved_at = ticket.closed_at = None
+    ticket.status = to
+    _record(session, ticket, actor, "status", old, to)
+    followup.on_status_change(session, ticket, old, to)
 
 
 def assign(db: Database, number: str, assignee: str | None, team: str | None, actor: str) -> None:
@@ -119,28 +128,24 @@ def reply(db: Database, number: str, body: str, actor: str) -> int:
     """A reply the customer sees, sent through the customer's own channel (outbox)."""
     with db.session() as session:
         ticket = _ticket(session, number)
-        conversation_id = ticket.conversation_id
-        channel = session.scalar(
-            select(Message.channel).where(Message.conversation_id == conversation_id).limit(1)
-        )
-        if channel is None:
-            raise LifecycleError("the ticket's conversation has no channel to reply on")
-        message = Message(
-            conversation_id=conversation_id,
-            channel=channel,
-            provider_msg_id=f"agent-{ticket.id}-{utcnow().timestamp():.6f}",
-            direction="out",
-            sender="agent",
-            text=redact(body),
-            status="done",
-        )
-        session.add(message)
-        session.flush()
-        session.add(OutboxItem(message_id=message.id))
+        conversation = session.get(Conversation, ticket.conversation_id)
+        assert conversation is not None
+        message_id = queue_message(session, conversation, body, "agent")
         if ticket.first_responded_at is None:
             ticket.first_responded_at = utcnow()
         if ticket.status == "new":
             _record(session, ticket, actor, "status", "new", "open")
             ticket.status = "open"
         _record(session, ticket, actor, "reply", None, None, redact(body))
-        return message.id
+        return message_id
+
+
+def close_silent_confirmations(db: Database, settings: Settings) -> int:
+    """Resolved tickets whose customer stayed silent past the window are closed."""
+    with db.session() as session:
+        numbers = followup.expire_confirmations(session)
+        for number in numbers:
+            ticket = _ticket(session, number)
+            if ticket.status == "resolved":
+                apply_transition(session, settings, ticket, "closed", "system")
+        return len(numbers)

@@ -1,0 +1,108 @@
+"""回访 tasks and plans, and survey results (API token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from bot.api.deps import Actor, ServicesDep
+from bot.models import FollowupPlan, FollowupTask, Ticket, utcnow
+
+router = APIRouter(tags=["follow-up"])
+
+
+class TaskOut(BaseModel):
+    id: int
+    ticket: str
+    reason: str
+    due_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    outcome: str | None
+
+
+class Done(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(default="*", pattern=r"^(\*|complaint|suggestion|inquiry|incident)$")
+    tier: str = Field(default="*", min_length=1, max_length=16)
+    delay_hours: float = Field(ge=0, le=24 * 90)
+    active: bool = True
+
+
+@router.get("/followup-tasks")
+async def tasks(
+    services: ServicesDep, _: Actor, pending: Annotated[bool, Query()] = True
+) -> list[TaskOut]:
+    def work() -> list[TaskOut]:
+        with services.db.session() as s:
+            query = select(FollowupTask, Ticket.number).join(
+                Ticket, FollowupTask.ticket_id == Ticket.id
+            )
+            if pending:
+                query = query.where(FollowupTask.done_at.is_(None))
+            return [
+                TaskOut(
+                    id=t.id,
+                    ticket=n or "",
+                    reason=t.reason,
+                    due_at=t.due_at,
+                    done_at=t.done_at,
+                    done_by=t.done_by,
+                    outcome=t.outcome,
+                )
+                for t, n in s.execute(query.order_by(FollowupTask.due_at))
+            ]
+
+    return await to_thread.run_sync(work)
+
+
+@router.post("/followup-tasks/{task_id}/done")
+async def task_done(
+    task_id: int, body: Done, services: ServicesDep, actor: Actor
+) -> dict[str, bool]:
+    def work() -> bool:
+        with services.db.session() as s:
+            task = s.get(FollowupTask, task_id)
+            if task is None:
+                return False
+            task.done_at, task.done_by, task.outcome = utcnow(), actor, body.outcome
+            return True
+
+    if not await to_thread.run_sync(work):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task")
+    return {"ok": True}
+
+
+@router.put("/followup-plans")
+async def put_plan(body: PlanIn, services: ServicesDep, _: Actor) -> PlanIn:
+    def work() -> None:
+        with services.db.session() as s:
+            plan = s.scalar(
+                select(FollowupPlan).where(
+                    FollowupPlan.category == body.category, FollowupPlan.tier == body.tier
+                )
+            )
+            if plan is None:
+                s.add(
+                    FollowupPlan(
+                        category=body.category,
+                        tier=body.tier,
+                        delay_hours=body.delay_hours,
+                        active=body.active,
+                    )
+                )
+            else:
+                plan.delay_hours, plan.active = body.delay_hours, body.active
+
+    await to_thread.run_sync(work)
+    return body
