@@ -14,7 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from bot.api import followups, health, internal, sla_config, ticket_actions, tickets
+from bot.api import (
+    followups,
+    health,
+    internal,
+    notifications,
+    sla_config,
+    ticket_actions,
+    tickets,
+)
 from bot.config import Settings, get_settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -108,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(ticket_actions.router)
     api.include_router(sla_config.router)
     api.include_router(followups.router)
+    api.include_router(notifications.router)
     app.include_router(api)
     app.include_router(health.router)
     for channel_router in registry.ROUTERS:

@@ -141,3 +141,22 @@ def test_figures(client, staff) -> None:
     p1 = figures["by_priority"]["P1"]
     assert p1["p1_within_4h_rate"] == 1.0 and p1["breach_rate"] == 0.0
     assert p1["first_response_avg_minutes"] is not None and "webchat" in figures["by_channel"]
+
+
+def test_escalations_reach_staff_live_and_are_listed(client, staff, settings) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with (
+        pytest.raises(WebSocketDisconnect),
+        client.websocket_connect("/api/v1/notifications/ws?token=nope"),
+    ):
+        pass
+    token = staff["Authorization"].split()[1]
+    with client.websocket_connect(f"/api/v1/notifications/ws?token={token}") as ws:
+        number = _ticket(client, "incident", "fraud")
+        frame = ws.receive_json()
+    assert (frame["ticket"], frame["step"], frame["target"]) == (number, "page:1", "oncall:1")
+    steps = client.get(f"/api/v1/tickets/{number}/escalations", headers=staff).json()
+    assert [s["step"] for s in steps] == ["page:1"] and steps[0]["notified_at"]
+    assert client.post(f"/api/v1/tickets/{number}/acknowledge", headers=staff).status_code == 200
+    assert client.get(f"/api/v1/tickets/{number}", headers=staff).json()["acknowledged_at"]

@@ -1,0 +1,37 @@
+"""Live notices for staff consoles (escalations) over a WebSocket, authenticated by API token."""
+
+from __future__ import annotations
+
+import json
+
+from anyio import to_thread
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.asyncio import Redis
+
+from bot.accounts import token_name
+from bot.services import Services
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.websocket("/notifications/ws")
+async def notifications(websocket: WebSocket) -> None:
+    """``?token=API_TOKEN``; every escalation notice is pushed as a JSON frame."""
+    services: Services = websocket.app.state.services
+    token = websocket.query_params.get("token", "")
+    if not token or await to_thread.run_sync(token_name, services.db, token) is None:
+        await websocket.close(code=4401, reason="invalid token")
+        return
+    await websocket.accept()
+    redis: Redis = services.events.redis
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(services.events.staff_channel())
+    try:
+        async for item in pubsub.listen():
+            if item.get("type") == "message":
+                await websocket.send_json(json.loads(item["data"]))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
