@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     oncall_emails: str = Field(default="", alias="ANXIN_ONCALL_EMAILS")
     supervisor_email: str = Field(default="", alias="ANXIN_SUPERVISOR_EMAIL")
     agent_emails: str = Field(default="", alias="ANXIN_AGENT_EMAILS")
+    team_supervisor_emails: str = Field(default="", alias="ANXIN_TEAM_SUPERVISOR_EMAILS")
     smtp_host: str = Field(default="", alias="SMTP_HOST")
     smtp_port: int = Field(default=25, alias="SMTP_PORT")
     smtp_from: str = Field(default="anxin@localhost", alias="SMTP_FROM")

@@ -36,6 +36,7 @@ class Figures(BaseModel):
     followup: FollowupFigures
     by_priority: dict[str, Group]
     by_channel: dict[str, Group]
+    by_team: dict[str, Group]
 
 
 def _group(rows: list[tuple[Ticket, str]]) -> Group:
@@ -96,12 +97,15 @@ def figures(db: Database) -> Figures:
         ]
     by_priority: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)
     by_channel: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)
+    by_team: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)
     for ticket, channel in rows:
         by_priority[ticket.priority].append((ticket, channel))
         by_channel[channel].append((ticket, channel))
+        by_team[ticket.team or "unassigned"].append((ticket, channel))
     return Figures(
         overall=_group(rows),
         followup=_followup(db),
         by_priority={k: _group(v) for k, v in sorted(by_priority.items())},
         by_channel={k: _group(v) for k, v in sorted(by_channel.items())},
+        by_team={k: _group(v) for k, v in sorted(by_team.items())},
     )

@@ -51,8 +51,9 @@ def ladder(ticket: Ticket, config: LadderConfig) -> list[Step]:
             acknowledged = ticket.acknowledged_at is not None and ticket.acknowledged_at <= at
             if level == 1 or not acknowledged:
                 steps.append(Step(f"page:{level}", at, f"oncall:{level}"))
+    supervisor = f"supervisor:{ticket.team}" if ticket.team else "supervisor"
     if ticket.first_responded_at is None:
-        steps.append(Step("breach:first_response", ticket.first_response_due_at, "supervisor"))
+        steps.append(Step("breach:first_response", ticket.first_response_due_at, supervisor))
     if ticket.status != "pending_customer":
         due, opened = ticket.resolution_due_at, ticket.created_at
         target = assignee_target(ticket)
@@ -62,7 +63,7 @@ def ladder(ticket: Ticket, config: LadderConfig) -> list[Step]:
             )
         if due - config.warn_before > opened:
             steps.append(Step("warn:before", due - config.warn_before, target))
-        steps.append(Step("breach:resolution", due, "supervisor"))
+        steps.append(Step("breach:resolution", due, supervisor))
     return sorted(steps, key=lambda s: s.at)
 
 

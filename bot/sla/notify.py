@@ -45,13 +45,15 @@ class Addresses:
     oncall: dict[int, str] = field(default_factory=dict)
     supervisor: str = ""
     agents: dict[str, str] = field(default_factory=dict)
+    team_supervisors: dict[str, str] = field(default_factory=dict)
 
     def email_for(self, target: str) -> str | None:
         kind, _, who = target.partition(":")
         if kind == "oncall":
             return self.oncall.get(int(who))
         if kind == "supervisor":
-            return self.supervisor or None
+            # The team's own supervisor when configured, else the default one.
+            return self.team_supervisors.get(who) or self.supervisor or None
         if kind == "agent":
             return self.agents.get(who)
         return None

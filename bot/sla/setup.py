@@ -42,8 +42,20 @@ def addresses(settings: Settings) -> Addresses:
     oncall = {
         i + 1: a.strip() for i, a in enumerate(settings.oncall_emails.split(",")) if a.strip()
     }
-    agents = dict(pair.split("=", 1) for pair in settings.agent_emails.split(",") if "=" in pair)
-    return Addresses(oncall=oncall, supervisor=settings.supervisor_email, agents=agents)
+    return Addresses(
+        oncall=oncall,
+        supervisor=settings.supervisor_email,
+        agents=_pairs(settings.agent_emails),
+        team_supervisors=_pairs(settings.team_supervisor_emails),
+    )
+
+
+def _pairs(value: str) -> dict[str, str]:
+    """``a=x@bank,b=y@bank`` → {"a": "x@bank", "b": "y@bank"}."""
+    pairs = (pair.partition("=") for pair in value.split(","))
+    return {
+        key.strip(): address.strip() for key, _, address in pairs if key.strip() and address.strip()
+    }
 
 
 def smtp(settings: Settings) -> SmtpConfig | None:

@@ -141,6 +141,7 @@ def test_figures(client, staff) -> None:
     p1 = figures["by_priority"]["P1"]
     assert p1["p1_within_4h_rate"] == 1.0 and p1["breach_rate"] == 0.0
     assert p1["first_response_avg_minutes"] is not None and "webchat" in figures["by_channel"]
+    assert figures["by_team"]["unassigned"]["tickets"] == 1
 
 
 def test_escalations_reach_staff_live_and_are_listed(client, staff, settings) -> None:
