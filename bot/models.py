@@ -185,6 +185,9 @@ class Ticket(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     next_escalation_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Set when the customer writes after a first response; cleared by the next reply.
+    next_response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    response_round: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TicketEvent(Base):
@@ -235,6 +238,7 @@ class SlaPolicyRow(Base):
     priority: Mapped[str] = mapped_column(String(2))
     category: Mapped[str] = mapped_column(String(16), default="*")  # "*" = any category
     first_response_minutes: Mapped[int] = mapped_column(Integer)
+    next_response_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     resolution_minutes: Mapped[int] = mapped_column(Integer)
     calendar: Mapped[str] = mapped_column(String(16), default="24x7")  # 24x7 | business
 

@@ -18,7 +18,7 @@ from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
 from bot.redact import redact
 from bot.tickets import followup
-from bot.tickets.lifecycle import TRANSITIONS, apply_transition
+from bot.tickets.lifecycle import TRANSITIONS, apply_transition, customer_wrote
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class InboxItem:
     channel: str
     attempts: int
     kind: str
+    conversation_id: int
 
 
 def load_item(db: Database, message_id: int) -> InboxItem | None:
@@ -56,6 +57,7 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             channel=message.channel,
             attempts=message.attempts,
             kind=message.kind,
+            conversation_id=conversation.id,
         )
 
 
@@ -203,6 +205,7 @@ async def process(
         answered = await to_thread.run_sync(answer_followup, db, settings, message_id)
         if answered is not None:
             return answered
+        await to_thread.run_sync(customer_wrote, db, settings, item.conversation_id)
     if item.mode != "bot":
         # A human has the conversation: the assistant stays silent.
         return await to_thread.run_sync(lambda: store_replies(db, message_id, ()))

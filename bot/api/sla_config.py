@@ -21,6 +21,7 @@ class PolicyIn(BaseModel):
     priority: str = Field(pattern="^P[1-4]$")
     category: str = Field(default="*", pattern=r"^(\*|complaint|suggestion|inquiry|incident)$")
     first_response_minutes: int = Field(ge=1, le=60 * 24 * 60)
+    next_response_minutes: int = Field(default=1440, ge=1, le=60 * 24 * 60)
     resolution_minutes: int = Field(ge=1, le=60 * 24 * 60)
     calendar: str = Field(default="24x7", pattern="^(24x7|business)$")
 
@@ -47,6 +48,7 @@ async def list_policies(services: ServicesDep, _: Actor) -> list[PolicyIn]:
                     priority=r.priority,
                     category=r.category,
                     first_response_minutes=r.first_response_minutes,
+                    next_response_minutes=r.next_response_minutes,
                     resolution_minutes=r.resolution_minutes,
                     calendar=r.calendar,
                 )
@@ -72,11 +74,10 @@ async def put_policy(body: PolicyIn, services: ServicesDep, _: Actor) -> PolicyI
             if row is None:
                 row = SlaPolicyRow(priority=body.priority, category=body.category)
                 s.add(row)
-            row.first_response_minutes, row.resolution_minutes, row.calendar = (
-                body.first_response_minutes,
-                body.resolution_minutes,
-                body.calendar,
-            )
+            row.first_response_minutes = body.first_response_minutes
+            row.next_response_minutes = body.next_response_minutes
+            row.resolution_minutes = body.resolution_minutes
+            row.calendar = body.calendar
 
     await to_thread.run_sync(work)
     return body

@@ -6,7 +6,9 @@
 - While the resolution clock runs: warnings to the assignee at the configured
   fractions of the time allowed (``warn:50``, ``warn:75``) and shortly before the
   deadline (``warn:before``); at the deadline, the team supervisor (``breach:resolution``).
-- Until someone answers the customer: ``breach:first_response`` at that deadline.
+- Until someone answers the customer: ``breach:first_response`` at that deadline; and
+  when the customer writes again after that, ``breach:next_response:N`` unless staff
+  answer by the next-response deadline.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ def ladder(ticket: Ticket, config: LadderConfig) -> list[Step]:
     supervisor = f"supervisor:{ticket.team}" if ticket.team else "supervisor"
     if ticket.first_responded_at is None:
         steps.append(Step("breach:first_response", ticket.first_response_due_at, supervisor))
+    if ticket.next_response_due_at is not None:
+        steps.append(
+            Step(
+                f"breach:next_response:{ticket.response_round + 1}",
+                ticket.next_response_due_at,
+                supervisor,
+            )
+        )
     if ticket.status != "pending_customer":
         due, opened = ticket.resolution_due_at, ticket.created_at
         target = assignee_target(ticket)

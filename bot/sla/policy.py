@@ -17,6 +17,7 @@ class Targets:
     first_response: timedelta
     resolution: timedelta
     calendar: str
+    next_response: timedelta = timedelta(hours=24)
 
 
 DEFAULT_TARGETS = Targets(timedelta(hours=24), timedelta(hours=72), "24x7")
@@ -43,6 +44,7 @@ def targets_for(session: Session, priority: str, category: str) -> Targets:
         timedelta(minutes=row.first_response_minutes),
         timedelta(minutes=row.resolution_minutes),
         row.calendar,
+        timedelta(minutes=row.next_response_minutes),
     )
 
 

@@ -16,6 +16,7 @@ from bot.db import Database
 from bot.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.outbound import queue_message
 from bot.redact import redact
+from bot.sla.policy import targets_for
 from bot.sla.setup import calendars
 from bot.tickets import followup
 
@@ -133,6 +134,9 @@ def reply(db: Database, number: str, body: str, actor: str) -> int:
         message_id = queue_message(session, conversation, body, "agent")
         if ticket.first_responded_at is None:
             ticket.first_responded_at = utcnow()
+        if ticket.next_response_due_at is not None:
+            ticket.next_response_due_at = None
+            ticket.response_round += 1
         if ticket.status == "new":
             _record(session, ticket, actor, "status", "new", "open")
             ticket.status = "open"
@@ -149,3 +153,29 @@ def close_silent_confirmations(db: Database, settings: Settings) -> int:
             if ticket.status == "resolved":
                 apply_transition(session, settings, ticket, "closed", "system")
         return len(numbers)
+
+
+def customer_wrote(db: Database, settings: Settings, conversation_id: int) -> None:
+    """The customer wrote: their open ticket (if it had a first answer) now waits for a
+    next response, and a ticket waiting for the customer is open again."""
+    with db.session() as session:
+        ticket = session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.conversation_id == conversation_id,
+                Ticket.status.in_(("open", "pending_customer")),
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if ticket is None:
+            return
+        if ticket.status == "pending_customer":
+            apply_transition(session, settings, ticket, "open", "customer")
+        if ticket.first_responded_at is not None and ticket.next_response_due_at is None:
+            targets = targets_for(session, ticket.priority, ticket.category)
+            ticket.next_response_due_at = calendars(session, settings).add(
+                ticket.calendar, utcnow(), targets.next_response
+            )
+            ticket.next_escalation_at = utcnow()

@@ -103,6 +103,7 @@ def test_staff_edit_policies_rules_and_holidays(client, staff) -> None:
         "priority": "P3",
         "category": "inquiry",
         "first_response_minutes": 60,
+        "next_response_minutes": 120,
         "resolution_minutes": 600,
         "calendar": "business",
     }

@@ -148,3 +148,26 @@ def test_resolved_ticket_stops_the_ladder(db) -> None:
     assert _steps(db) == ["page:1"]
     with db.session() as s:
         s.execute(update(Ticket).values(next_escalation_at=None))
+
+
+def test_next_response_clock(db) -> None:
+    from bot.tickets.lifecycle import customer_wrote, reply
+
+    with time_machine.travel(T0, tick=False):
+        number = _open(db, "next", "complaint", None)  # P2: next response within 24 h
+        reply(db, number, "您好，正在核实", "agent.li")
+    with db.session() as s:
+        conversation_id = s.scalar(select(Ticket.conversation_id))
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        customer_wrote(db, SETTINGS, conversation_id)
+        customer_wrote(db, SETTINGS, conversation_id)  # a second message does not move the clock
+    with db.session() as s:
+        assert s.scalar(select(Ticket.next_response_due_at)) == T0 + timedelta(hours=25)
+    _scan_at(db, T0 + timedelta(hours=26))
+    assert "breach:next_response:1" in _steps(db)
+    with time_machine.travel(T0 + timedelta(hours=27), tick=False):
+        reply(db, number, "已处理", "agent.li")
+        customer_wrote(db, SETTINGS, conversation_id)
+    _scan_at(db, T0 + timedelta(hours=27, minutes=5))
+    assert _steps(db).count("breach:next_response:1") == 1
+    assert "breach:next_response:2" not in _steps(db)  # the new round is not due yet
