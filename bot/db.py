@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -44,6 +47,19 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(normalised, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def upsert(session: Session, model: type[T], keys: dict[str, Any], values: dict[str, Any]) -> T:
+    """Find the row with ``keys`` and set ``values`` on it, or add a new one."""
+    query = select(model).filter_by(**keys)
+    row = session.scalar(query)
+    if row is None:
+        row = model(**keys, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
 
 
 class Database:

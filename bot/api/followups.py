@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.api.deps import Actor, ServicesDep
+from bot.db import upsert
 from bot.models import FollowupPlan, FollowupTask, Ticket, utcnow
 
 router = APIRouter(tags=["follow-up"])
@@ -86,23 +87,9 @@ async def task_done(
 @router.put("/followup-plans")
 async def put_plan(body: PlanIn, services: ServicesDep, _: Actor) -> PlanIn:
     def work() -> None:
-        with services.db.session() as s:
-            plan = s.scalar(
-                select(FollowupPlan).where(
-                    FollowupPlan.category == body.category, FollowupPlan.tier == body.tier
-                )
-            )
-            if plan is None:
-                s.add(
-                    FollowupPlan(
-                        category=body.category,
-                        tier=body.tier,
-                        delay_hours=body.delay_hours,
-                        active=body.active,
-                    )
-                )
-            else:
-                plan.delay_hours, plan.active = body.delay_hours, body.active
+        with services.db.session() as session:
+            keys = {"category": body.category, "tier": body.tier}
+            upsert(session, FollowupPlan, keys, body.model_dump(exclude=set(keys)))
 
     await to_thread.run_sync(work)
     return body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, status
@@ -10,10 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
 from bot.api.deps import Actor, ServicesDep
+from bot.db import upsert
 from bot.models import Holiday, PriorityRule, SlaPolicyRow
 from bot.sla.figures import Figures, figures
 
 router = APIRouter(tags=["sla"])
+
+
+def _upsert(
+    services: ServicesDep, model: type[Any], keys: dict[str, Any], values: dict[str, Any]
+) -> None:
+    with services.db.session() as session:
+        upsert(session, model, keys, values)
 
 
 class PolicyIn(BaseModel):
@@ -63,23 +72,10 @@ async def list_policies(services: ServicesDep, _: Actor) -> list[PolicyIn]:
 @router.put("/sla/policies")
 async def put_policy(body: PolicyIn, services: ServicesDep, _: Actor) -> PolicyIn:
     """Create or replace the targets for a priority (and category). New tickets use them."""
-
-    def work() -> None:
-        with services.db.session() as s:
-            row = s.scalar(
-                select(SlaPolicyRow).where(
-                    SlaPolicyRow.priority == body.priority, SlaPolicyRow.category == body.category
-                )
-            )
-            if row is None:
-                row = SlaPolicyRow(priority=body.priority, category=body.category)
-                s.add(row)
-            row.first_response_minutes = body.first_response_minutes
-            row.next_response_minutes = body.next_response_minutes
-            row.resolution_minutes = body.resolution_minutes
-            row.calendar = body.calendar
-
-    await to_thread.run_sync(work)
+    keys = {"priority": body.priority, "category": body.category}
+    await to_thread.run_sync(
+        _upsert, services, SlaPolicyRow, keys, body.model_dump(exclude=set(keys))
+    )
     return body
 
 
@@ -97,24 +93,8 @@ async def list_rules(services: ServicesDep, _: Actor) -> list[RuleIn]:
 
 @router.put("/priority-rules")
 async def put_rule(body: RuleIn, services: ServicesDep, _: Actor) -> RuleIn:
-    def work() -> None:
-        with services.db.session() as s:
-            row = s.scalar(
-                select(PriorityRule).where(
-                    PriorityRule.category == body.category,
-                    PriorityRule.subcategory == body.subcategory,
-                )
-            )
-            if row is None:
-                s.add(
-                    PriorityRule(
-                        category=body.category, subcategory=body.subcategory, priority=body.priority
-                    )
-                )
-            else:
-                row.priority = body.priority
-
-    await to_thread.run_sync(work)
+    keys = {"category": body.category, "subcategory": body.subcategory}
+    await to_thread.run_sync(_upsert, services, PriorityRule, keys, {"priority": body.priority})
     return body
 
 
@@ -132,15 +112,7 @@ async def list_holidays(services: ServicesDep, _: Actor) -> list[HolidayIn]:
 
 @router.put("/holidays", status_code=status.HTTP_200_OK)
 async def put_holiday(body: HolidayIn, services: ServicesDep, _: Actor) -> HolidayIn:
-    def work() -> None:
-        with services.db.session() as s:
-            row = s.scalar(select(Holiday).where(Holiday.day == body.day))
-            if row is None:
-                s.add(Holiday(day=body.day, name=body.name))
-            else:
-                row.name = body.name
-
-    await to_thread.run_sync(work)
+    await to_thread.run_sync(_upsert, services, Holiday, {"day": body.day}, {"name": body.name})
     return body
 
 

@@ -53,7 +53,7 @@ def scan(db: Database, config: LadderConfig, now: datetime | None = None, limit:
                 done = emitted[ticket.id]
                 due = [s for s in ladder(ticket, config) if s.step not in done and s.at <= now]
                 emit, skip = catch_up(due)
-                for step in skip:
+                for step, skipped in [(x, True) for x in skip] + [(x, False) for x in emit]:
                     session.add(
                         EscalationEvent(
                             ticket_id=ticket.id,
@@ -61,18 +61,9 @@ def scan(db: Database, config: LadderConfig, now: datetime | None = None, limit:
                             target=step.target,
                             due_at=step.at,
                             created_at=now,
-                            skipped=True,
-                            notified_at=now,
-                        )
-                    )
-                for step in emit:
-                    session.add(
-                        EscalationEvent(
-                            ticket_id=ticket.id,
-                            step=step.step,
-                            target=step.target,
-                            due_at=step.at,
-                            created_at=now,
+                            skipped=skipped,
+                            # An overtaken step is recorded, never announced.
+                            notified_at=now if skipped else None,
                         )
                     )
                 written += len(emit)

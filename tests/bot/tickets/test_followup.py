@@ -135,6 +135,8 @@ def _opted_out(db) -> bool:
 
 
 def test_followup_tasks_and_coverage(client, db, staff) -> None:
+    plan = {"category": "complaint", "tier": "*", "delay_hours": 1.5, "active": True}
+    assert client.put("/api/v1/followup-plans", json=plan, headers=staff).status_code == 200
     number = open_resolved_ticket(client, staff)
     wait_for(lambda: any("回复「1」" in t for t in bot_texts(db)))
     say(client, "1")
@@ -142,6 +144,10 @@ def test_followup_tasks_and_coverage(client, db, staff) -> None:
     with time_machine.travel(utcnow() + timedelta(hours=5), tick=False):
         [task] = client.get("/api/v1/followup-tasks", headers=staff).json()
         assert task["ticket"] == number and task["reason"] == "plan"
+        with db.session() as s:
+            closed_at = s.scalar(select(Ticket.closed_at))
+            due = s.scalar(select(FollowupTask.due_at))
+        assert timedelta(hours=1.4) < due - closed_at < timedelta(hours=1.6)  # the edited plan
         assert client.get("/api/v1/figures", headers=staff).json()["followup"]["coverage"] == 0.0
         assert (
             client.post(
