@@ -173,6 +173,25 @@ class ActionReportIncident(Action):
         return []
 
 
+def handoff_text(language: str, ticket: dict[str, Any], handoff: dict[str, Any]) -> str:
+    """Where the customer stands: their place in the queue, or honestly that nobody is on shift."""
+    if handoff.get("queued"):
+        return say(
+            language,
+            f"正在为您转接人工客服，您前面还有 {handoff['position'] - 1} 位客户，"
+            f"预计等待约 {handoff['wait_minutes']} 分钟。工单号 {ticket['number']}。",
+            f"Connecting you to an agent. There are {handoff['position'] - 1} customers ahead of you; "
+            f"the expected wait is about {handoff['wait_minutes']} minutes. Your ticket is {ticket['number']}.",
+        )
+    return say(
+        language,
+        f"目前没有人工坐席在线。已为您登记工单 {ticket['number']}，"
+        f"客服人员将在 {ticket['first_response_due_display']} 前联系您。",
+        f"No agent is on shift right now. I have opened ticket {ticket['number']}; "
+        f"a member of staff will contact you by {ticket['first_response_due_display']}.",
+    )
+
+
 class ActionRequestHuman(Action):
     """Records the request for a person as a ticket and says honestly when they will call."""
 
@@ -183,8 +202,9 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = language_of(tracker)
+        client = DeskClient()
         try:
-            ticket = await DeskClient().open_ticket(
+            ticket = await client.open_ticket(
                 tracker.sender_id,
                 "inquiry",
                 tracker.latest_message.get("text") or "",
@@ -193,16 +213,13 @@ class ActionRequestHuman(Action):
             )
         except DeskError:
             return desk_down(dispatcher, language)
-        dispatcher.utter_message(
-            text=say(
-                language,
-                f"在线人工坐席暂时无法接入。已为您登记工单 {ticket['number']}，"
-                f"客服人员将在 {ticket['first_response_due_display']} 前联系您。",
-                f"No agent can take a live chat right now. I have opened ticket "
-                f"{ticket['number']}; a member of staff will contact you by "
-                f"{ticket['first_response_due_display']}.",
+        try:
+            handoff = await client.request_handoff(
+                tracker.sender_id, ticket["number"], "customer_request"
             )
-        )
+        except DeskError:
+            handoff = {"queued": False}
+        dispatcher.utter_message(text=handoff_text(language, ticket, handoff))
         return []
 
 

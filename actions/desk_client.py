@@ -75,3 +75,19 @@ class DeskClient:
             raise DeskError(f"faq_answer answered {status}")
         answer = body.get("answer")
         return str(answer) if answer else None
+
+    async def request_handoff(
+        self, conversation_id: str, ticket_number: str | None, reason: str
+    ) -> dict[str, Any]:
+        status, body = await self._request(
+            "POST",
+            "/api/v1/internal/handoffs",
+            json={
+                "conversation_id": conversation_id,
+                "ticket_number": ticket_number,
+                "reason": reason,
+            },
+        )
+        if status != 200:
+            raise DeskError(f"request_handoff answered {status}")
+        return body

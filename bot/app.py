@@ -24,8 +24,10 @@ from bot.api import (
     tickets,
 )
 from bot.config import Settings, get_settings
+from bot.console import routes as console_routes
 from bot.contact_vault import ContactVault
 from bot.db import Database
+from bot.handoff.presence import Presence
 from bot.live_events import LiveEvents
 from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         sla_setup.smtp(settings),
                     ),
                     settings.sla_scan_s,
+                    Presence(services.events.redis, settings.redis_prefix),
                 ),
                 settings=settings,
             )
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(console_routes.router)
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 

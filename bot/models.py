@@ -89,6 +89,7 @@ class Message(Base):
     provider_msg_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     sender: Mapped[str] = mapped_column(String(16))  # customer | bot | agent | system
+    author: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the agent's name
     # text | image | voice | event:subscribe | event:unsubscribe | optout | optin
     kind: Mapped[str] = mapped_column(String(24), default="text")
     text: Mapped[str] = mapped_column(Text)
@@ -364,3 +365,21 @@ class FollowupTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Handoff(Base):
+    """A conversation handed from the assistant to people: queued, then active, then ended."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))  # customer_request | p1 | ...
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | active | ended
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -10,7 +10,9 @@ from bot.models import Conversation, Message, OutboxItem
 from bot.redact import redact
 
 
-def queue_message(session: Session, conversation: Conversation, text: str, sender: str) -> int:
+def queue_message(
+    session: Session, conversation: Conversation, text: str, sender: str, author: str | None = None
+) -> int:
     """Store the message and its outbox row in the caller's transaction; returns its id."""
     message = Message(
         conversation_id=conversation.id,
@@ -18,6 +20,7 @@ def queue_message(session: Session, conversation: Conversation, text: str, sende
         provider_msg_id=f"{sender}-{uuid.uuid4().hex}",
         direction="out",
         sender=sender,
+        author=author,
         text=redact(text),
         language=conversation.language,
         status="done",

@@ -132,6 +132,7 @@ class Delivery:
                 created_at=message.created_at,
                 buttons=tuple(Button(b["title"], b["payload"]) for b in message.buttons or []),
                 parts_sent=item.parts_sent,
+                author=message.author,
             )
             return Loaded(outbound, item.attempts)
 

@@ -19,6 +19,8 @@ from sqlalchemy.orm import aliased
 
 from bot.config import Settings
 from bot.db import Database
+from bot.handoff.presence import Presence
+from bot.handoff.queue import requeue_absent
 from bot.models import Message, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
@@ -26,6 +28,7 @@ from bot.router import process
 from bot.sla.ladder import LadderConfig
 from bot.sla.notify import Notifier
 from bot.sla.scanner import next_due, scan
+from bot.tickets.lifecycle import close_silent_confirmations
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class SlaLoop:
     ladder: LadderConfig
     notifier: Notifier
     interval_s: float = 10.0
+    presence: Presence | None = None  # to return an absent agent's chats to the queue
 
 
 class Worker:
@@ -180,6 +184,16 @@ class Worker:
                     upcoming = await to_thread.run_sync(next_due, self.db)
                     if upcoming is None or upcoming > utcnow():
                         break
+                if self.settings is not None:
+                    if await to_thread.run_sync(close_silent_confirmations, self.db, self.settings):
+                        self._outbox_wake.set()  # the survey questions are queued
+                if self.sla.presence is not None:
+                    online = await self.sla.presence.online()
+                    for conversation in await to_thread.run_sync(requeue_absent, self.db, online):
+                        log.info(
+                            "an agent went offline; conversation %s is back in the queue",
+                            conversation,
+                        )
                 await self.sla.notifier.run_once()
                 if upcoming is not None:
                     # Wake when the next step is due, not a whole interval later.

@@ -43,6 +43,7 @@ class OutboundMessage:
     created_at: datetime
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     parts_sent: int = 0  # parts of a long message the provider already accepted
+    author: str | None = None  # the agent's name, for an agent's message
 
 
 class DeliveryError(Exception):

@@ -23,11 +23,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from bot.inbox import accept, find_conversation, get_or_create_conversation
+from bot.inbox import find_conversation, get_or_create_conversation
 from bot.live_events import LiveEvents
 from bot.models import Message
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
+from channels.webhook_common import store
 
 CHANNEL = "webchat"
 HISTORY_LIMIT = 200
@@ -98,6 +99,7 @@ def frame_of(message: OutboundMessage) -> dict[str, Any]:
         "text": message.text,
         "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
         "at": message.created_at.isoformat(),
+        "agent_name": message.author,
     }
 
 
@@ -122,6 +124,7 @@ def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[
                 "text": m.text,
                 "buttons": m.buttons or [],
                 "at": m.created_at.isoformat(),
+                "agent_name": m.author,
             }
             for m in reversed(rows)
         ]
@@ -130,9 +133,7 @@ def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[
 
 async def _accept(services: Services, visitor_id: str, raw: Any) -> dict[str, Any]:
     inbound = parse_frame(visitor_id, raw, services.settings.max_message_chars)
-    accepted = await to_thread.run_sync(accept, services.db, inbound)
-    if not accepted.duplicate:
-        services.wake_worker()
+    accepted = await store(services, inbound)
     return {
         "type": "ack",
         "id": inbound.provider_msg_id,

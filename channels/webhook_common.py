@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from anyio import to_thread
 from fastapi import HTTPException, Request
 
 from bot.inbox import Accepted, accept
+from bot.redact import redact
 from bot.services import Services
 from channels.base import InboundMessage
 
 MAX_BODY_BYTES = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 def services_of(request: Request) -> Services:
@@ -31,8 +35,25 @@ async def read_body(request: Request) -> bytes:
 
 
 async def store(services: Services, inbound: InboundMessage) -> Accepted:
-    """Store before acknowledging; a duplicate is acknowledged without a second row."""
+    """Store before acknowledging; a duplicate is acknowledged without a second row.
+
+    A new message is also pushed live (best effort) to whoever watches the conversation:
+    the agent who has the chat, or the customer's other web-chat tabs.
+    """
     accepted = await to_thread.run_sync(accept, services.db, inbound, services.vault)
     if not accepted.duplicate:
         services.wake_worker()
+        frame = {
+            "type": "message",
+            "id": accepted.message_id,
+            "client_id": inbound.provider_msg_id,
+            "sender": "customer",
+            "text": redact(inbound.text),
+            "buttons": [],
+            "at": inbound.received_at.isoformat(),
+        }
+        try:
+            await services.events.publish(accepted.conversation_public_id, frame)
+        except Exception:
+            log.info("live push of a customer message failed; it is stored and will show on reload")
     return accepted

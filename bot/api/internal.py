@@ -6,9 +6,12 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep, require_service_token
 from bot.api.schemas import KbAnswer, TicketCreate, TicketOut
+from bot.handoff import queue as handoff_queue
+from bot.handoff.presence import Presence
 from bot.kb import answer_for
 from bot.tickets.service import TicketError, get_ticket_for_customer, open_ticket
 
@@ -66,3 +69,45 @@ async def kb_answer(
     if answer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such knowledge-base entry")
     return KbAnswer(key=key, language=language, answer=answer)
+
+
+class HandoffRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(min_length=1, max_length=64)
+    ticket_number: str | None = Field(default=None, max_length=20)
+    reason: str = Field(
+        default="customer_request", pattern="^(customer_request|p1|fallback|distress|vip)$"
+    )
+
+
+class HandoffOut(BaseModel):
+    queued: bool
+    agents_online: int
+    position: int | None = None
+    wait_minutes: int | None = None
+
+
+@router.post("/handoffs")
+async def request_handoff(body: HandoffRequest, services: ServicesDep) -> HandoffOut:
+    """Queue the conversation for a person when anyone is on shift; say so honestly if not."""
+    online = await Presence(services.events.redis, services.settings.redis_prefix).online()
+    if not online:
+        return HandoffOut(queued=False, agents_online=0)
+    try:
+        queued = await to_thread.run_sync(
+            handoff_queue.request,
+            services.db,
+            body.conversation_id,
+            body.ticket_number,
+            body.reason,
+        )
+    except handoff_queue.HandoffError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    await services.events.publish_staff({"type": "queue", "handoff_id": queued.handoff_id})
+    return HandoffOut(
+        queued=True,
+        agents_online=len(online),
+        position=queued.position,
+        wait_minutes=queued.wait_minutes,
+    )

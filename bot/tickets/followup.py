@@ -68,7 +68,7 @@ def _ask_confirm(session: Session, ticket: Ticket, conversation: Conversation) -
     )
 
 
-def _ask_survey(session: Session, ticket: Ticket, conversation: Conversation) -> None:
+def ask_survey(session: Session, ticket: Ticket, conversation: Conversation) -> None:
     if conversation.survey_opt_out_at is not None:
         return
     text = pick(
@@ -122,7 +122,7 @@ def on_status_change(session: Session, ticket: Ticket, old: str, new: str) -> No
     if new == "resolved":
         _ask_confirm(session, ticket, conversation)
     elif new == "closed":
-        _ask_survey(session, ticket, conversation)
+        ask_survey(session, ticket, conversation)
         _schedule_task(session, ticket, conversation.tier)
 
 

@@ -67,7 +67,7 @@ def test_message_is_acked_answered_and_resumed(client, settings) -> None:
         ws.send_json({"type": "message", "id": mid, "text": "你好"})
         ack = receive_until(ws, lambda f: f["type"] == "ack")
         assert ack["id"] == mid and ack["duplicate"] is False
-        reply = receive_until(ws, lambda f: f["type"] == "message")
+        reply = receive_until(ws, lambda f: f["type"] == "message" and f["sender"] == "bot")
         assert reply["text"] == "echo: 你好" and reply["sender"] == "bot"
         # A resend of the same id (lost ack, reconnect) is acknowledged, not stored again.
         ws.send_json({"type": "message", "id": mid, "text": "你好"})
@@ -93,7 +93,10 @@ def test_bad_frames_get_errors_and_the_socket_stays_up(client) -> None:
         ws.send_json({"id": new_id(), "text": "x" * 10_240})
         assert ws.receive_json()["code"] == "too_long"
         ws.send_json({"id": new_id(), "text": "still here?"})
-        assert receive_until(ws, lambda f: f["type"] == "message")["text"] == "echo: still here?"
+        assert (
+            receive_until(ws, lambda f: f["type"] == "message" and f["sender"] == "bot")["text"]
+            == "echo: still here?"
+        )
 
 
 def test_invalid_visitor_is_refused(client) -> None:

@@ -1,0 +1,71 @@
+"""Console sign-in: argon2-checked passwords, sessions in Redis behind an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from anyio import to_thread
+from fastapi import HTTPException, Request, WebSocket
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.models import User
+from bot.security import verify_password
+from bot.services import Services
+
+COOKIE = "anxin_session"
+SESSION_TTL_S = 12 * 3600
+
+
+def _key(services: Services, token: str) -> str:
+    return f"{services.settings.redis_prefix}:session:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def check_password(db: Database, name: str, password: str) -> str | None:
+    """The user's role when the password is right, else None (same answer for unknown users)."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        verify_password(
+            "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", password
+        )
+        return None
+    return user.role if verify_password(user.password_hash, password) else None
+
+
+async def open_session(services: Services, name: str) -> str:
+    token = secrets.token_urlsafe(32)
+    await services.events.redis.set(_key(services, token), name, ex=SESSION_TTL_S)
+    return token
+
+
+async def close_session(services: Services, token: str) -> None:
+    await services.events.redis.delete(_key(services, token))
+
+
+async def agent_of(services: Services, token: str | None) -> str | None:
+    if not token:
+        return None
+    name = await services.events.redis.get(_key(services, token))
+    return name.decode() if isinstance(name, bytes) else name
+
+
+async def require_agent(request: Request) -> str:
+    services: Services = request.app.state.services
+    name = await agent_of(services, request.cookies.get(COOKIE))
+    if name is None:
+        raise HTTPException(401, "请先登录 / please sign in")
+    return name
+
+
+async def socket_agent(websocket: WebSocket) -> str | None:
+    services: Services = websocket.app.state.services
+    return await agent_of(services, websocket.cookies.get(COOKIE))
+
+
+async def login(services: Services, name: str, password: str) -> tuple[str, str] | None:
+    role = await to_thread.run_sync(check_password, services.db, name, password)
+    if role is None:
+        return None
+    return await open_session(services, name), role

@@ -1,0 +1,1 @@
+"""Human handoff: the queue (待接入池), agent presence, accepting, chatting, ending."""

@@ -1,0 +1,184 @@
+"""The handoff queue. The database decides who has a chat: accepting is one conditional
+UPDATE, so of two agents who accept the same chat exactly one wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.models import Conversation, Handoff, Ticket, utcnow
+from bot.outbound import queue_message
+from bot.tickets import followup
+
+AVERAGE_WAIT_MINUTES = 3
+
+
+class HandoffError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    handoff_id: int
+    position: int
+    wait_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    handoff_id: int
+    conversation_id: str
+    channel: str
+    language: str
+    reason: str
+    ticket: str | None
+    state: str
+    agent: str | None
+    queued_at: str
+
+
+def _open_handoff(session: Session, conversation_id: int) -> Handoff | None:
+    return session.scalar(
+        select(Handoff).where(
+            Handoff.conversation_id == conversation_id, Handoff.state.in_(("queued", "active"))
+        )
+    )
+
+
+def _position(session: Session, handoff: Handoff) -> int:
+    ahead = session.scalar(
+        select(func.count(Handoff.id)).where(Handoff.state == "queued", Handoff.id < handoff.id)
+    )
+    return int(ahead or 0) + 1
+
+
+def request(
+    db: Database, conversation_public_id: str, ticket_number: str | None, reason: str
+) -> Queued:
+    """Put the conversation in the queue (once); the assistant falls silent."""
+    with db.session() as session:
+        conversation = session.scalar(
+            select(Conversation).where(Conversation.public_id == conversation_public_id)
+        )
+        if conversation is None:
+            raise HandoffError("unknown conversation")
+        handoff = _open_handoff(session, conversation.id)
+        if handoff is None:
+            ticket_id = (
+                session.scalar(select(Ticket.id).where(Ticket.number == ticket_number))
+                if ticket_number
+                else None
+            )
+            handoff = Handoff(conversation_id=conversation.id, ticket_id=ticket_id, reason=reason)
+            session.add(handoff)
+            session.flush()
+        conversation.mode = "queued" if handoff.state == "queued" else "human"
+        position = _position(session, handoff)
+        return Queued(handoff.id, position, position * AVERAGE_WAIT_MINUTES)
+
+
+def accept(db: Database, handoff_id: int, agent: str) -> str | None:
+    """Take a queued chat. Returns the conversation id, or None if someone else was faster."""
+    with db.session() as session:
+        won = session.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff_id, Handoff.state == "queued")
+            .values(state="active", agent=agent, accepted_at=utcnow())
+        )
+        if getattr(won, "rowcount", 0) != 1:
+            return None
+        handoff = session.get(Handoff, handoff_id)
+        assert handoff is not None
+        conversation = session.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        conversation.mode = "human"
+        text = (
+            f"您好，我是客服 {agent}，很高兴为您服务。"
+            if conversation.language != "en"
+            else f"Hello, this is {agent} from customer service. How can I help?"
+        )
+        queue_message(session, conversation, text, "agent", author=agent)
+        return conversation.public_id
+
+
+def _active_for(session: Session, handoff_id: int, agent: str) -> Handoff:
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None or handoff.state != "active" or handoff.agent != agent:
+        raise HandoffError("this chat is not yours")
+    return handoff
+
+
+def send(db: Database, handoff_id: int, agent: str, text: str) -> str:
+    """An agent's message to the customer (same outbox as the assistant's)."""
+    with db.session() as session:
+        handoff = _active_for(session, handoff_id, agent)
+        conversation = session.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        queue_message(session, conversation, text, "agent", author=agent)
+        ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+        if ticket is not None and ticket.first_responded_at is None:
+            ticket.first_responded_at = utcnow()
+        return conversation.public_id
+
+
+def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:
+    """The agent ends the chat: disposition recorded, survey sent, the assistant resumes."""
+    with db.session() as session:
+        handoff = _active_for(session, handoff_id, agent)
+        handoff.state, handoff.ended_at, handoff.disposition = "ended", utcnow(), disposition
+        conversation = session.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        conversation.mode = "bot"
+        ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+        if ticket is not None:
+            followup.ask_survey(session, ticket, conversation)
+        return conversation.public_id
+
+
+def requeue_absent(db: Database, online: set[str]) -> list[str]:
+    """Active chats whose agent went offline go back to the queue; returns conversation ids."""
+    moved: list[str] = []
+    with db.session() as session:
+        for handoff in session.scalars(
+            select(Handoff).where(Handoff.state == "active").with_for_update(skip_locked=True)
+        ):
+            if handoff.agent in online:
+                continue
+            handoff.state, handoff.agent, handoff.accepted_at = "queued", None, None
+            conversation = session.get(Conversation, handoff.conversation_id)
+            assert conversation is not None
+            conversation.mode = "queued"
+            moved.append(conversation.public_id)
+    return moved
+
+
+def listing(db: Database, agent: str) -> list[QueueItem]:
+    """The queue, plus the agent's own active chats."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Handoff, Conversation, Ticket.number)
+            .join(Conversation, Handoff.conversation_id == Conversation.id)
+            .outerjoin(Ticket, Handoff.ticket_id == Ticket.id)
+            .where(
+                (Handoff.state == "queued")
+                | ((Handoff.state == "active") & (Handoff.agent == agent))
+            )
+            .order_by(Handoff.id)
+        ).all()
+        return [
+            QueueItem(
+                h.id,
+                c.public_id,
+                c.channel,
+                c.language,
+                h.reason,
+                n,
+                h.state,
+                h.agent,
+                h.queued_at.isoformat(),
+            )
+            for h, c, n in rows
+        ]

@@ -1,0 +1,198 @@
+"""The handoff queue through the service: request, accept (one winner), chat, end, requeue."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.accounts import add_user
+from bot.app import create_app
+from bot.db import Database
+from bot.handoff.presence import Presence
+from bot.models import Conversation, Handoff, Message
+from tests.conftest import SERVICE_TOKEN
+from tests.helpers import new_id, wait_for
+
+SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+@pytest.fixture
+def app_db(settings):
+    db = Database(settings.database_url)
+    add_user(db, "li.na", "agent", "pw-li-na-123")
+    add_user(db, "wang.wei", "agent", "pw-wang-wei-123")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def customer(settings, app_db):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def agent_client(settings, name: str, password: str) -> TestClient:
+    client = TestClient(create_app(settings))
+    client.__enter__()
+    assert (
+        client.post("/console/api/login", json={"name": name, "password": password}).status_code
+        == 200
+    )
+    return client
+
+
+def beat(settings, *agents: str) -> None:
+    async def go() -> None:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        for agent in agents:
+            await Presence(redis, settings.redis_prefix).beat(agent)
+        await redis.aclose()
+
+    asyncio.run(go())
+
+
+def ask_for_human(customer) -> tuple[str, dict]:
+    ack = customer.post(
+        "/webhooks/webchat",
+        json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "转人工"},
+    )
+    conversation = ack.json()["conversation_id"]
+    ticket = customer.post(
+        "/api/v1/internal/tickets",
+        json={
+            "conversation_id": conversation,
+            "category": "inquiry",
+            "subcategory": "human_request",
+            "description": "转人工",
+            "idempotency_key": new_id(),
+        },
+        headers=SERVICE,
+    ).json()["number"]
+    handoff = customer.post(
+        "/api/v1/internal/handoffs",
+        json={"conversation_id": conversation, "ticket_number": ticket},
+        headers=SERVICE,
+    )
+    return conversation, handoff.json()
+
+
+def test_nobody_on_shift_is_said_honestly(customer) -> None:
+    _, handoff = ask_for_human(customer)
+    assert handoff == {"queued": False, "agents_online": 0, "position": None, "wait_minutes": None}
+
+
+def test_sign_in_is_required_and_checked(customer) -> None:
+    assert customer.get("/console/api/queue").status_code == 401
+    assert (
+        customer.post("/console/api/login", json={"name": "li.na", "password": "wrong"}).status_code
+        == 401
+    )
+    assert (
+        customer.post("/console/api/login", json={"name": "nobody", "password": "x"}).status_code
+        == 401
+    )
+    response = customer.post(
+        "/console/api/login", json={"name": "li.na", "password": "pw-li-na-123"}
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_two_agents_accept_the_same_chat_exactly_one_wins(
+    customer, settings, app_db, fake_rasa
+) -> None:
+    beat(settings, "li.na", "wang.wei")
+    conversation, handoff = ask_for_human(customer)
+    assert handoff["queued"] is True and handoff["position"] == 1 and handoff["agents_online"] == 2
+    li, wang = (
+        agent_client(settings, "li.na", "pw-li-na-123"),
+        agent_client(settings, "wang.wei", "pw-wang-wei-123"),
+    )
+    try:
+        [item] = li.get("/console/api/queue").json()
+        url = f"/console/api/handoffs/{item['handoff_id']}/accept"
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            codes = sorted(pool.map(lambda c: c.post(url).status_code, [li, wang]))
+        assert codes == [200, 409]
+        with app_db.session() as s:
+            assert (
+                s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+                == "human"
+            )
+        winner = li if li.get("/console/api/queue").json() else wang  # the loser sees nothing
+        loser = wang if winner is li else li
+        assert (
+            loser.post(
+                f"/console/api/handoffs/{item['handoff_id']}/messages", json={"text": "hi"}
+            ).status_code
+            == 403
+        )
+        # While a person has the chat the assistant stays silent.
+        calls = len(fake_rasa.calls)
+        customer.post(
+            "/webhooks/webchat",
+            json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "我的卡被冻结了"},
+        )
+        assert (
+            winner.post(
+                f"/console/api/handoffs/{item['handoff_id']}/messages",
+                json={"text": "我来帮您查询"},
+            ).status_code
+            == 200
+        )
+        wait_for(lambda: _texts(app_db, "agent")[-1:] == ["我来帮您查询"])
+        assert len(fake_rasa.calls) == calls
+        transcript = winner.get(f"/console/api/handoffs/{item['handoff_id']}/messages").json()
+        assert [m["sender"] for m in transcript][-3:] == ["agent", "customer", "agent"]
+        assert (
+            winner.post(
+                f"/console/api/handoffs/{item['handoff_id']}/end", json={"disposition": "resolved"}
+            ).status_code
+            == 200
+        )
+        wait_for(lambda: any("打分" in t for t in _texts(app_db, "bot")))  # the survey
+        with app_db.session() as s:
+            assert (
+                s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+                == "bot"
+            )
+            assert s.scalar(select(Handoff.disposition)) == "resolved"
+    finally:
+        for client in (li, wang):
+            client.__exit__(None, None, None)
+
+
+def test_agent_going_offline_returns_the_chat_to_the_queue(customer, settings, app_db) -> None:
+    beat(settings, "li.na")
+    ask_for_human(customer)
+    li = agent_client(settings, "li.na", "pw-li-na-123")
+    try:
+        [item] = li.get("/console/api/queue").json()
+        assert li.post(f"/console/api/handoffs/{item['handoff_id']}/accept").status_code == 200
+        li.post("/console/api/logout")  # gone mid-chat
+
+        def requeued() -> bool:
+            with app_db.session() as s:
+                return s.scalar(select(Handoff.state)) == "queued"
+
+        customer.app.state.services.wake_scanner()
+        wait_for(requeued, timeout=15)
+    finally:
+        li.__exit__(None, None, None)
+
+
+def _texts(db, sender: str) -> list[str]:
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Message.text)
+                .where(Message.sender == sender, Message.direction == "out")
+                .order_by(Message.id)
+            )
+        )
