@@ -133,8 +133,9 @@ class ActionReportIncident(Action):
         language = language_of(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         subcategory = INCIDENT_BY_INTENT.get(intent, "other")
+        client = DeskClient()
         try:
-            ticket = await DeskClient().open_ticket(
+            ticket = await client.open_ticket(
                 tracker.sender_id,
                 "incident",
                 tracker.latest_message.get("text") or "",
@@ -161,13 +162,24 @@ class ActionReportIncident(Action):
                 "Please change your login password now and never share verification codes.",
             ),
         }.get(subcategory, "")
+        try:
+            handoff = await client.request_handoff(tracker.sender_id, ticket["number"], "p1")
+        except DeskError:
+            handoff = {"queued": False}
+        queue_note = ""
+        if handoff.get("queued"):
+            queue_note = say(
+                language,
+                f"同时已为您转接人工客服，您前面还有 {handoff['position'] - 1} 位客户。",
+                f" You are also being connected to an agent ({handoff['position'] - 1} ahead of you).",
+            )
         dispatcher.utter_message(
             text=say(
                 language,
                 f"已为您登记紧急工单，工单号 {ticket['number']}（优先级 P1）。"
-                f"专人将在 {ticket['resolution_due_display']} 前为您处理完毕。{advice}",
+                f"专人将在 {ticket['resolution_due_display']} 前为您处理完毕。{advice}{queue_note}",
                 f"I have opened an urgent ticket for you: {ticket['number']} (priority P1). "
-                f"A specialist will resolve it by {ticket['resolution_due_display']}. {advice}",
+                f"A specialist will resolve it by {ticket['resolution_due_display']}. {advice}{queue_note}",
             )
         )
         return []

@@ -107,3 +107,19 @@ async def test_complaint_form_opens_p2_ticket(stack: Stack) -> None:
         assert "描述" in ask
         done = _text(await customer.say("昨天在网点排队两个小时，柜员态度还很差"))
     assert TICKET.search(done) and "P2" in done
+
+
+async def test_request_human_queues_when_an_agent_is_on_shift(stack: Stack) -> None:
+    from redis.asyncio import Redis
+
+    from bot.handoff.presence import Presence
+
+    async with Customer(stack) as customer:
+        nobody = _text(await customer.say("转人工"))
+        assert "没有人工坐席在线" in nobody and TICKET.search(nobody)
+    redis = Redis.from_url(stack.config.redis_url or "")
+    await Presence(redis, stack.config.extra_env["ANXIN_REDIS_PREFIX"]).beat("li.na")
+    await redis.aclose()
+    async with Customer(stack) as customer:
+        queued = _text(await customer.say("我要找人工客服"))
+    assert "正在为您转接人工客服" in queued and "前面还有 0 位" in queued
