@@ -151,3 +151,35 @@ def smtp_sink():
     sink.port = controller.port  # type: ignore[attr-defined]
     yield sink
     controller.stop()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download is possible here).
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread
+    while it is up, which other tests' ``asyncio.run`` must not meet."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if ON_CI:
+            pytest.fail("chromium is missing: `make test` installs it (make browser)")
+        pytest.skip("chromium not installed (run `make browser`)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -153,26 +154,26 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
     return found
 
 
-@router.post("/console/api/handoffs/{handoff_id}/messages")
-async def send(handoff_id: int, body: Text, request: Request, agent: Agent) -> dict[str, bool]:
-    services = _services(request)
+async def _as_agent(request: Request, work: Callable[[], object]) -> dict[str, bool]:
+    """Run a chat action that only the chat's own agent may do (403 otherwise)."""
     try:
-        await to_thread.run_sync(queue.send, services.db, handoff_id, agent, body.text)
+        await to_thread.run_sync(work)
     except queue.HandoffError as exc:
         raise HTTPException(403, str(exc)) from exc
-    services.wake_worker()
+    _services(request).wake_worker()
     return {"ok": True}
+
+
+@router.post("/console/api/handoffs/{handoff_id}/messages")
+async def send(handoff_id: int, body: Text, request: Request, agent: Agent) -> dict[str, bool]:
+    db = _services(request).db
+    return await _as_agent(request, lambda: queue.send(db, handoff_id, agent, body.text))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/end")
 async def end(handoff_id: int, body: Ending, request: Request, agent: Agent) -> dict[str, bool]:
-    services = _services(request)
-    try:
-        await to_thread.run_sync(queue.end, services.db, handoff_id, agent, body.disposition)
-    except queue.HandoffError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    services.wake_worker()
-    return {"ok": True}
+    db = _services(request).db
+    return await _as_agent(request, lambda: queue.end(db, handoff_id, agent, body.disposition))
 
 
 @router.websocket("/console/ws")

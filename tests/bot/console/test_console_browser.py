@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from bot.accounts import add_user
 from bot.db import Database
-from tests.conftest import ON_CI, SERVICE_TOKEN
+from tests.conftest import SERVICE_TOKEN
 from tests.helpers import running_service, service_env
 
 pytestmark = pytest.mark.browser
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not shutil.which("chromium"):
-        if ON_CI:
-            pytest.fail("chromium is missing: `make test` installs it (make browser)")
-        pytest.skip("chromium not installed (run `make browser`)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
