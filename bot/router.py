@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
+from bot.handoff import queue as handoff_queue
 from bot.lang import pick
 from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
@@ -169,6 +170,18 @@ def canned_replies(kind: str, language: str) -> tuple[BotReply, ...] | None:
     return ()  # unsubscribe, opt-out, opt-in: recorded, nothing to say
 
 
+def leave_or_wait(db: Database, message_id: int) -> list[int]:
+    with db.session() as session:
+        inbound = session.get(Message, message_id)
+        assert inbound is not None
+        conversation = session.get(Conversation, inbound.conversation_id)
+        assert conversation is not None
+        reply = handoff_queue.leave_queue(session, conversation, inbound.text)
+        created = _insert_replies(session, inbound, (BotReply(reply),) if reply else (), "queue")
+        inbound.status, inbound.not_before = "done", None
+        return created
+
+
 def answer_followup(db: Database, settings: Settings, message_id: int) -> list[int] | None:
     """If the customer is answering a follow-up question (solved? / 1-5), handle it here,
     in one transaction with the ticket's status change; None means it is not an answer."""
@@ -207,8 +220,9 @@ async def process(
             return answered
         await to_thread.run_sync(customer_wrote, db, settings, item.conversation_id)
     if item.mode != "bot":
-        # A human has the conversation: the assistant stays silent.
-        return await to_thread.run_sync(lambda: store_replies(db, message_id, ()))
+        # Queued or with a person: the assistant stays silent (unless the customer
+        # gives up waiting, which ends the queueing and keeps the ticket).
+        return await to_thread.run_sync(leave_or_wait, db, message_id)
     metadata = {"language": item.language, "inbound_id": item.message_id, "channel": item.channel}
     try:
         turn = await rasa.handle(item.conversation_public_id, item.text, metadata)

@@ -3,6 +3,7 @@ UPDATE, so of two agents who accept the same chat exactly one wins."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -136,6 +137,29 @@ def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:
         if ticket is not None:
             followup.ask_survey(session, ticket, conversation)
         return conversation.public_id
+
+
+LEAVE = re.compile(
+    r"^\s*(取消|取消排队|不用了|不等了|算了|cancel|never mind|stop waiting)\s*[。.!！]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def leave_queue(session: Session, conversation: Conversation, text: str) -> str | None:
+    """A queued customer who says they will not wait leaves the queue and keeps their
+    ticket; returns the reply, or None when the message is not that."""
+    if conversation.mode != "queued" or not LEAVE.match(text):
+        return None
+    handoff = _open_handoff(session, conversation.id)
+    if handoff is None or handoff.state != "queued":
+        return None
+    handoff.state, handoff.ended_at, handoff.disposition = "ended", utcnow(), "left_queue"
+    conversation.mode = "bot"
+    ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+    ref = f" {ticket.number}" if ticket is not None and ticket.number else ""
+    if conversation.language == "en":
+        return f"You have left the queue. Your ticket{ref} stays open and staff will contact you."
+    return f"已为您取消排队，工单{ref}仍会继续处理，客服会联系您。"
 
 
 def requeue_absent(db: Database, online: set[str]) -> list[str]:

@@ -196,3 +196,23 @@ def _texts(db, sender: str) -> list[str]:
                 .order_by(Message.id)
             )
         )
+
+
+def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_db) -> None:
+    beat(settings, "li.na")
+    conversation, handoff = ask_for_human(customer)
+    assert handoff["queued"] is True
+    customer.post(
+        "/webhooks/webchat",
+        json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "不等了"},
+    )
+    wait_for(lambda: any("取消排队" in t for t in _texts(app_db, "bot")))
+    with app_db.session() as s:
+        assert s.scalar(select(Handoff.state)) == "ended"
+        assert s.scalar(select(Handoff.disposition)) == "left_queue"
+        assert (
+            s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+            == "bot"
+        )
+    [text] = [t for t in _texts(app_db, "bot") if "取消排队" in t]
+    assert "AX" in text  # the ticket number, kept
