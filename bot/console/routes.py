@@ -176,6 +176,25 @@ async def end(handoff_id: int, body: Ending, request: Request, agent: Agent) -> 
     return await _as_agent(request, lambda: queue.end(db, handoff_id, agent, body.disposition))
 
 
+class Transfer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str | None = Field(default=None, max_length=64)  # None: back to the queue
+    note: str = Field(default="", max_length=1000)
+
+
+@router.post("/console/api/handoffs/{handoff_id}/transfer")
+async def transfer(
+    handoff_id: int, body: Transfer, request: Request, agent: Agent
+) -> dict[str, bool]:
+    """To another agent, or back to the queue, with a note on the ticket."""
+    services = _services(request)
+    result = await _as_agent(
+        request, lambda: queue.transfer(services.db, handoff_id, agent, body.to, body.note)
+    )
+    await services.events.publish_staff({"type": "queue", "handoff_id": handoff_id})
+    return result
+
+
 @router.websocket("/console/ws")
 async def console_socket(websocket: WebSocket) -> None:
     """Presence (heartbeat while connected), queue notices, and the agent's chats live."""

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.models import Conversation, Handoff, Ticket, utcnow
+from bot.models import Conversation, Handoff, Ticket, TicketEvent, utcnow
 from bot.outbound import queue_message
+from bot.redact import redact
 from bot.tickets import followup
 
 AVERAGE_WAIT_MINUTES = 3
@@ -123,6 +124,31 @@ def send(db: Database, handoff_id: int, agent: str, text: str) -> str:
         if ticket is not None and ticket.first_responded_at is None:
             ticket.first_responded_at = utcnow()
         return conversation.public_id
+
+
+def transfer(db: Database, handoff_id: int, agent: str, to_agent: str | None, note: str) -> None:
+    """Hand the chat to another agent, or back to the queue (``to_agent`` None), with a
+    note that goes on the ticket's history for whoever takes over."""
+    with db.session() as session:
+        handoff = _active_for(session, handoff_id, agent)
+        if to_agent:
+            handoff.agent, handoff.accepted_at = to_agent, utcnow()
+        else:
+            handoff.state, handoff.agent, handoff.accepted_at = "queued", None, None
+            conversation = session.get(Conversation, handoff.conversation_id)
+            assert conversation is not None
+            conversation.mode = "queued"
+        if handoff.ticket_id is not None:
+            session.add(
+                TicketEvent(
+                    ticket_id=handoff.ticket_id,
+                    actor=agent,
+                    action="transfer",
+                    from_value=agent,
+                    to_value=to_agent or "queue",
+                    body=redact(note),
+                )
+            )
 
 
 def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:

@@ -216,3 +216,42 @@ def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_
         )
     [text] = [t for t in _texts(app_db, "bot") if "取消排队" in t]
     assert "AX" in text  # the ticket number, kept
+
+
+def test_transfer_to_a_colleague_or_back_to_the_queue_with_a_note(
+    customer, settings, app_db
+) -> None:
+    beat(settings, "li.na", "wang.wei")
+    ask_for_human(customer)
+    li, wang = (
+        agent_client(settings, "li.na", "pw-li-na-123"),
+        agent_client(settings, "wang.wei", "pw-wang-wei-123"),
+    )
+    try:
+        [item] = li.get("/console/api/queue").json()
+        url = f"/console/api/handoffs/{item['handoff_id']}"
+        li.post(f"{url}/accept")
+        assert wang.post(f"{url}/transfer", json={"to": "li.na"}).status_code == 403  # not his chat
+        assert (
+            li.post(
+                f"{url}/transfer", json={"to": "wang.wei", "note": "客户需要办理挂失"}
+            ).status_code
+            == 200
+        )
+        assert (
+            wang.post(f"{url}/messages", json={"text": "您好，我来继续为您服务"}).status_code == 200
+        )
+        assert li.post(f"{url}/messages", json={"text": "x"}).status_code == 403
+        assert wang.post(f"{url}/transfer", json={"note": "退回队列"}).status_code == 200
+        assert li.get("/console/api/queue").json()[0]["state"] == "queued"
+        with app_db.session() as s:
+            from bot.models import TicketEvent
+
+            notes = [
+                (e.to_value, e.body)
+                for e in s.scalars(select(TicketEvent).where(TicketEvent.action == "transfer"))
+            ]
+        assert notes == [("wang.wei", "客户需要办理挂失"), ("queue", "退回队列")]
+    finally:
+        for client in (li, wang):
+            client.__exit__(None, None, None)
