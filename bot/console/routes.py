@@ -23,7 +23,7 @@ from fastapi import (
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.console.auth import (
     COOKIE,
@@ -33,9 +33,10 @@ from bot.console.auth import (
     require_agent,
     socket_agent,
 )
+from bot.console.canned import canned_replies
 from bot.handoff import queue
 from bot.handoff.presence import Presence
-from bot.models import Conversation, Handoff, Message
+from bot.models import Conversation, Handoff, Message, Ticket
 from bot.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -193,6 +194,57 @@ async def transfer(
     )
     await services.events.publish_staff({"type": "queue", "handoff_id": handoff_id})
     return result
+
+
+@router.get("/console/api/canned")
+async def canned(agent: Agent, language: str = "zh") -> list[dict[str, str]]:
+    return canned_replies("en" if language == "en" else "zh")
+
+
+@router.get("/console/api/handoffs/{handoff_id}/customer")
+async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dict[str, Any]:
+    """The customer's profile and history for the agent who has the chat."""
+    services = _services(request)
+
+    def work() -> dict[str, Any] | None:
+        with services.db.session() as session:
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is None or handoff.agent != agent:
+                return None
+            conversation = session.get(Conversation, handoff.conversation_id)
+            assert conversation is not None
+            tickets = session.scalars(
+                select(Ticket)
+                .where(Ticket.conversation_id == conversation.id)
+                .order_by(Ticket.id.desc())
+            )
+            earlier = session.scalar(
+                select(func.count(Handoff.id)).where(
+                    Handoff.conversation_id == conversation.id, Handoff.id != handoff.id
+                )
+            )
+            return {
+                "channel": conversation.channel,
+                "language": conversation.language,
+                "tier": conversation.tier,
+                "since": conversation.created_at.isoformat(),
+                "earlier_chats_with_staff": int(earlier or 0),
+                "tickets": [
+                    {
+                        "number": t.number,
+                        "category": t.category,
+                        "priority": t.priority,
+                        "status": t.status,
+                        "created_at": t.created_at.isoformat(),
+                    }
+                    for t in tickets
+                ],
+            }
+
+    found = await to_thread.run_sync(work)
+    if found is None:
+        raise HTTPException(403, "this chat is not yours")
+    return found
 
 
 @router.websocket("/console/ws")

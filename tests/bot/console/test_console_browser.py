@@ -77,6 +77,11 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         customer.wait_for_function(
             "[...document.querySelectorAll('.row.agent .who')].some(w => w.textContent === 'li.na')"
         )
+        agent.wait_for_function(
+            f"[...document.querySelectorAll('#profile .ticket')].some(d => d.textContent.includes('{ticket}'))"
+        )
+        agent.select_option("#canned", index=1)  # a canned reply fills the composer
+        assert "很高兴为您服务" in agent.input_value("#input")
         agent.fill("#input", '<img src=x onerror="window.pwned=1">您好，我是李娜')
         agent.click("#send")
         customer.wait_for_function(

@@ -255,3 +255,25 @@ def test_transfer_to_a_colleague_or_back_to_the_queue_with_a_note(
     finally:
         for client in (li, wang):
             client.__exit__(None, None, None)
+
+
+def test_customer_panel_and_canned_replies(customer, settings, app_db) -> None:
+    beat(settings, "li.na", "wang.wei")
+    ask_for_human(customer)
+    li, wang = (
+        agent_client(settings, "li.na", "pw-li-na-123"),
+        agent_client(settings, "wang.wei", "pw-wang-wei-123"),
+    )
+    try:
+        [item] = li.get("/console/api/queue").json()
+        li.post(f"/console/api/handoffs/{item['handoff_id']}/accept")
+        panel = li.get(f"/console/api/handoffs/{item['handoff_id']}/customer").json()
+        assert panel["channel"] == "webchat" and panel["tickets"][0]["number"] == item["ticket"]
+        assert wang.get(f"/console/api/handoffs/{item['handoff_id']}/customer").status_code == 403
+        zh = li.get("/console/api/canned").json()
+        en = li.get("/console/api/canned", params={"language": "en"}).json()
+        assert len(zh) == len(en) >= 5 and "您好" in zh[0]["text"] and "Hello" in en[0]["text"]
+        assert customer.get("/console/api/canned").status_code == 401
+    finally:
+        for client in (li, wang):
+            client.__exit__(None, None, None)
