@@ -36,6 +36,7 @@ from bot.console.auth import (
 from bot.console.canned import canned_replies
 from bot.handoff import queue
 from bot.handoff.presence import Presence
+from bot.kb_suggest import suggest
 from bot.models import Conversation, Handoff, Message, Ticket
 from bot.services import Services
 
@@ -218,6 +219,12 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 .where(Ticket.conversation_id == conversation.id)
                 .order_by(Ticket.id.desc())
             )
+            last = session.scalar(
+                select(Message.text)
+                .where(Message.conversation_id == conversation.id, Message.sender == "customer")
+                .order_by(Message.id.desc())
+                .limit(1)
+            )
             earlier = session.scalar(
                 select(func.count(Handoff.id)).where(
                     Handoff.conversation_id == conversation.id, Handoff.id != handoff.id
@@ -229,6 +236,9 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 "tier": conversation.tier,
                 "since": conversation.created_at.isoformat(),
                 "earlier_chats_with_staff": int(earlier or 0),
+                "suggestions": [
+                    asdict(x) for x in suggest(session, last or "", conversation.language)
+                ],
                 "tickets": [
                     {
                         "number": t.number,

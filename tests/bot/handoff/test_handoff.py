@@ -269,6 +269,7 @@ def test_customer_panel_and_canned_replies(customer, settings, app_db) -> None:
         li.post(f"/console/api/handoffs/{item['handoff_id']}/accept")
         panel = li.get(f"/console/api/handoffs/{item['handoff_id']}/customer").json()
         assert panel["channel"] == "webchat" and panel["tickets"][0]["number"] == item["ticket"]
+        assert isinstance(panel["suggestions"], list)
         assert wang.get(f"/console/api/handoffs/{item['handoff_id']}/customer").status_code == 403
         zh = li.get("/console/api/canned").json()
         en = li.get("/console/api/canned", params={"language": "en"}).json()
