@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.console.auth import (
     COOKIE,
@@ -59,6 +60,12 @@ class Text(BaseModel):
 class Ending(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: str = Field(default="resolved", min_length=1, max_length=64)
+
+
+def _own_handoff(session: Session, handoff_id: int, agent: str) -> Handoff | None:
+    """The handoff if this agent has it; None otherwise (the caller answers 403)."""
+    handoff = session.get(Handoff, handoff_id)
+    return handoff if handoff is not None and handoff.agent == agent else None
 
 
 def _services(request: Request) -> Services:
@@ -130,8 +137,8 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
 
     def work() -> list[dict[str, Any]] | None:
         with services.db.session() as session:
-            handoff = session.get(Handoff, handoff_id)
-            if handoff is None or handoff.agent != agent:
+            handoff = _own_handoff(session, handoff_id, agent)
+            if handoff is None:
                 return None
             rows = session.scalars(
                 select(Message)
@@ -209,8 +216,8 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
 
     def work() -> dict[str, Any] | None:
         with services.db.session() as session:
-            handoff = session.get(Handoff, handoff_id)
-            if handoff is None or handoff.agent != agent:
+            handoff = _own_handoff(session, handoff_id, agent)
+            if handoff is None:
                 return None
             conversation = session.get(Conversation, handoff.conversation_id)
             assert conversation is not None

@@ -51,39 +51,43 @@ class Handled:
     move_to: str | None = None  # the ticket's next status, applied by the caller
 
 
-def _ask_confirm(session: Session, ticket: Ticket, conversation: Conversation) -> None:
-    text = pick(
-        conversation.language,
-        f"您的工单 {ticket.number} 已处理完毕。问题已解决请回复「1」，仍未解决请回复「2」。",
-        f"Your ticket {ticket.number} has been resolved. Reply 1 if your problem is solved, 2 if it is not.",
-    )
-    queue_message(session, conversation, text, "bot")
+def _ask(
+    session: Session, ticket: Ticket, conversation: Conversation, kind: str, zh: str, en: str
+) -> None:
+    """Send the customer a follow-up question and remember that an answer is awaited."""
+    expires = CONFIRM_SILENCE if kind == "confirm" else SURVEY_EXPIRY
+    queue_message(session, conversation, pick(conversation.language, zh, en), "bot")
     session.add(
         Followup(
             ticket_id=ticket.id,
             conversation_id=conversation.id,
-            kind="confirm",
-            expires_at=utcnow() + CONFIRM_SILENCE,
+            kind=kind,
+            expires_at=utcnow() + expires,
         )
+    )
+
+
+def _ask_confirm(session: Session, ticket: Ticket, conversation: Conversation) -> None:
+    _ask(
+        session,
+        ticket,
+        conversation,
+        "confirm",
+        f"您的工单 {ticket.number} 已处理完毕。问题已解决请回复「1」，仍未解决请回复「2」。",
+        f"Your ticket {ticket.number} has been resolved. Reply 1 if your problem is solved, 2 if it is not.",
     )
 
 
 def ask_survey(session: Session, ticket: Ticket, conversation: Conversation) -> None:
     if conversation.survey_opt_out_at is not None:
         return
-    text = pick(
-        conversation.language,
+    _ask(
+        session,
+        ticket,
+        conversation,
+        "survey",
         f"请为工单 {ticket.number} 的服务打分：回复 1-5（5 分最满意），可在分数后附上意见；回复「0」表示不参与评价。",
         f"How did we do with ticket {ticket.number}? Reply 1-5 (5 is best), optionally followed by a comment; reply 0 to skip surveys.",
-    )
-    queue_message(session, conversation, text, "bot")
-    session.add(
-        Followup(
-            ticket_id=ticket.id,
-            conversation_id=conversation.id,
-            kind="survey",
-            expires_at=utcnow() + SURVEY_EXPIRY,
-        )
     )
 
 
