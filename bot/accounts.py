@@ -15,8 +15,23 @@ class AccountError(ValueError):
     pass
 
 
-def add_user(db: Database, name: str, role: str, password: str | None = None) -> str:
-    """Create a staff account; returns the password (generated when not given)."""
+def add_user(
+    db: Database,
+    name: str,
+    role: str,
+    password: str | None = None,
+    *,
+    languages: str = "zh,en",
+    skills: str = "",
+    capacity: int = 3,
+    team: str | None = None,
+) -> str:
+    """Create a staff account; returns the password (generated when not given).
+
+    ``languages`` and ``skills`` are comma-separated (skills: ticket categories and
+    ``vip``); ``capacity`` is how many chats the agent takes at once."""
+    if capacity < 1:
+        raise AccountError("capacity must be at least 1")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if not name.strip():
@@ -25,7 +40,17 @@ def add_user(db: Database, name: str, role: str, password: str | None = None) ->
     with db.session() as session:
         if session.scalar(select(User).where(User.name == name)) is not None:
             raise AccountError(f"user {name!r} already exists")
-        session.add(User(name=name, role=role, password_hash=hash_password(password)))
+        session.add(
+            User(
+                name=name,
+                role=role,
+                password_hash=hash_password(password),
+                languages=languages,
+                skills=skills,
+                capacity=capacity,
+                team=team,
+            )
+        )
     return password
 
 

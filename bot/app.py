@@ -24,9 +24,11 @@ from bot.api import (
     tickets,
 )
 from bot.config import Settings, get_settings
+from bot.console import offer_routes, ticket_panel
 from bot.console import routes as console_routes
 from bot.contact_vault import ContactVault
 from bot.db import Database
+from bot.handoff.offers import OfferRouter
 from bot.handoff.presence import Presence
 from bot.live_events import LiveEvents
 from bot.outbox import Delivery
@@ -49,6 +51,9 @@ def build_services(settings: Settings) -> Services:
         db=db,
         events=events,
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s),
+    )
+    services.handoffs = OfferRouter(
+        db, Presence(events.redis, settings.redis_prefix), events, settings.offer_seconds
     )
     if settings.data_key:
         services.vault = ContactVault(settings.data_key)
@@ -88,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         sla_setup.smtp(settings),
                     ),
                     settings.sla_scan_s,
-                    Presence(services.events.redis, settings.redis_prefix),
+                    services.handoffs,
                 ),
                 settings=settings,
             )
@@ -123,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)
+    app.include_router(offer_routes.router)
+    app.include_router(ticket_panel.router)
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 

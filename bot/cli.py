@@ -23,7 +23,16 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    password = add_user(_db(), args.name, args.role, args.password)
+    password = add_user(
+        _db(),
+        args.name,
+        args.role,
+        args.password,
+        languages=args.languages,
+        skills=args.skills,
+        capacity=args.capacity,
+        team=args.team,
+    )
     print(f"created {args.role} {args.name!r}")
     if not args.password:
         print(f"password (shown once): {password}")
@@ -80,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("name")
     user_add.add_argument("--role", choices=ROLES, required=True)
     user_add.add_argument("--password", help="set this password instead of generating one")
+    user_add.add_argument("--languages", default="zh,en", help="languages served, e.g. zh,en")
+    user_add.add_argument(
+        "--skills", default="", help="ticket categories and vip, e.g. complaint,incident,vip"
+    )
+    user_add.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
+    user_add.add_argument("--team", default=None, help="the agent's team")
     user_add.set_defaults(func=cmd_user_add)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)

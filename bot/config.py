@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
     delivery_give_up_s: float = Field(default=24 * 3600, alias="ANXIN_DELIVERY_GIVE_UP_S")
     delivery_max_backoff_s: float = Field(default=300, alias="ANXIN_DELIVERY_MAX_BACKOFF_S")
+    # Handoff: how long an agent has to accept an offered chat before the next one gets it
+    offer_seconds: float = Field(default=30.0, gt=0, alias="ANXIN_OFFER_SECONDS")
 
     # WeChat Official Account (off unless token, app id and secret are set)
     wechat_token: str = Field(default="", alias="WECHAT_TOKEN")

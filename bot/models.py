@@ -290,6 +290,12 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Routing: the languages an agent serves, their skills (ticket categories and
+    # "vip"), how many chats they take at once, and their team.
+    languages: Mapped[str] = mapped_column(String(32), default="zh,en")
+    skills: Mapped[str] = mapped_column(String(255), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ApiToken(Base):
@@ -371,7 +377,10 @@ class Handoff(Base):
     """A conversation handed from the assistant to people: queued, then active, then ended."""
 
     __tablename__ = "handoffs"
-    __table_args__ = (Index("ix_handoffs_state", "state", "id"),)
+    __table_args__ = (
+        Index("ix_handoffs_state", "state", "id"),
+        Index("ix_handoffs_offer", "offer_expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
@@ -383,3 +392,21 @@ class Handoff(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     disposition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The agent the router offered the chat to, until when, and who let it pass.
+    offered_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    passed_over: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The last message the agent has seen (for unread counts).
+    agent_read_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class VipCustomer(Base):
+    """A channel identity configured as a VIP: handed to a person sooner, served first."""
+
+    __tablename__ = "vip_customers"
+    __table_args__ = (UniqueConstraint("channel", "external_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_user_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
+from bot.handoff.offers import OfferRouter
 from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
 from bot.worker import Worker
@@ -24,6 +25,7 @@ class Services:
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     vault: ContactVault | None = None
     worker: Worker | None = None
+    handoffs: OfferRouter | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
@@ -33,6 +35,12 @@ class Services:
     def wake_worker(self) -> None:
         if self.worker is not None:
             self.worker.wake()
+
+    async def route_handoffs(self) -> None:
+        """Offer waiting chats to agents now rather than at the next sweep."""
+        if self.handoffs is not None:
+            await self.handoffs.run_once()
+            self.wake_scanner()  # the sweeper wakes again when the new offers run out
 
     def wake_scanner(self) -> None:
         if self.worker is not None:

@@ -19,8 +19,7 @@ from sqlalchemy.orm import aliased
 
 from bot.config import Settings
 from bot.db import Database
-from bot.handoff.presence import Presence
-from bot.handoff.queue import requeue_absent
+from bot.handoff.offers import OfferRouter
 from bot.models import Message, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
@@ -94,7 +93,7 @@ class SlaLoop:
     ladder: LadderConfig
     notifier: Notifier
     interval_s: float = 10.0
-    presence: Presence | None = None  # to return an absent agent's chats to the queue
+    handoffs: OfferRouter | None = None  # routes the handoff queue, requeues absent agents
 
 
 class Worker:
@@ -187,13 +186,10 @@ class Worker:
                 if self.settings is not None:
                     if await to_thread.run_sync(close_silent_confirmations, self.db, self.settings):
                         self._outbox_wake.set()  # the survey questions are queued
-                if self.sla.presence is not None:
-                    online = await self.sla.presence.online()
-                    for conversation in await to_thread.run_sync(requeue_absent, self.db, online):
-                        log.info(
-                            "an agent went offline; conversation %s is back in the queue",
-                            conversation,
-                        )
+                if self.sla.handoffs is not None:
+                    offer_due = await self.sla.handoffs.run_once()
+                    if offer_due is not None and (upcoming is None or offer_due < upcoming):
+                        upcoming = offer_due
                 await self.sla.notifier.run_once()
                 if upcoming is not None:
                     # Wake when the next step is due, not a whole interval later.

@@ -105,6 +105,7 @@ async def request_handoff(body: HandoffRequest, services: ServicesDep) -> Handof
     except handoff_queue.HandoffError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     await services.events.publish_staff({"type": "queue", "handoff_id": queued.handoff_id})
+    await services.route_handoffs()
     return HandoffOut(
         queued=True,
         agents_online=len(online),

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import to_thread
 from fastapi import (
     APIRouter,
-    Depends,
     HTTPException,
     Request,
     Response,
@@ -24,26 +22,23 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bot.console.auth import (
     COOKIE,
     SESSION_TTL_S,
     close_session,
     login,
-    require_agent,
     socket_agent,
 )
 from bot.console.canned import canned_replies
+from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
 from bot.handoff import queue
-from bot.handoff.presence import Presence
 from bot.kb_suggest import suggest
 from bot.models import Conversation, Handoff, Message, Ticket
 from bot.services import Services
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-Agent = Annotated[str, Depends(require_agent)]
 
 
 class Credentials(BaseModel):
@@ -62,21 +57,6 @@ class Ending(BaseModel):
     disposition: str = Field(default="resolved", min_length=1, max_length=64)
 
 
-def _own_handoff(session: Session, handoff_id: int, agent: str) -> Handoff | None:
-    """The handoff if this agent has it; None otherwise (the caller answers 403)."""
-    handoff = session.get(Handoff, handoff_id)
-    return handoff if handoff is not None and handoff.agent == agent else None
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def _presence(services: Services) -> Presence:
-    return Presence(services.events.redis, services.settings.redis_prefix)
-
-
 @router.get("/console", response_class=HTMLResponse)
 async def console_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "console.html", {})
@@ -84,7 +64,7 @@ async def console_page(request: Request) -> HTMLResponse:
 
 @router.post("/console/api/login")
 async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
-    services = _services(request)
+    services = services_of(request)
     found = await login(services, body.name, body.password)
     if found is None:
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
@@ -102,9 +82,9 @@ async def console_login(body: Credentials, request: Request, response: Response)
 
 @router.post("/console/api/logout")
 async def console_logout(request: Request, response: Response, agent: Agent) -> dict[str, bool]:
-    services = _services(request)
+    services = services_of(request)
     await close_session(services, request.cookies.get(COOKIE, ""))
-    await _presence(services).leave(agent)
+    await presence_of(services).leave(agent)
     response.delete_cookie(COOKIE)
     return {"ok": True}
 
@@ -116,13 +96,13 @@ async def me(agent: Agent) -> dict[str, str]:
 
 @router.get("/console/api/queue")
 async def queue_listing(request: Request, agent: Agent) -> list[dict[str, Any]]:
-    items = await to_thread.run_sync(queue.listing, _services(request).db, agent)
+    items = await to_thread.run_sync(queue.listing, services_of(request).db, agent)
     return [asdict(item) for item in items]
 
 
 @router.post("/console/api/handoffs/{handoff_id}/accept")
 async def accept(handoff_id: int, request: Request, agent: Agent) -> dict[str, str]:
-    services = _services(request)
+    services = services_of(request)
     conversation = await to_thread.run_sync(queue.accept, services.db, handoff_id, agent)
     if conversation is None:
         raise HTTPException(409, "已被其他坐席接入 / another agent took this chat")
@@ -133,11 +113,11 @@ async def accept(handoff_id: int, request: Request, agent: Agent) -> dict[str, s
 
 @router.get("/console/api/handoffs/{handoff_id}/messages")
 async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[dict[str, Any]]:
-    services = _services(request)
+    services = services_of(request)
 
     def work() -> list[dict[str, Any]] | None:
         with services.db.session() as session:
-            handoff = _own_handoff(session, handoff_id, agent)
+            handoff = own_handoff(session, handoff_id, agent)
             if handoff is None:
                 return None
             rows = session.scalars(
@@ -163,26 +143,32 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
     return found
 
 
-async def _as_agent(request: Request, work: Callable[[], object]) -> dict[str, bool]:
-    """Run a chat action that only the chat's own agent may do (403 otherwise)."""
-    try:
-        await to_thread.run_sync(work)
-    except queue.HandoffError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    _services(request).wake_worker()
-    return {"ok": True}
-
-
 @router.post("/console/api/handoffs/{handoff_id}/messages")
 async def send(handoff_id: int, body: Text, request: Request, agent: Agent) -> dict[str, bool]:
-    db = _services(request).db
-    return await _as_agent(request, lambda: queue.send(db, handoff_id, agent, body.text))
+    db = services_of(request).db
+    return await as_agent(request, lambda: queue.send(db, handoff_id, agent, body.text))
+
+
+class Seen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message_id: int = Field(ge=0)
+
+
+@router.post("/console/api/handoffs/{handoff_id}/read")
+async def read(handoff_id: int, body: Seen, request: Request, agent: Agent) -> dict[str, bool]:
+    """The agent has seen the chat up to this message (clears its unread count)."""
+    db = services_of(request).db
+    return await as_agent(request, lambda: queue.mark_read(db, handoff_id, agent, body.message_id))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/end")
 async def end(handoff_id: int, body: Ending, request: Request, agent: Agent) -> dict[str, bool]:
-    db = _services(request).db
-    return await _as_agent(request, lambda: queue.end(db, handoff_id, agent, body.disposition))
+    services = services_of(request)
+    result = await as_agent(
+        request, lambda: queue.end(services.db, handoff_id, agent, body.disposition)
+    )
+    await services.route_handoffs()
+    return result
 
 
 class Transfer(BaseModel):
@@ -196,11 +182,12 @@ async def transfer(
     handoff_id: int, body: Transfer, request: Request, agent: Agent
 ) -> dict[str, bool]:
     """To another agent, or back to the queue, with a note on the ticket."""
-    services = _services(request)
-    result = await _as_agent(
+    services = services_of(request)
+    result = await as_agent(
         request, lambda: queue.transfer(services.db, handoff_id, agent, body.to, body.note)
     )
     await services.events.publish_staff({"type": "queue", "handoff_id": handoff_id})
+    await services.route_handoffs()
     return result
 
 
@@ -212,11 +199,11 @@ async def canned(agent: Agent, language: str = "zh") -> list[dict[str, str]]:
 @router.get("/console/api/handoffs/{handoff_id}/customer")
 async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dict[str, Any]:
     """The customer's profile and history for the agent who has the chat."""
-    services = _services(request)
+    services = services_of(request)
 
     def work() -> dict[str, Any] | None:
         with services.db.session() as session:
-            handoff = _own_handoff(session, handoff_id, agent)
+            handoff = own_handoff(session, handoff_id, agent)
             if handoff is None:
                 return None
             conversation = session.get(Conversation, handoff.conversation_id)
@@ -272,9 +259,10 @@ async def console_socket(websocket: WebSocket) -> None:
         await websocket.close(code=4401, reason="sign in first")
         return
     services: Services = websocket.app.state.services
-    presence = _presence(services)
+    presence = presence_of(services)
     await websocket.accept()
     await presence.beat(agent)
+    await services.route_handoffs()
     pubsub = services.events.redis.pubsub(ignore_subscribe_messages=True)
     await pubsub.psubscribe(f"{services.settings.redis_prefix}:conv:*")
     await pubsub.subscribe(services.events.staff_channel())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.models import Conversation, Handoff, Ticket, TicketEvent, utcnow
+from bot.models import Conversation, Handoff, Message, Ticket, TicketEvent, utcnow
 from bot.outbound import queue_message
 from bot.redact import redact
 from bot.tickets import followup
@@ -40,6 +40,12 @@ class QueueItem:
     state: str
     agent: str | None
     queued_at: str
+    offered_to: str | None
+    offer_expires_at: str | None
+    vip: bool
+    category: str | None
+    priority: str | None
+    unread: int
 
 
 def _open_handoff(session: Session, conversation_id: int) -> Handoff | None:
@@ -88,12 +94,21 @@ def accept(db: Database, handoff_id: int, agent: str) -> str | None:
         won = session.execute(
             update(Handoff)
             .where(Handoff.id == handoff_id, Handoff.state == "queued")
-            .values(state="active", agent=agent, accepted_at=utcnow())
+            .values(
+                state="active",
+                agent=agent,
+                accepted_at=utcnow(),
+                offered_to=None,
+                offer_expires_at=None,
+            )
         )
         if getattr(won, "rowcount", 0) != 1:
             return None
         handoff = session.get(Handoff, handoff_id)
         assert handoff is not None
+        handoff.agent_read_id = session.scalar(
+            select(func.max(Message.id)).where(Message.conversation_id == handoff.conversation_id)
+        )
         conversation = session.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         conversation.mode = "human"
@@ -135,6 +150,8 @@ def transfer(db: Database, handoff_id: int, agent: str, to_agent: str | None, no
             handoff.agent, handoff.accepted_at = to_agent, utcnow()
         else:
             handoff.state, handoff.agent, handoff.accepted_at = "queued", None, None
+            # Whoever gives a chat back is not offered it again.
+            handoff.passed_over = [*handoff.passed_over, agent]
             conversation = session.get(Conversation, handoff.conversation_id)
             assert conversation is not None
             conversation.mode = "queued"
@@ -205,11 +222,27 @@ def requeue_absent(db: Database, online: set[str]) -> list[str]:
     return moved
 
 
+def mark_read(db: Database, handoff_id: int, agent: str, message_id: int) -> None:
+    """The agent has seen the chat up to ``message_id``."""
+    with db.session() as session:
+        handoff = _active_for(session, handoff_id, agent)
+        handoff.agent_read_id = max(handoff.agent_read_id or 0, message_id)
+
+
 def listing(db: Database, agent: str) -> list[QueueItem]:
-    """The queue, plus the agent's own active chats."""
+    """The queue, plus the agent's own active chats with their unread counts."""
+    unread = (
+        select(func.count(Message.id))
+        .where(
+            Message.conversation_id == Handoff.conversation_id,
+            Message.direction == "in",
+            Message.id > func.coalesce(Handoff.agent_read_id, 0),
+        )
+        .scalar_subquery()
+    )
     with db.session() as session:
         rows = session.execute(
-            select(Handoff, Conversation, Ticket.number)
+            select(Handoff, Conversation, Ticket.number, Ticket.category, Ticket.priority, unread)
             .join(Conversation, Handoff.conversation_id == Conversation.id)
             .outerjoin(Ticket, Handoff.ticket_id == Ticket.id)
             .where(
@@ -220,15 +253,21 @@ def listing(db: Database, agent: str) -> list[QueueItem]:
         ).all()
         return [
             QueueItem(
-                h.id,
-                c.public_id,
-                c.channel,
-                c.language,
-                h.reason,
-                n,
-                h.state,
-                h.agent,
-                h.queued_at.isoformat(),
+                handoff_id=h.id,
+                conversation_id=c.public_id,
+                channel=c.channel,
+                language=c.language,
+                reason=h.reason,
+                ticket=number,
+                state=h.state,
+                agent=h.agent,
+                queued_at=h.queued_at.isoformat(),
+                offered_to=h.offered_to,
+                offer_expires_at=h.offer_expires_at.isoformat() if h.offer_expires_at else None,
+                vip=c.tier == "vip",
+                category=category,
+                priority=priority,
+                unread=int(count or 0) if h.state == "active" else 0,
             )
-            for h, c, n in rows
+            for h, c, number, category, priority, count in rows
         ]

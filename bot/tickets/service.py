@@ -87,6 +87,7 @@ def open_ticket(
     subcategory: str | None,
     description: str,
     idempotency_key: str,
+    actor: str = "assistant",
 ) -> tuple[TicketView, bool]:
     """Open a ticket; returns (ticket, created). The same key never opens two tickets."""
     if category not in CATEGORIES:
@@ -127,7 +128,7 @@ def open_ticket(
                 TicketEvent(
                     ticket_id=ticket.id,
                     at=opened_at,
-                    actor="assistant",
+                    actor=actor,
                     action="created",
                     to_value=priority,
                 )

@@ -2,84 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
-from bot.accounts import add_user
-from bot.app import create_app
-from bot.db import Database
-from bot.handoff.presence import Presence
-from bot.models import Conversation, Handoff, Message
-from tests.conftest import SERVICE_TOKEN
+from bot.models import Conversation, Handoff
+from tests.bot.handoff.conftest import agent_client, ask_for_human, beat, texts
 from tests.helpers import new_id, wait_for
-
-SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-
-
-@pytest.fixture
-def app_db(settings):
-    db = Database(settings.database_url)
-    add_user(db, "li.na", "agent", "pw-li-na-123")
-    add_user(db, "wang.wei", "agent", "pw-wang-wei-123")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def customer(settings, app_db):
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def agent_client(settings, name: str, password: str) -> TestClient:
-    client = TestClient(create_app(settings))
-    client.__enter__()
-    assert (
-        client.post("/console/api/login", json={"name": name, "password": password}).status_code
-        == 200
-    )
-    return client
-
-
-def beat(settings, *agents: str) -> None:
-    async def go() -> None:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
-        for agent in agents:
-            await Presence(redis, settings.redis_prefix).beat(agent)
-        await redis.aclose()
-
-    asyncio.run(go())
-
-
-def ask_for_human(customer) -> tuple[str, dict]:
-    ack = customer.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "转人工"},
-    )
-    conversation = ack.json()["conversation_id"]
-    ticket = customer.post(
-        "/api/v1/internal/tickets",
-        json={
-            "conversation_id": conversation,
-            "category": "inquiry",
-            "subcategory": "human_request",
-            "description": "转人工",
-            "idempotency_key": new_id(),
-        },
-        headers=SERVICE,
-    ).json()["number"]
-    handoff = customer.post(
-        "/api/v1/internal/handoffs",
-        json={"conversation_id": conversation, "ticket_number": ticket},
-        headers=SERVICE,
-    )
-    return conversation, handoff.json()
 
 
 def test_nobody_on_shift_is_said_honestly(customer) -> None:
@@ -146,7 +75,7 @@ def test_two_agents_accept_the_same_chat_exactly_one_wins(
             ).status_code
             == 200
         )
-        wait_for(lambda: _texts(app_db, "agent")[-1:] == ["我来帮您查询"])
+        wait_for(lambda: texts(app_db, "agent")[-1:] == ["我来帮您查询"])
         assert len(fake_rasa.calls) == calls
         transcript = winner.get(f"/console/api/handoffs/{item['handoff_id']}/messages").json()
         assert [m["sender"] for m in transcript][-3:] == ["agent", "customer", "agent"]
@@ -156,7 +85,7 @@ def test_two_agents_accept_the_same_chat_exactly_one_wins(
             ).status_code
             == 200
         )
-        wait_for(lambda: any("打分" in t for t in _texts(app_db, "bot")))  # the survey
+        wait_for(lambda: any("打分" in t for t in texts(app_db, "bot")))  # the survey
         with app_db.session() as s:
             assert (
                 s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
@@ -187,17 +116,6 @@ def test_agent_going_offline_returns_the_chat_to_the_queue(customer, settings, a
         li.__exit__(None, None, None)
 
 
-def _texts(db, sender: str) -> list[str]:
-    with db.session() as s:
-        return list(
-            s.scalars(
-                select(Message.text)
-                .where(Message.sender == sender, Message.direction == "out")
-                .order_by(Message.id)
-            )
-        )
-
-
 def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_db) -> None:
     beat(settings, "li.na")
     conversation, handoff = ask_for_human(customer)
@@ -206,7 +124,7 @@ def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_
         "/webhooks/webchat",
         json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "不等了"},
     )
-    wait_for(lambda: any("取消排队" in t for t in _texts(app_db, "bot")))
+    wait_for(lambda: any("取消排队" in t for t in texts(app_db, "bot")))
     with app_db.session() as s:
         assert s.scalar(select(Handoff.state)) == "ended"
         assert s.scalar(select(Handoff.disposition)) == "left_queue"
@@ -214,7 +132,7 @@ def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_
             s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
             == "bot"
         )
-    [text] = [t for t in _texts(app_db, "bot") if "取消排队" in t]
+    [text] = [t for t in texts(app_db, "bot") if "取消排队" in t]
     assert "AX" in text  # the ticket number, kept
 
 
