@@ -37,6 +37,15 @@ def idempotency_key(tracker: Tracker, purpose: str) -> str:
     return f"{purpose}:{tracker.sender_id}:{inbound}"
 
 
+def metadata_of(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def is_vip(tracker: Tracker) -> bool:
+    return metadata_of(tracker).get("tier") == "vip"
+
+
 def desk_down(dispatcher: CollectingDispatcher, language: str) -> list[EventType]:
     dispatcher.utter_message(
         text=say(
@@ -98,6 +107,22 @@ def ticket_reply(language: str, ticket: dict[str, Any]) -> str:
     )
 
 
+async def join_queue(client: DeskClient, tracker: Tracker, number: str, reason: str) -> str:
+    """Queue the conversation for a person as well; the sentence saying so, or ""."""
+    try:
+        handoff = await client.request_handoff(tracker.sender_id, number, reason)
+    except DeskError:
+        return ""
+    if not handoff.get("queued"):
+        return ""
+    ahead = handoff["position"] - 1
+    return say(
+        language_of(tracker),
+        f"同时已为您转接人工客服，您前面还有 {ahead} 位客户。",
+        f" You are also being connected to an agent ({ahead} ahead of you).",
+    )
+
+
 class ActionOpenTicket(Action):
     """Opens a complaint, suggestion or inquiry collected by ``ticket_form``."""
 
@@ -111,13 +136,16 @@ class ActionOpenTicket(Action):
         category = tracker.get_slot("ticket_category") or "inquiry"
         details = tracker.get_slot("ticket_details") or tracker.latest_message.get("text") or ""
         reset: list[EventType] = [SlotSet("ticket_details", None), SlotSet("ticket_category", None)]
+        client = DeskClient()
         try:
-            ticket = await DeskClient().open_ticket(
+            ticket = await client.open_ticket(
                 tracker.sender_id, category, details, idempotency_key(tracker, "ticket")
             )
         except DeskError:
             return desk_down(dispatcher, language) + reset
-        dispatcher.utter_message(text=ticket_reply(language, ticket))
+        # A VIP who raises an issue is served by a person as well.
+        note = await join_queue(client, tracker, ticket["number"], "vip") if is_vip(tracker) else ""
+        dispatcher.utter_message(text=ticket_reply(language, ticket) + note)
         return reset
 
 
@@ -162,17 +190,7 @@ class ActionReportIncident(Action):
                 "Please change your login password now and never share verification codes.",
             ),
         }.get(subcategory, "")
-        try:
-            handoff = await client.request_handoff(tracker.sender_id, ticket["number"], "p1")
-        except DeskError:
-            handoff = {"queued": False}
-        queue_note = ""
-        if handoff.get("queued"):
-            queue_note = say(
-                language,
-                f"同时已为您转接人工客服，您前面还有 {handoff['position'] - 1} 位客户。",
-                f" You are also being connected to an agent ({handoff['position'] - 1} ahead of you).",
-            )
+        queue_note = await join_queue(client, tracker, ticket["number"], "p1")
         dispatcher.utter_message(
             text=say(
                 language,
@@ -204,8 +222,56 @@ def handoff_text(language: str, ticket: dict[str, Any], handoff: dict[str, Any])
     )
 
 
+INTRO = {
+    "anger": (
+        "非常抱歉给您带来了不好的体验，我马上请人工客服为您处理。",
+        "I am very sorry for the trouble. I am getting a person to help you right away.",
+    ),
+    "distress": (
+        "听起来您现在很不容易，我马上请人工客服和您联系。如有人身危险，请立即拨打 110 或 120。",
+        "I am sorry you are going through this. I am getting a person for you now. "
+        "If anyone is in danger, please call 110 or 120 immediately.",
+    ),
+    "fallback": (
+        "抱歉，我还是没能理解您的问题，我为您转接人工客服。",
+        "Sorry, I still could not understand. Let me get a person to help you.",
+    ),
+    "vip": ("尊敬的客户，我为您转接专属客服。", "Let me connect you with your dedicated agent."),
+}
+
+
+async def hand_to_person(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+) -> list[EventType]:
+    """Record the request for a person as a ticket, join the queue when anyone is on
+    shift, and say honestly what happens next."""
+    language = language_of(tracker)
+    metadata = metadata_of(tracker)
+    words = str(metadata.get("text") or tracker.latest_message.get("text") or "")
+    client = DeskClient()
+    try:
+        ticket = await client.open_ticket(
+            tracker.sender_id,
+            "inquiry",
+            words,
+            idempotency_key(tracker, "human"),
+            subcategory="human_request" if reason == "customer_request" else reason,
+        )
+    except DeskError:
+        return desk_down(dispatcher, language)
+    try:
+        handoff = await client.request_handoff(tracker.sender_id, ticket["number"], reason)
+    except DeskError:
+        handoff = {"queued": False}
+    zh, en = INTRO.get(reason, ("", ""))
+    intro = say(language, zh, en + " " if en else "")
+    dispatcher.utter_message(text=intro + handoff_text(language, ticket, handoff))
+    return []
+
+
 class ActionRequestHuman(Action):
-    """Records the request for a person as a ticket and says honestly when they will call."""
+    """The customer asked for a person, or the desk saw anger or distress in their words
+    (it then sends this intent with the reason in the metadata)."""
 
     def name(self) -> str:
         return "action_request_human"
@@ -213,25 +279,39 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = language_of(tracker)
-        client = DeskClient()
-        try:
-            ticket = await client.open_ticket(
-                tracker.sender_id,
-                "inquiry",
-                tracker.latest_message.get("text") or "",
-                idempotency_key(tracker, "human"),
-                subcategory="human_request",
-            )
-        except DeskError:
-            return desk_down(dispatcher, language)
-        try:
-            handoff = await client.request_handoff(
-                tracker.sender_id, ticket["number"], "customer_request"
-            )
-        except DeskError:
-            handoff = {"queued": False}
-        dispatcher.utter_message(text=handoff_text(language, ticket, handoff))
+        reason = metadata_of(tracker).get("handoff_reason")
+        if reason not in ("anger", "distress"):
+            reason = "vip" if is_vip(tracker) else "customer_request"
+        return await hand_to_person(dispatcher, tracker, reason)
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the customer's latest messages in a row the assistant did not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class ActionHandleFallback(Action):
+    """Not understood: ask to rephrase; the second time in a row (the first, for a VIP)
+    hand the conversation to a person rather than go round in circles."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        vip = is_vip(tracker)
+        if fallbacks_in_a_row(tracker) >= (1 if vip else 2):
+            return await hand_to_person(dispatcher, tracker, "vip" if vip else "fallback")
+        dispatcher.utter_message(response="utter_default")
         return []
 
 

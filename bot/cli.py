@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import sys
 
+from bot import vip
 from bot.accounts import ROLES, AccountError, add_user, create_token, user_count
 from bot.config import get_settings
+from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.migrate import upgrade
 
@@ -57,6 +59,35 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
     return 0
 
 
+def _vip_key(args: argparse.Namespace) -> str:
+    settings = get_settings()
+    vault = ContactVault(settings.data_key) if settings.data_key else None
+    try:
+        return vip.identity(args.channel, args.id, vault)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from exc
+
+
+def cmd_vip_add(args: argparse.Namespace) -> int:
+    vip.add(_db(), args.channel, _vip_key(args))
+    print(f"VIP added on {args.channel}")
+    return 0
+
+
+def cmd_vip_remove(args: argparse.Namespace) -> int:
+    if not vip.remove(_db(), args.channel, _vip_key(args)):
+        print("error: no such VIP", file=sys.stderr)
+        return 2
+    print(f"VIP removed on {args.channel}")
+    return 0
+
+
+def cmd_vip_list(_: argparse.Namespace) -> int:
+    for channel, key in vip.listing(_db()):
+        print(f"{channel}\t{key}")
+    return 0
+
+
 def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
     """Tell Telegram where to deliver updates, with our secret token."""
     from channels.telegram import set_webhook
@@ -101,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     token_create = token.add_parser("create", help="create an API token (printed once)")
     token_create.add_argument("name")
     token_create.set_defaults(func=cmd_token_create)
+
+    vips = sub.add_parser("vip", help="VIP customers").add_subparsers(dest="action", required=True)
+    for name, func, text in (
+        ("add", cmd_vip_add, "mark a channel identity as VIP"),
+        ("remove", cmd_vip_remove, "remove a VIP"),
+    ):
+        one = vips.add_parser(name, help=text)
+        one.add_argument("channel", choices=("webchat", "wechat", "wecom", "sms", "telegram"))
+        one.add_argument("id", help="openid, chat id, visitor id, or (SMS) the phone number")
+        one.set_defaults(func=func)
+    vips.add_parser("list", help="list VIPs").set_defaults(func=cmd_vip_list)
 
     telegram = sub.add_parser("telegram", help="Telegram channel").add_subparsers(
         dest="action", required=True

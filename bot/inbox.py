@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.lang import detect_language
 from bot.models import Conversation, Message, utcnow
 from bot.redact import redact
+from bot.vip import is_vip
 from channels.base import InboundMessage
 
 
@@ -41,7 +42,10 @@ def get_or_create_conversation(db: Database, channel: str, external_user_id: str
     try:
         with db.session() as session:
             conversation = Conversation(
-                public_id=str(uuid.uuid4()), channel=channel, external_user_id=external_user_id
+                public_id=str(uuid.uuid4()),
+                channel=channel,
+                external_user_id=external_user_id,
+                tier="vip" if is_vip(session, channel, external_user_id) else "standard",
             )
             session.add(conversation)
         return conversation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.handoff import queue as handoff_queue
+from bot.handoff import signals
 from bot.lang import pick
 from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
@@ -37,6 +39,7 @@ class InboxItem:
     attempts: int
     kind: str
     conversation_id: int
+    tier: str
 
 
 def load_item(db: Database, message_id: int) -> InboxItem | None:
@@ -59,6 +62,7 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             attempts=message.attempts,
             kind=message.kind,
             conversation_id=conversation.id,
+            tier=conversation.tier,
         )
 
 
@@ -204,6 +208,23 @@ def answer_followup(db: Database, settings: Settings, message_id: int) -> list[i
         return created
 
 
+def rasa_input(item: InboxItem) -> tuple[str, dict[str, Any]]:
+    """What Rasa is sent. An angry or distressed customer goes to a person at once: the
+    turn is the ``request_human`` intent itself, with the reason and the (masked) words
+    for the ticket."""
+    metadata: dict[str, Any] = {
+        "language": item.language,
+        "inbound_id": item.message_id,
+        "channel": item.channel,
+        "tier": item.tier,
+    }
+    signal = signals.detect(item.text)
+    if signal is None:
+        return item.text, metadata
+    log.info("message %s shows %s; handing the conversation to a person", item.message_id, signal)
+    return "/request_human", {**metadata, "handoff_reason": signal, "text": redact(item.text)}
+
+
 async def process(
     db: Database, rasa: RasaClient, message_id: int, settings: Settings | None = None
 ) -> list[int]:
@@ -223,9 +244,9 @@ async def process(
         # Queued or with a person: the assistant stays silent (unless the customer
         # gives up waiting, which ends the queueing and keeps the ticket).
         return await to_thread.run_sync(leave_or_wait, db, message_id)
-    metadata = {"language": item.language, "inbound_id": item.message_id, "channel": item.channel}
+    text, metadata = rasa_input(item)
     try:
-        turn = await rasa.handle(item.conversation_public_id, item.text, metadata)
+        turn = await rasa.handle(item.conversation_public_id, text, metadata)
     except RasaUnavailable as exc:
         log.warning(
             "rasa unavailable for message %s (attempt %s): %s", message_id, item.attempts, exc

@@ -11,8 +11,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from starlette.testclient import TestClient
 
-from bot.config import Settings
+from bot.accounts import add_user
+from bot.app import create_app
+from bot.config import Settings, get_settings
 from bot.db import Database
 from bot.migrate import upgrade
 from tests.fakes import FakeRasa
@@ -183,3 +186,29 @@ def browser():
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def app_db(settings):
+    db = Database(settings.database_url)
+    add_user(db, "li.na", "agent", "pw-li-na-123")
+    add_user(db, "wang.wei", "agent", "pw-wang-wei-123")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def customer(settings, app_db):
+    """The app, with two agents (li.na, wang.wei) in the database."""
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def cli_db(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    db = Database(database_url)
+    yield db
+    db.dispose()
+    get_settings.cache_clear()

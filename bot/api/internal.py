@@ -77,7 +77,7 @@ class HandoffRequest(BaseModel):
     conversation_id: str = Field(min_length=1, max_length=64)
     ticket_number: str | None = Field(default=None, max_length=20)
     reason: str = Field(
-        default="customer_request", pattern="^(customer_request|p1|fallback|distress|vip)$"
+        default="customer_request", pattern="^(customer_request|p1|fallback|distress|anger|vip)$"
     )
 
 

@@ -11,11 +11,12 @@ agent may still take it from the pool.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.db import Database
@@ -130,11 +131,23 @@ def withdraw_stale(session: Session, available: set[str], now: datetime) -> None
             _pass_over(handoff, None)
 
 
+# One routing pass at a time: loads are read and then offers written, so two passes at
+# once (the sweeper and a console request, or two replicas) could overfill an agent.
+_DISPATCH = threading.Lock()  # within this process
+_ADVISORY_KEY = 0x616E78696E  # across replicas on PostgreSQL ("anxin")
+
+
+def serialise(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
+
+
 def dispatch(db: Database, available: set[str], offer_seconds: float) -> list[Offer]:
     """Withdraw stale offers, then offer each waiting chat to the best agent."""
     now = utcnow()
     offers: list[Offer] = []
-    with db.session() as session:
+    with _DISPATCH, db.session() as session:
+        serialise(session)
         withdraw_stale(session, available, now)
         session.flush()
         if not available:

@@ -6,19 +6,8 @@ from sqlalchemy import select
 from bot.accounts import token_is_valid
 from bot.cli import main
 from bot.config import get_settings
-from bot.db import Database
 from bot.models import ApiToken, User
 from bot.security import verify_password
-
-
-@pytest.fixture
-def cli_db(database_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    db = Database(database_url)
-    yield db
-    db.dispose()
-    get_settings.cache_clear()
 
 
 def test_user_add_generates_a_password_printed_once(cli_db, capsys) -> None:

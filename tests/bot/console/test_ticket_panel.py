@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.models import Handoff, Message, Ticket, TicketEvent
-from tests.bot.handoff.conftest import agent_client, ask_for_human, beat
-from tests.helpers import new_id, wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id, wait_for
 
 
 def _accepted(customer, settings, visitor: str = "visitor-handoff"):

@@ -7,8 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from bot.models import Conversation, Handoff
-from tests.bot.handoff.conftest import agent_client, ask_for_human, beat, texts
-from tests.helpers import new_id, wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id, texts, wait_for
 
 
 def test_nobody_on_shift_is_said_honestly(customer) -> None:

@@ -10,8 +10,7 @@ from bot.accounts import add_user
 from bot.app import create_app
 from bot.handoff.routing import AgentSlot, Need, choose
 from bot.models import Handoff
-from tests.bot.handoff.conftest import agent_client, ask_for_human, beat
-from tests.helpers import wait_for
+from tests.helpers import agent_client, ask_for_human, beat, wait_for
 
 
 def slot(name: str, load: int = 0, capacity: int = 3, skills: str = "", languages: str = "zh,en"):
