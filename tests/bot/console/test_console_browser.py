@@ -71,14 +71,45 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         ).json()
         assert queued["queued"] is True  # the agent's open console counts as on shift
 
-        agent.wait_for_selector(".item button", timeout=10000)
-        agent.click(".item button")
+        # The router offers the chat to the only agent on shift, with a countdown.
+        agent.wait_for_selector(".item.offered .countdown", timeout=10000)
+        assert agent.query_selector(".item.offered button.decline") is not None
+        agent.click(".item.offered button.primary")
         agent.wait_for_selector(".msg.customer")
         customer.wait_for_function(
             "[...document.querySelectorAll('.row.agent .who')].some(w => w.textContent === 'li.na')"
         )
         agent.wait_for_function(
-            f"[...document.querySelectorAll('#profile .ticket')].some(d => d.textContent.includes('{ticket}'))"
+            f"[...document.querySelectorAll('#tickets-panel .ticket')].some(d => d.textContent.includes('{ticket}'))"
+        )
+        # The ticket panel: move the ticket, add a note, open a second ticket.
+        row = f"#tickets-panel .ticket[data-number='{ticket}']"
+        agent.select_option(f"{row} select.move", "open")
+        agent.click(f"{row} button.apply-move")
+        agent.wait_for_function(
+            f"document.querySelector(\"{row} .summary\").textContent.includes('处理中')"
+        )
+        agent.fill(f"{row} textarea.note", "客户称卡已找回")
+        agent.click(f"{row} button.add-note")
+        agent.wait_for_function("document.querySelector('#chat-error').textContent === '已保存'")
+        agent.select_option("#new-category", "complaint")
+        agent.fill("#new-description", "客户投诉网点排队时间长")
+        agent.click("#create-ticket")
+        agent.wait_for_function(
+            "document.querySelectorAll('#tickets-panel .ticket[data-number]').length === 2"
+        )
+        # A live SLA warning for this agent shows at once.
+        publish_staff(
+            settings,
+            {
+                "type": "escalation",
+                "target": "agent:li.na",
+                "ticket": ticket,
+                "subject": f"[P3] {ticket} 即将超时 / due soon (warn:75)",
+            },
+        )
+        agent.wait_for_function(
+            f"[...document.querySelectorAll('#alerts li')].some(li => li.textContent.includes('{ticket}'))"
         )
         agent.select_option("#canned", index=1)  # a canned reply fills the composer
         assert "很高兴为您服务" in agent.input_value("#input")
@@ -96,6 +127,12 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         agent.wait_for_function(
             "[...document.querySelectorAll('.msg.customer .text')].some(t => t.textContent.includes('卡已经找到'))"
         )
+        transcript = [
+            m.get_attribute("class").split()[1] for m in agent.query_selector_all("#log .msg")
+        ]
+        # The assistant's turns, the handoff, then only the people, in order.
+        assert transcript == ["customer", "bot", "customer", "bot", "agent", "agent", "customer"]
+        agent.select_option("#disposition", "resolved")
         agent.click("#end")
         customer.wait_for_function(
             "[...document.querySelectorAll('.row.bot .bubble')].some(b => b.textContent.includes('打分'))",
@@ -103,3 +140,14 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         )
         customer.screenshot(path=str(tmp_path / "customer.png"))
         agent.screenshot(path=str(tmp_path / "agent.png"))
+
+
+def publish_staff(settings, frame: dict) -> None:
+    """What the SLA notifier publishes (synchronously: Playwright owns this thread's loop)."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url)
+    client.publish(f"{settings.redis_prefix}:staff", json.dumps(frame, ensure_ascii=False))
+    client.close()
