@@ -208,6 +208,14 @@ def answer_followup(db: Database, settings: Settings, message_id: int) -> list[i
         return created
 
 
+def not_a_command(text: str) -> str:
+    """Rasa reads a message starting with "/" as an intent with entities
+    ("/report_fraud", '/ticket_status{"ticket_number": ...}'); a customer must not be able
+    to steer the assistant that way, so a leading "/" becomes a full-width "／"."""
+    stripped = text.lstrip()
+    return "／" + stripped[1:] if stripped.startswith("/") else text
+
+
 def rasa_input(item: InboxItem) -> tuple[str, dict[str, Any]]:
     """What Rasa is sent. An angry or distressed customer goes to a person at once: the
     turn is the ``request_human`` intent itself, with the reason and the (masked) words
@@ -220,7 +228,7 @@ def rasa_input(item: InboxItem) -> tuple[str, dict[str, Any]]:
     }
     signal = signals.detect(item.text)
     if signal is None:
-        return item.text, metadata
+        return not_a_command(item.text), metadata
     log.info("message %s shows %s; handing the conversation to a person", item.message_id, signal)
     return "/request_human", {**metadata, "handoff_reason": signal, "text": redact(item.text)}
 
