@@ -396,6 +396,8 @@ class Handoff(Base):
     offered_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
     offer_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     passed_over: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set when the chat was transferred to a team: only its agents are offered it.
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The last message the agent has seen (for unread counts).
     agent_read_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

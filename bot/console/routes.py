@@ -173,7 +173,8 @@ async def end(handoff_id: int, body: Ending, request: Request, agent: Agent) -> 
 
 class Transfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to: str | None = Field(default=None, max_length=64)  # None: back to the queue
+    to: str | None = Field(default=None, max_length=64)  # an agent; None: the queue
+    team: str | None = Field(default=None, max_length=64)  # only this team's agents
     note: str = Field(default="", max_length=1000)
 
 
@@ -184,7 +185,8 @@ async def transfer(
     """To another agent, or back to the queue, with a note on the ticket."""
     services = services_of(request)
     result = await as_agent(
-        request, lambda: queue.transfer(services.db, handoff_id, agent, body.to, body.note)
+        request,
+        lambda: queue.transfer(services.db, handoff_id, agent, body.to, body.note, body.team),
     )
     await services.events.publish_staff({"type": "queue", "handoff_id": handoff_id})
     await services.route_handoffs()

@@ -141,15 +141,23 @@ def send(db: Database, handoff_id: int, agent: str, text: str) -> str:
         return conversation.public_id
 
 
-def transfer(db: Database, handoff_id: int, agent: str, to_agent: str | None, note: str) -> None:
-    """Hand the chat to another agent, or back to the queue (``to_agent`` None), with a
-    note that goes on the ticket's history for whoever takes over."""
+def transfer(
+    db: Database,
+    handoff_id: int,
+    agent: str,
+    to_agent: str | None,
+    note: str,
+    team: str | None = None,
+) -> None:
+    """Hand the chat to another agent, to a team (offered to its agents only), or back
+    to the queue, with a note that goes on the ticket's history for whoever takes over."""
     with db.session() as session:
         handoff = _active_for(session, handoff_id, agent)
         if to_agent:
             handoff.agent, handoff.accepted_at = to_agent, utcnow()
         else:
             handoff.state, handoff.agent, handoff.accepted_at = "queued", None, None
+            handoff.team = team
             # Whoever gives a chat back is not offered it again.
             handoff.passed_over = [*handoff.passed_over, agent]
             conversation = session.get(Conversation, handoff.conversation_id)
@@ -162,7 +170,7 @@ def transfer(db: Database, handoff_id: int, agent: str, to_agent: str | None, no
                     actor=agent,
                     action="transfer",
                     from_value=agent,
-                    to_value=to_agent or "queue",
+                    to_value=to_agent or (f"team:{team}" if team else "queue"),
                     body=redact(note),
                 )
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
@@ -31,6 +31,7 @@ class AgentSlot:
     capacity: int
     load: int  # active chats plus open offers
     last_accepted: float  # epoch seconds; 0 when never
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Need:
     category: str | None
     vip: bool
     passed_over: frozenset[str]
+    team: str | None = None  # transferred to a team: its agents only
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,10 @@ def choose(agents: Iterable[AgentSlot], need: Need) -> str | None:
     eligible = [
         a
         for a in agents
-        if a.name not in need.passed_over and a.load < a.capacity and need.language in a.languages
+        if a.name not in need.passed_over
+        and a.load < a.capacity
+        and need.language in a.languages
+        and (need.team is None or a.team == need.team)
     ]
     if not eligible:
         return None
@@ -107,6 +112,7 @@ def _slots(session: Session, available: set[str]) -> dict[str, AgentSlot]:
             capacity=user.capacity,
             load=int(active.get(user.name, 0)) + int(offered.get(user.name, 0)),
             last_accepted=accepted.timestamp() if accepted is not None else 0.0,
+            team=user.team,
         )
     return slots
 
@@ -171,6 +177,7 @@ def dispatch(db: Database, available: set[str], offer_seconds: float) -> list[Of
                 category=category,
                 vip=tier == "vip",
                 passed_over=frozenset(handoff.passed_over),
+                team=handoff.team,
             )
             agent = choose(slots.values(), need)
             if agent is None:
@@ -178,14 +185,7 @@ def dispatch(db: Database, available: set[str], offer_seconds: float) -> list[Of
             expires = now + timedelta(seconds=offer_seconds)
             handoff.offered_to, handoff.offer_expires_at = agent, expires
             slot = slots[agent]
-            slots[agent] = AgentSlot(
-                slot.name,
-                slot.languages,
-                slot.skills,
-                slot.capacity,
-                slot.load + 1,
-                now.timestamp(),
-            )
+            slots[agent] = replace(slot, load=slot.load + 1, last_accepted=now.timestamp())
             offers.append(Offer(handoff.id, agent, expires))
     return offers
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
             sa.Column("passed_over", sa.JSON(), nullable=False, server_default="[]")
         )
         batch_op.add_column(sa.Column("agent_read_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("team", sa.String(length=64), nullable=True))
         batch_op.create_index("ix_handoffs_offer", ["offer_expires_at"], unique=False)
 
     op.create_table(
@@ -53,6 +54,7 @@ def downgrade() -> None:
     op.drop_table("vip_customers")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index("ix_handoffs_offer")
+        batch_op.drop_column("team")
         batch_op.drop_column("agent_read_id")
         batch_op.drop_column("passed_over")
         batch_op.drop_column("offer_expires_at")

@@ -145,3 +145,23 @@ def test_away_and_full_agents_get_no_offers(customer, settings, app_db) -> None:
     finally:
         for client in (sun, wang):
             client.__exit__(None, None, None)
+
+
+def test_a_team_only_gets_offers_for_chats_transferred_to_it(customer, settings, app_db) -> None:
+    assert choose([slot("a")], Need("zh", None, False, frozenset(), team="cards")) is None
+    add_user(app_db, "qian.card", "agent", "pw-qian-card-123", team="cards")
+    beat(settings, "li.na")
+    ask_for_human(customer)
+    li = agent_client(settings, "li.na", "pw-li-na-123")
+    try:
+        [item] = li.get("/console/api/queue").json()
+        url = f"/console/api/handoffs/{item['handoff_id']}"
+        assert li.post(f"{url}/accept").status_code == 200
+        moved = li.post(f"{url}/transfer", json={"team": "cards", "note": "信用卡问题"})
+        assert moved.status_code == 200
+        assert _offered_to(app_db) is None  # li.na is not in the team, and gave it back
+        beat(settings, "wang.wei", "qian.card")
+        customer.app.state.services.wake_scanner()
+        wait_for(lambda: _offered_to(app_db) == "qian.card")
+    finally:
+        li.__exit__(None, None, None)
