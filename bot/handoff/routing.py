@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -81,27 +82,15 @@ def choose(agents: Iterable[AgentSlot], need: Need) -> str | None:
 
 
 def _slots(session: Session, available: set[str]) -> dict[str, AgentSlot]:
-    active = dict(
-        session.execute(
-            select(Handoff.agent, func.count(Handoff.id))
-            .where(Handoff.state == "active", Handoff.agent.in_(available))
-            .group_by(Handoff.agent)
+    def per_agent(who: Any, value: Any, *where: Any) -> dict[str, Any]:
+        rows = session.execute(
+            select(who, value).where(who.in_(available), *where).group_by(who)
         ).all()
-    )
-    offered = dict(
-        session.execute(
-            select(Handoff.offered_to, func.count(Handoff.id))
-            .where(Handoff.state == "queued", Handoff.offered_to.in_(available))
-            .group_by(Handoff.offered_to)
-        ).all()
-    )
-    last = dict(
-        session.execute(
-            select(Handoff.agent, func.max(Handoff.accepted_at))
-            .where(Handoff.agent.in_(available))
-            .group_by(Handoff.agent)
-        ).all()
-    )
+        return {name: found for name, found in rows}
+
+    active = per_agent(Handoff.agent, func.count(Handoff.id), Handoff.state == "active")
+    offered = per_agent(Handoff.offered_to, func.count(Handoff.id), Handoff.state == "queued")
+    last = per_agent(Handoff.agent, func.max(Handoff.accepted_at))
     slots: dict[str, AgentSlot] = {}
     for user in session.scalars(select(User).where(User.name.in_(available))):
         accepted = last.get(user.name)
