@@ -32,6 +32,7 @@ from bot.console.auth import (
 )
 from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
+from bot.console.transcript import transcript as conversation_transcript
 from bot.handoff import queue
 from bot.kb_suggest import suggest
 from bot.models import Conversation, Handoff, Message, Ticket
@@ -120,22 +121,7 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
             handoff = own_handoff(session, handoff_id, agent)
             if handoff is None:
                 return None
-            rows = session.scalars(
-                select(Message)
-                .where(Message.conversation_id == handoff.conversation_id)
-                .order_by(Message.id)
-            )
-            return [
-                {
-                    "id": m.id,
-                    "sender": m.sender,
-                    "text": m.text,
-                    "agent_name": m.author,
-                    "intent": m.intent,
-                    "at": m.created_at.isoformat(),
-                }
-                for m in rows
-            ]
+            return conversation_transcript(session, handoff.conversation_id)
 
     found = await to_thread.run_sync(work)
     if found is None:

@@ -130,8 +130,11 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         transcript = [
             m.get_attribute("class").split()[1] for m in agent.query_selector_all("#log .msg")
         ]
-        # The assistant's turns, the handoff, then only the people, in order.
-        assert transcript == ["customer", "bot", "customer", "bot", "agent", "agent", "customer"]
+        # The assistant's turns, the handoff (queued, taken), then only the people, in order.
+        assert transcript[:2] == ["customer", "bot"] and transcript.count("system") == 2
+        assert transcript[-4:] == ["system", "agent", "agent", "customer"]
+        marks = [m.text_content() for m in agent.query_selector_all("#log .msg.system")]
+        assert "转入人工队列：客户要求" in marks[0] and "li.na 接入" in marks[1]
         agent.select_option("#disposition", "resolved")
         agent.click("#end")
         customer.wait_for_function(

@@ -78,6 +78,8 @@ def test_two_agents_accept_the_same_chat_exactly_one_wins(
         assert len(fake_rasa.calls) == calls
         transcript = winner.get(f"/console/api/handoffs/{item['handoff_id']}/messages").json()
         assert [m["sender"] for m in transcript][-3:] == ["agent", "customer", "agent"]
+        marks = [(m["event"], m.get("agent_name")) for m in transcript if m["sender"] == "system"]
+        assert marks[0][0] == "queued" and marks[1][0] == "accepted" and len(marks) == 2
         assert (
             winner.post(
                 f"/console/api/handoffs/{item['handoff_id']}/end", json={"disposition": "resolved"}
