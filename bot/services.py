@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,8 @@ from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
 from bot.worker import Worker
 from channels.base import ChannelSender
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,9 +41,13 @@ class Services:
 
     async def route_handoffs(self) -> None:
         """Offer waiting chats to agents now rather than at the next sweep."""
-        if self.handoffs is not None:
+        if self.handoffs is None:
+            return
+        try:
             await self.handoffs.run_once()
-            self.wake_scanner()  # the sweeper wakes again when the new offers run out
+        except Exception:  # what the caller did stands; the sweeper routes again soon
+            log.exception("routing the handoff queue failed; the next sweep retries")
+        self.wake_scanner()  # the sweeper wakes again when the new offers run out
 
     def wake_scanner(self) -> None:
         if self.worker is not None:
