@@ -18,13 +18,14 @@ from bot.api import (
     followups,
     health,
     internal,
+    kb,
     notifications,
     sla_config,
     ticket_actions,
     tickets,
 )
 from bot.config import Settings, get_settings
-from bot.console import offer_routes, ticket_panel
+from bot.console import kb_page, offer_routes, ticket_panel
 from bot.console import routes as console_routes
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -125,11 +126,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(sla_config.router)
     api.include_router(followups.router)
     api.include_router(notifications.router)
+    api.include_router(kb.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)
     app.include_router(offer_routes.router)
     app.include_router(ticket_panel.router)
+    app.include_router(kb_page.router)
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 

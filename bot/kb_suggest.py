@@ -1,15 +1,16 @@
 """Knowledge-base suggestions for agents: the entries closest to the customer's last
-message, by character-bigram overlap (works for Chinese and English alike)."""
+message, by character-bigram overlap with the standard and similar questions (works for
+Chinese and English alike)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import KbEntry
+from bot.kb import in_force
+from bot.models import utcnow
 
 _WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 
@@ -34,8 +35,9 @@ def suggest(session: Session, text: str, language: str, limit: int = 3) -> list[
     if not asked:
         return []
     found: list[Suggestion] = []
-    for entry in session.scalars(select(KbEntry)):
-        known = grams(f"{entry.question_zh} {entry.question_en} {entry.key.replace('_', ' ')}")
+    for entry in in_force(session, utcnow().date()):
+        questions = [entry.question_zh, entry.question_en, *entry.similar_zh, *entry.similar_en]
+        known = grams(" ".join([*questions, entry.key.replace("_", " ")]))
         overlap = len(asked & known) / len(asked | known) if known else 0.0
         if overlap > 0:
             english = language == "en"

@@ -267,7 +267,9 @@ class Holiday(Base):
 
 
 class KbEntry(Base):
-    """A knowledge-base answer, addressed by the FAQ key the assistant recognises."""
+    """A knowledge-base entry: the standard question (标准问) and similar questions (相似问)
+    in Chinese and English, the answers, and who owns it. Addressed by ``key``, the FAQ
+    key the assistant recognises. Every change is a ``kb_versions`` row."""
 
     __tablename__ = "kb_entries"
 
@@ -278,6 +280,31 @@ class KbEntry(Base):
     answer_zh: Mapped[str] = mapped_column(Text)
     answer_en: Mapped[str] = mapped_column(Text)
     hits: Mapped[int] = mapped_column(Integer, default=0)
+    similar_zh: Mapped[list[str]] = mapped_column(JSON, default=list)
+    similar_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category: Mapped[str] = mapped_column(String(32), default="general")
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: deleted
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="migration")
+
+
+class KbVersion(Base):
+    """One change to a knowledge-base entry: who, when, what, and the entry as it became."""
+
+    __tablename__ = "kb_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("kb_entries.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # create|update|delete|restore|rollback|import
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class User(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from anyio import to_thread
@@ -65,7 +66,8 @@ async def kb_answer(
     services: ServicesDep,
     language: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> KbAnswer:
-    answer = await to_thread.run_sync(answer_for, services.db, key, language)
+    today = datetime.now(services.timezone).date()
+    answer = await to_thread.run_sync(answer_for, services.db, key, language, today)
     if answer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such knowledge-base entry")
     return KbAnswer(key=key, language=language, answer=answer)

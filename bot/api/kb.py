@@ -1,0 +1,162 @@
+"""Editing the knowledge base over the API: an API token, or a signed-in supervisor or
+admin in the console (the same cookie session). Changes are live at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import status as http
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from bot import kb_io, kb_store
+from bot.api.deps import Credentials, ServicesDep, require_api_token
+from bot.console.auth import COOKIE, agent_of
+from bot.db import Database
+from bot.models import User
+
+router = APIRouter(prefix="/kb", tags=["knowledge base"])
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+EDITOR_ROLES = ("supervisor", "admin")
+T = TypeVar("T")
+
+
+def _role_of(db: Database, name: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(User.role).where(User.name == name))
+
+
+async def _staff(
+    request: Request, services: ServicesDep, credentials: Credentials
+) -> tuple[str, str]:
+    """(name, role) of the caller: an API token counts as an editor."""
+    if credentials is not None:
+        return await require_api_token(services, credentials), "token"
+    name = await agent_of(services, request.cookies.get(COOKIE))
+    if name is None:
+        raise HTTPException(http.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")
+    role = await to_thread.run_sync(_role_of, services.db, name)
+    return name, role or ""
+
+
+async def reader(staff: Annotated[tuple[str, str], Depends(_staff)]) -> str:
+    return staff[0]
+
+
+async def editor(staff: Annotated[tuple[str, str], Depends(_staff)]) -> str:
+    name, role = staff
+    if role != "token" and role not in EDITOR_ROLES:
+        raise HTTPException(
+            http.HTTP_403_FORBIDDEN,
+            "只有主管和管理员可以修改知识库 / only supervisors and admins edit the knowledge base",
+        )
+    return name
+
+
+Reader = Annotated[str, Depends(reader)]
+Editor = Annotated[str, Depends(editor)]
+
+
+async def _run(work: Callable[[], T]) -> T:
+    try:
+        return await to_thread.run_sync(work)
+    except LookupError as exc:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "no such entry / 没有该条目") from exc
+    except kb_io.ImportRefused as exc:
+        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, exc.problems) from exc
+    except kb_store.KbConflict as exc:
+        raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+class EntryUpdate(kb_store.EntryFields):
+    version: int | None = Field(default=None, ge=1, description="the version you edited")
+
+
+class Rollback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+
+
+@router.get("")
+async def entries(
+    services: ServicesDep, _: Reader, include_deleted: bool = False
+) -> list[dict[str, Any]]:
+    return await _run(lambda: kb_store.listing(services.db, include_deleted))
+
+
+@router.post("", status_code=http.HTTP_201_CREATED)
+async def create(body: kb_store.NewEntry, services: ServicesDep, actor: Editor) -> dict[str, Any]:
+    return await _run(lambda: kb_store.create(services.db, body, actor))
+
+
+@router.get("/export")
+async def export(
+    services: ServicesDep,
+    _: Reader,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+) -> Response:
+    if format == "xlsx":
+        data = await _run(lambda: kb_io.export_xlsx(services.db))
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = await _run(lambda: kb_io.export_csv(services.db))
+        kind = "text/csv; charset=utf-8"
+    return Response(
+        data,
+        media_type=kind,
+        headers={"Content-Disposition": f'attachment; filename="knowledge_base.{format}"'},
+    )
+
+
+@router.post("/import")
+async def import_file(
+    services: ServicesDep, actor: Editor, file: Annotated[UploadFile, File()]
+) -> dict[str, list[str]]:
+    """Apply a CSV or XLSX file (as exported): all rows, or none with every problem listed."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(http.HTTP_413_CONTENT_TOO_LARGE, "file larger than 5 MB")
+    name = (file.filename or "").lower()
+    reader_of = kb_io.read_xlsx if name.endswith(".xlsx") else kb_io.read_csv
+    result = await _run(lambda: kb_io.import_rows(services.db, reader_of(data), actor))
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
+@router.get("/{key}")
+async def entry(key: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
+    found = await _run(lambda: kb_store.get(services.db, key))
+    if found is None:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "no such entry / 没有该条目")
+    return found
+
+
+@router.put("/{key}")
+async def update(
+    key: str, body: EntryUpdate, services: ServicesDep, actor: Editor
+) -> dict[str, Any]:
+    """Save a change; name the ``version`` you edited to be told (409) if someone else
+    saved in between."""
+    fields = kb_store.EntryFields.model_validate(body.model_dump(exclude={"version"}))
+    return await _run(lambda: kb_store.update(services.db, key, fields, actor, body.version))
+
+
+@router.delete("/{key}")
+async def delete(key: str, services: ServicesDep, actor: Editor) -> dict[str, bool]:
+    await _run(lambda: kb_store.delete(services.db, key, actor))
+    return {"ok": True}
+
+
+@router.get("/{key}/history")
+async def history(key: str, services: ServicesDep, _: Reader) -> list[dict[str, Any]]:
+    return await _run(lambda: kb_store.history(services.db, key))
+
+
+@router.post("/{key}/rollback")
+async def rollback(
+    key: str, body: Rollback, services: ServicesDep, actor: Editor
+) -> dict[str, Any]:
+    """Bring back an earlier version (recorded as a new version)."""
+    return await _run(lambda: kb_store.rollback(services.db, key, body.version, actor))

@@ -1,0 +1,64 @@
+"""A supervisor edits a knowledge-base answer in the console; the assistant uses it at once."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+
+from bot.accounts import add_user
+from bot.db import Database
+from tests.conftest import SERVICE_TOKEN
+from tests.helpers import running_service, service_env
+
+pytestmark = pytest.mark.browser
+
+
+def test_supervisor_edits_an_answer_and_it_is_live(settings, browser: Browser, tmp_path) -> None:
+    db = Database(settings.database_url)
+    add_user(db, "zhang.sup", "supervisor", "pw-zhang-sup-123")
+    add_user(db, "li.na", "agent", "pw-li-na-123")
+    db.dispose()
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+
+        def answer() -> str:
+            return httpx.get(
+                f"{url}/api/v1/internal/kb/reset_password",
+                headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+            ).json()["answer"]
+
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{url}/console")
+        page.fill("#name", "zhang.sup")
+        page.fill("#password", "pw-zhang-sup-123")
+        page.click("#signin")
+        page.wait_for_selector("#app", state="visible")
+        page.click("#kb-link")
+        page.wait_for_selector(".entry[data-key='reset_password']")
+        page.click(".entry[data-key='reset_password']")
+        page.wait_for_function("document.querySelector('#answer_zh').value.length > 0")
+        page.fill("#answer_zh", "请在手机银行点击「忘记密码」重置。<script>window.pwned=1</script>")
+        page.fill("#similar_zh", "密码忘了\n登录密码重置")
+        page.click("#save")
+        page.wait_for_function("document.querySelector('#message').className === 'ok'")
+        assert answer().startswith("请在手机银行点击「忘记密码」重置。")  # live, no retraining
+        assert page.evaluate("window.pwned") is None
+        page.wait_for_selector("#history .rollback")
+        page.click("#history .rollback")  # back to the seeded answer
+        page.wait_for_function("document.querySelector('#message').className === 'ok'")
+        assert "忘记密码" in answer() and "<script>" not in answer()
+
+        agent = browser.new_context().new_page()  # an agent reads but cannot save
+        agent.goto(f"{url}/console")
+        agent.fill("#name", "li.na")
+        agent.fill("#password", "pw-li-na-123")
+        agent.click("#signin")
+        agent.wait_for_selector("#app", state="visible")
+        agent.goto(f"{url}/console/kb")
+        agent.click(".entry[data-key='reset_password']")
+        agent.wait_for_function("document.querySelector('#answer_zh').value.length > 0")
+        agent.fill("#answer_zh", "坐席改的")
+        agent.click("#save")
+        agent.wait_for_function("document.querySelector('#message').className === 'error'")
+        assert "主管" in agent.text_content("#message")
+        assert "坐席改的" not in answer()
