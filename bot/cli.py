@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bot import vip
+import redis
+
+from bot import audit, vip
 from bot.accounts import ROLES, AccountError, add_user, create_token, user_count
 from bot.config import get_settings
 from bot.contact_vault import ContactVault
@@ -88,6 +90,27 @@ def cmd_vip_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(_: argparse.Namespace) -> int:
+    """Walk the hash chain; compare its head with the one the service anchored in Redis."""
+    settings = get_settings()
+    anchor = None
+    try:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+        raw = client.get(audit.anchor_key(settings.redis_prefix))
+        anchor = raw.decode() if isinstance(raw, bytes) else None
+        client.close()
+    except redis.RedisError:
+        print(
+            "warning: Redis unreachable; rows cut from the end cannot be detected", file=sys.stderr
+        )
+    verdict = audit.verify(_db(), anchor)
+    if not verdict.ok:
+        print(f"AUDIT LOG BROKEN after {verdict.entries} good entries: {verdict.problem}")
+        return 1
+    print(f"audit log intact: {verdict.entries} entries, head {verdict.head[:16]}…")
+    return 0
+
+
 def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
     """Tell Telegram where to deliver updates, with our secret token."""
     from channels.telegram import set_webhook
@@ -143,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("id", help="openid, chat id, visitor id, or (SMS) the phone number")
         one.set_defaults(func=func)
     vips.add_parser("list", help="list VIPs").set_defaults(func=cmd_vip_list)
+
+    audits = sub.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="action", required=True
+    )
+    audits.add_parser("verify", help="detect any edited or deleted audit entry").set_defaults(
+        func=cmd_audit_verify
+    )
 
     telegram = sub.add_parser("telegram", help="Telegram channel").add_subparsers(
         dest="action", required=True

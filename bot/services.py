@@ -7,6 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
+
+from bot import audit
 from bot.config import Settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -48,6 +51,25 @@ class Services:
         except Exception:  # what the caller did stands; the sweeper routes again soon
             log.exception("routing the handoff queue failed; the next sweep retries")
         self.wake_scanner()  # the sweeper wakes again when the new offers run out
+
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        address: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Record a read or a change in the hash-chained audit log, and anchor the new
+        head in Redis (so rows cut from the end are noticed too)."""
+        head = await to_thread.run_sync(
+            lambda: audit.record(self.db, actor, action, object_type, object_id, address, detail)
+        )
+        try:
+            await self.events.redis.set(audit.anchor_key(self.settings.redis_prefix), head)
+        except Exception:
+            log.warning("could not anchor the audit head in Redis; the log itself is written")
 
     def wake_scanner(self) -> None:
         if self.worker is not None:

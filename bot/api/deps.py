@@ -52,3 +52,11 @@ async def require_api_token(services: ServicesDep, credentials: Credentials) -> 
 
 
 Actor = Annotated[str, Depends(require_api_token)]
+
+
+def address_of(request: Request) -> str | None:
+    """Where a request came from, for the audit log."""
+    return request.client.host if request.client else None
+
+
+Address = Annotated[str | None, Depends(address_of)]

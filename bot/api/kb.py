@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot import kb_io, kb_store
-from bot.api.deps import Credentials, ServicesDep, require_api_token
+from bot.api.deps import Address, Credentials, ServicesDep, require_api_token
 from bot.console.auth import COOKIE, agent_of
 from bot.db import Database
 from bot.models import User
@@ -88,8 +88,12 @@ async def entries(
 
 
 @router.post("", status_code=http.HTTP_201_CREATED)
-async def create(body: kb_store.NewEntry, services: ServicesDep, actor: Editor) -> dict[str, Any]:
-    return await _run(lambda: kb_store.create(services.db, body, actor))
+async def create(
+    body: kb_store.NewEntry, services: ServicesDep, actor: Editor, address: Address
+) -> dict[str, Any]:
+    made = await _run(lambda: kb_store.create(services.db, body, actor))
+    await services.audit(actor, "kb.create", "kb_entry", body.key, address)
+    return made
 
 
 @router.get("/export")
@@ -113,7 +117,10 @@ async def export(
 
 @router.post("/import")
 async def import_file(
-    services: ServicesDep, actor: Editor, file: Annotated[UploadFile, File()]
+    services: ServicesDep,
+    actor: Editor,
+    address: Address,
+    file: Annotated[UploadFile, File()],
 ) -> dict[str, list[str]]:
     """Apply a CSV or XLSX file (as exported): all rows, or none with every problem listed."""
     data = await file.read(MAX_UPLOAD_BYTES + 1)
@@ -122,6 +129,8 @@ async def import_file(
     name = (file.filename or "").lower()
     reader_of = kb_io.read_xlsx if name.endswith(".xlsx") else kb_io.read_csv
     result = await _run(lambda: kb_io.import_rows(services.db, reader_of(data), actor))
+    summary = f"created {len(result.created)}, updated {len(result.updated)}"
+    await services.audit(actor, "kb.import", "kb_entry", "*", address, summary)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
 
 
@@ -135,17 +144,22 @@ async def entry(key: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
 
 @router.put("/{key}")
 async def update(
-    key: str, body: EntryUpdate, services: ServicesDep, actor: Editor
+    key: str, body: EntryUpdate, services: ServicesDep, actor: Editor, address: Address
 ) -> dict[str, Any]:
     """Save a change; name the ``version`` you edited to be told (409) if someone else
     saved in between."""
     fields = kb_store.EntryFields.model_validate(body.model_dump(exclude={"version"}))
-    return await _run(lambda: kb_store.update(services.db, key, fields, actor, body.version))
+    saved = await _run(lambda: kb_store.update(services.db, key, fields, actor, body.version))
+    await services.audit(actor, "kb.update", "kb_entry", key, address, f"v{saved['version']}")
+    return saved
 
 
 @router.delete("/{key}")
-async def delete(key: str, services: ServicesDep, actor: Editor) -> dict[str, bool]:
+async def delete(
+    key: str, services: ServicesDep, actor: Editor, address: Address
+) -> dict[str, bool]:
     await _run(lambda: kb_store.delete(services.db, key, actor))
+    await services.audit(actor, "kb.delete", "kb_entry", key, address)
     return {"ok": True}
 
 
@@ -156,7 +170,9 @@ async def history(key: str, services: ServicesDep, _: Reader) -> list[dict[str, 
 
 @router.post("/{key}/rollback")
 async def rollback(
-    key: str, body: Rollback, services: ServicesDep, actor: Editor
+    key: str, body: Rollback, services: ServicesDep, actor: Editor, address: Address
 ) -> dict[str, Any]:
     """Bring back an earlier version (recorded as a new version)."""
-    return await _run(lambda: kb_store.rollback(services.db, key, body.version, actor))
+    restored = await _run(lambda: kb_store.rollback(services.db, key, body.version, actor))
+    await services.audit(actor, "kb.rollback", "kb_entry", key, address, f"to v{body.version}")
+    return restored

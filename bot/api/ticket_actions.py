@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.api.deps import Actor, ServicesDep
+from bot.api.deps import Actor, Address, ServicesDep
 from bot.models import EscalationEvent, Ticket, TicketEvent
 from bot.tickets import lifecycle
 from bot.tickets.policy import STATUSES
@@ -53,13 +53,20 @@ class EscalationOut(BaseModel):
     notified_at: datetime | None
 
 
-async def _apply(services: ServicesDep, work: Callable[[], object]) -> dict[str, bool]:
+async def _apply(
+    services: ServicesDep,
+    work: Callable[[], object],
+    audit: tuple[str, str, str, str | None],
+) -> dict[str, bool]:
+    """Run a ticket change and record it (actor, action, ticket, address) in the audit log."""
     try:
         await to_thread.run_sync(work)
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket") from exc
     except lifecycle.LifecycleError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    actor, action, number, address = audit
+    await services.audit(actor, f"ticket.{action}", "ticket", number.upper(), address)
     services.wake_scanner()
     services.wake_worker()
     return {"ok": True}
@@ -67,40 +74,61 @@ async def _apply(services: ServicesDep, work: Callable[[], object]) -> dict[str,
 
 @router.post("/tickets/{number}/transition")
 async def transition(
-    number: str, body: Transition, services: ServicesDep, actor: Actor
+    number: str, body: Transition, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     """Move a ticket: new → open → pending_customer → resolved → closed, or reopen."""
     return await _apply(
         services,
         lambda: lifecycle.transition(services.db, services.settings, number, body.to, actor),
+        (actor, "transition", number, address),
     )
 
 
 @router.post("/tickets/{number}/assign")
 async def assign(
-    number: str, body: Assignment, services: ServicesDep, actor: Actor
+    number: str, body: Assignment, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     return await _apply(
-        services, lambda: lifecycle.assign(services.db, number, body.assignee, body.team, actor)
+        services,
+        lambda: lifecycle.assign(services.db, number, body.assignee, body.team, actor),
+        (actor, "assign", number, address),
     )
 
 
 @router.post("/tickets/{number}/notes")
-async def note(number: str, body: Text, services: ServicesDep, actor: Actor) -> dict[str, bool]:
+async def note(
+    number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
+) -> dict[str, bool]:
     """An internal note (never shown to the customer)."""
-    return await _apply(services, lambda: lifecycle.add_note(services.db, number, body.body, actor))
+    return await _apply(
+        services,
+        lambda: lifecycle.add_note(services.db, number, body.body, actor),
+        (actor, "note", number, address),
+    )
 
 
 @router.post("/tickets/{number}/replies")
-async def reply(number: str, body: Text, services: ServicesDep, actor: Actor) -> dict[str, bool]:
+async def reply(
+    number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
+) -> dict[str, bool]:
     """A reply the customer receives on their own channel."""
-    return await _apply(services, lambda: lifecycle.reply(services.db, number, body.body, actor))
+    return await _apply(
+        services,
+        lambda: lifecycle.reply(services.db, number, body.body, actor),
+        (actor, "reply", number, address),
+    )
 
 
 @router.post("/tickets/{number}/acknowledge")
-async def acknowledge(number: str, services: ServicesDep, actor: Actor) -> dict[str, bool]:
+async def acknowledge(
+    number: str, services: ServicesDep, actor: Actor, address: Address
+) -> dict[str, bool]:
     """The on-call supervisor acknowledges a P1 page (stops the re-paging)."""
-    return await _apply(services, lambda: lifecycle.acknowledge(services.db, number, actor))
+    return await _apply(
+        services,
+        lambda: lifecycle.acknowledge(services.db, number, actor),
+        (actor, "acknowledge", number, address),
+    )
 
 
 def _ticket_id(services: ServicesDep, number: str) -> int:
@@ -112,7 +140,9 @@ def _ticket_id(services: ServicesDep, number: str) -> int:
 
 
 @router.get("/tickets/{number}/events")
-async def events(number: str, services: ServicesDep, _: Actor) -> list[EventOut]:
+async def events(
+    number: str, services: ServicesDep, actor: Actor, address: Address
+) -> list[EventOut]:
     """The ticket's history: every change, who, when, from, to."""
 
     def work() -> list[EventOut]:
@@ -135,12 +165,18 @@ async def events(number: str, services: ServicesDep, _: Actor) -> list[EventOut]
                 for r in rows
             ]
 
-    return await to_thread.run_sync(work)
+    found = await to_thread.run_sync(work)
+    await services.audit(actor, "read", "ticket_events", number.upper(), address)
+    return found
 
 
 @router.get("/tickets/{number}/escalations")
 async def escalations(
-    number: str, services: ServicesDep, _: Actor, include_skipped: Annotated[bool, Query()] = False
+    number: str,
+    services: ServicesDep,
+    actor: Actor,
+    address: Address,
+    include_skipped: Annotated[bool, Query()] = False,
 ) -> list[EscalationOut]:
     def work() -> list[EscalationOut]:
         ticket_id = _ticket_id(services, number)
@@ -160,4 +196,6 @@ async def escalations(
                 for e in session.scalars(query.order_by(EscalationEvent.id))
             ]
 
-    return await to_thread.run_sync(work)
+    found = await to_thread.run_sync(work)
+    await services.audit(actor, "read", "ticket_escalations", number.upper(), address)
+    return found

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
-from bot.api.deps import ServicesDep, require_api_token
+from bot.api.deps import Actor, Address, ServicesDep
 from bot.api.schemas import MessageOut, TicketOut
 from bot.models import Conversation, Message
 from bot.tickets.service import get_ticket, list_tickets
 
-router = APIRouter(tags=["tickets"], dependencies=[Depends(require_api_token)])
+router = APIRouter(tags=["tickets"])
 
 
 @router.get("/tickets")
 async def tickets(
     services: ServicesDep,
+    actor: Actor,
+    address: Address,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     status: Annotated[str | None, Query(max_length=20)] = None,
@@ -31,19 +33,24 @@ async def tickets(
             services.db, limit, offset, status=status, priority=priority, category=category
         )
     )
+    filters = f"status={status} priority={priority} category={category} offset={offset}"
+    await services.audit(actor, "read", "ticket_list", "list", address, filters)
     return [TicketOut.of(t, services.timezone) for t in found]
 
 
 @router.get("/tickets/{number}")
-async def ticket(number: str, services: ServicesDep) -> TicketOut:
+async def ticket(number: str, services: ServicesDep, actor: Actor, address: Address) -> TicketOut:
     found = await to_thread.run_sync(get_ticket, services.db, number)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket")
+    await services.audit(actor, "read", "ticket", found.number, address)
     return TicketOut.of(found, services.timezone)
 
 
 @router.get("/conversations/{public_id}/messages")
-async def transcript(public_id: str, services: ServicesDep) -> list[MessageOut]:
+async def transcript(
+    public_id: str, services: ServicesDep, actor: Actor, address: Address
+) -> list[MessageOut]:
     """Every message of a conversation, both ways, in order."""
 
     def work() -> list[MessageOut] | None:
@@ -75,4 +82,5 @@ async def transcript(public_id: str, services: ServicesDep) -> list[MessageOut]:
     found = await to_thread.run_sync(work)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
+    await services.audit(actor, "read", "transcript", public_id, address)
     return found

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from bot.api.deps import address_of
 from bot.console.auth import (
     COOKIE,
     SESSION_TTL_S,
@@ -67,8 +68,11 @@ async def console_page(request: Request) -> HTMLResponse:
 async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
     services = services_of(request)
     found = await login(services, body.name, body.password)
+    address = address_of(request)
     if found is None:
+        await services.audit(body.name, "login_failed", "user", body.name, address)
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
+    await services.audit(body.name, "login", "user", body.name, address)
     token, role = found
     response.set_cookie(
         COOKIE,
@@ -126,6 +130,7 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
     found = await to_thread.run_sync(work)
     if found is None:
         raise HTTPException(403, "this chat is not yours")
+    await services.audit(agent, "read", "transcript", f"handoff:{handoff_id}", address_of(request))
     return found
 
 
@@ -236,6 +241,7 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
     found = await to_thread.run_sync(work)
     if found is None:
         raise HTTPException(403, "this chat is not yours")
+    await services.audit(agent, "read", "customer", f"handoff:{handoff_id}", address_of(request))
     return found
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from bot.api.deps import address_of
 from bot.console.deps import Agent, own_handoff, services_of
 from bot.models import Conversation, Handoff, Ticket
 from bot.services import Services
@@ -95,12 +96,18 @@ async def create(
         number = await to_thread.run_sync(work)
     except TicketError as exc:
         raise HTTPException(422, str(exc)) from exc
+    await services.audit(agent, "ticket.create", "ticket", number, address_of(request))
     services.wake_scanner()
     return {"number": number}
 
 
 async def _apply(
-    request: Request, handoff_id: int, agent: str, number: str, work: Callable[[], object]
+    request: Request,
+    handoff_id: int,
+    agent: str,
+    number: str,
+    work: Callable[[], object],
+    action: str,
 ) -> dict[str, bool]:
     services = services_of(request)
     await to_thread.run_sync(_check_ticket, services, handoff_id, agent, number)
@@ -108,6 +115,7 @@ async def _apply(
         await to_thread.run_sync(work)
     except lifecycle.LifecycleError as exc:
         raise HTTPException(409, str(exc)) from exc
+    await services.audit(agent, f"ticket.{action}", "ticket", number.upper(), address_of(request))
     services.wake_scanner()
     services.wake_worker()
     return {"ok": True}
@@ -125,6 +133,7 @@ async def move(
         agent,
         number,
         lambda: lifecycle.transition(services.db, services.settings, number, body.to, agent),
+        "transition",
     )
 
 
@@ -139,4 +148,5 @@ async def note(
         agent,
         number,
         lambda: lifecycle.add_note(services.db, number, body.body, agent),
+        "note",
     )
