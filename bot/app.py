@@ -23,6 +23,7 @@ from bot.api import (
     sla_config,
     ticket_actions,
     tickets,
+    transcripts,
 )
 from bot.config import Settings, get_settings
 from bot.console import kb_page, offer_routes, ticket_panel
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(followups.router)
     api.include_router(notifications.router)
     api.include_router(kb.router)
+    api.include_router(transcripts.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)
