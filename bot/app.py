@@ -20,6 +20,7 @@ from bot.api import (
     internal,
     kb,
     notifications,
+    quality,
     sla_config,
     ticket_actions,
     tickets,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(kb.router)
     api.include_router(transcripts.router)
+    api.include_router(quality.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

@@ -25,6 +25,7 @@ from bot.models import (
     SurveyResponse,
     Ticket,
     TicketEvent,
+    utcnow,
 )
 
 SNIPPET_CHARS = 120
@@ -41,6 +42,8 @@ class Search:
     ticket: str | None = None
     intent: str | None = None
     csat_max: int | None = None  # conversations with a score at or below this
+    priority: str | None = None  # with a ticket of this priority
+    breached: bool = False  # with a ticket past its resolution deadline (late or still open)
     limit: int = 50
     offset: int = 0
 
@@ -85,6 +88,19 @@ def _query(q: Search) -> Select[Any]:
                 )
             )
         )
+    if q.priority or q.breached:
+        conditions: list[Any] = [Ticket.conversation_id == Conversation.id]
+        if q.priority:
+            conditions.append(Ticket.priority == q.priority)
+        if q.breached:
+            now = utcnow()
+            conditions.append(
+                or_(
+                    Ticket.resolved_at > Ticket.resolution_due_at,
+                    (Ticket.resolved_at.is_(None)) & (Ticket.resolution_due_at <= now),
+                )
+            )
+        query = query.where(exists(select(Ticket.id).where(*conditions)))
     if q.intent:
         query = query.where(_message(Message.intent == q.intent))
     if q.csat_max is not None:

@@ -7,8 +7,12 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from bot.accounts import token_name
+from bot.console.auth import COOKIE, agent_of
+from bot.db import Database
+from bot.models import User
 from bot.security import same_secret
 from bot.services import Services
 
@@ -60,3 +64,44 @@ def address_of(request: Request) -> str | None:
 
 
 Address = Annotated[str | None, Depends(address_of)]
+
+
+def _role_of(db: Database, name: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(User.role).where(User.name == name))
+
+
+async def staff_member(
+    request: Request, services: ServicesDep, credentials: Credentials
+) -> tuple[str, str]:
+    """(name, role) of the caller: an API token (role "token"), or a console session."""
+    if credentials is not None:
+        return await require_api_token(services, credentials), "token"
+    name = await agent_of(services, request.cookies.get(COOKIE))
+    if name is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")
+    role = await to_thread.run_sync(_role_of, services.db, name)
+    return name, role or ""
+
+
+StaffMember = Annotated[tuple[str, str], Depends(staff_member)]
+SUPERVISOR_ROLES = ("supervisor", "admin")
+
+
+async def any_staff(staff: StaffMember) -> str:
+    return staff[0]
+
+
+async def supervisor(staff: StaffMember) -> str:
+    """Supervisors and admins (and API tokens); agents are refused."""
+    name, role = staff
+    if role != "token" and role not in SUPERVISOR_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "只有主管和管理员可以这样做 / only supervisors and admins may do this",
+        )
+    return name
+
+
+Staff = Annotated[str, Depends(any_staff)]
+Supervisor = Annotated[str, Depends(supervisor)]

@@ -7,57 +7,16 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from bot import kb_io, kb_store
-from bot.api.deps import Address, Credentials, ServicesDep, require_api_token
-from bot.console.auth import COOKIE, agent_of
-from bot.db import Database
-from bot.models import User
+from bot.api.deps import Address, ServicesDep, Staff, Supervisor
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-EDITOR_ROLES = ("supervisor", "admin")
 T = TypeVar("T")
-
-
-def _role_of(db: Database, name: str) -> str | None:
-    with db.session() as session:
-        return session.scalar(select(User.role).where(User.name == name))
-
-
-async def _staff(
-    request: Request, services: ServicesDep, credentials: Credentials
-) -> tuple[str, str]:
-    """(name, role) of the caller: an API token counts as an editor."""
-    if credentials is not None:
-        return await require_api_token(services, credentials), "token"
-    name = await agent_of(services, request.cookies.get(COOKIE))
-    if name is None:
-        raise HTTPException(http.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")
-    role = await to_thread.run_sync(_role_of, services.db, name)
-    return name, role or ""
-
-
-async def reader(staff: Annotated[tuple[str, str], Depends(_staff)]) -> str:
-    return staff[0]
-
-
-async def editor(staff: Annotated[tuple[str, str], Depends(_staff)]) -> str:
-    name, role = staff
-    if role != "token" and role not in EDITOR_ROLES:
-        raise HTTPException(
-            http.HTTP_403_FORBIDDEN,
-            "只有主管和管理员可以修改知识库 / only supervisors and admins edit the knowledge base",
-        )
-    return name
-
-
-Reader = Annotated[str, Depends(reader)]
-Editor = Annotated[str, Depends(editor)]
 
 
 async def _run(work: Callable[[], T]) -> T:
@@ -82,14 +41,14 @@ class Rollback(BaseModel):
 
 @router.get("")
 async def entries(
-    services: ServicesDep, _: Reader, include_deleted: bool = False
+    services: ServicesDep, _: Staff, include_deleted: bool = False
 ) -> list[dict[str, Any]]:
     return await _run(lambda: kb_store.listing(services.db, include_deleted))
 
 
 @router.post("", status_code=http.HTTP_201_CREATED)
 async def create(
-    body: kb_store.NewEntry, services: ServicesDep, actor: Editor, address: Address
+    body: kb_store.NewEntry, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:
     made = await _run(lambda: kb_store.create(services.db, body, actor))
     await services.audit(actor, "kb.create", "kb_entry", body.key, address)
@@ -99,7 +58,7 @@ async def create(
 @router.get("/export")
 async def export(
     services: ServicesDep,
-    _: Reader,
+    _: Staff,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     if format == "xlsx":
@@ -118,7 +77,7 @@ async def export(
 @router.post("/import")
 async def import_file(
     services: ServicesDep,
-    actor: Editor,
+    actor: Supervisor,
     address: Address,
     file: Annotated[UploadFile, File()],
 ) -> dict[str, list[str]]:
@@ -135,7 +94,7 @@ async def import_file(
 
 
 @router.get("/{key}")
-async def entry(key: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
+async def entry(key: str, services: ServicesDep, _: Staff) -> dict[str, Any]:
     found = await _run(lambda: kb_store.get(services.db, key))
     if found is None:
         raise HTTPException(http.HTTP_404_NOT_FOUND, "no such entry / 没有该条目")
@@ -144,7 +103,7 @@ async def entry(key: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
 
 @router.put("/{key}")
 async def update(
-    key: str, body: EntryUpdate, services: ServicesDep, actor: Editor, address: Address
+    key: str, body: EntryUpdate, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:
     """Save a change; name the ``version`` you edited to be told (409) if someone else
     saved in between."""
@@ -156,7 +115,7 @@ async def update(
 
 @router.delete("/{key}")
 async def delete(
-    key: str, services: ServicesDep, actor: Editor, address: Address
+    key: str, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, bool]:
     await _run(lambda: kb_store.delete(services.db, key, actor))
     await services.audit(actor, "kb.delete", "kb_entry", key, address)
@@ -164,13 +123,13 @@ async def delete(
 
 
 @router.get("/{key}/history")
-async def history(key: str, services: ServicesDep, _: Reader) -> list[dict[str, Any]]:
+async def history(key: str, services: ServicesDep, _: Staff) -> list[dict[str, Any]]:
     return await _run(lambda: kb_store.history(services.db, key))
 
 
 @router.post("/{key}/rollback")
 async def rollback(
-    key: str, body: Rollback, services: ServicesDep, actor: Editor, address: Address
+    key: str, body: Rollback, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:
     """Bring back an earlier version (recorded as a new version)."""
     restored = await _run(lambda: kb_store.rollback(services.db, key, body.version, actor))

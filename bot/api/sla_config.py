@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
-from bot.api.deps import Actor, ServicesDep
+from bot.api.deps import Actor, Address, ServicesDep, Supervisor
 from bot.db import upsert
 from bot.models import Holiday, PriorityRule, SlaPolicyRow
+from bot.sla import figures_export
 from bot.sla.figures import Figures, figures
 
 router = APIRouter(tags=["sla"])
@@ -128,6 +129,39 @@ async def delete_holiday(day: date, services: ServicesDep, _: Actor) -> dict[str
 
 
 @router.get("/figures")
-async def get_figures(services: ServicesDep, _: Actor) -> Figures:
-    """First response, handling time, breach rate and P1-within-4-hours, by priority and channel."""
-    return await to_thread.run_sync(figures, services.db)
+async def get_figures(
+    services: ServicesDep,
+    actor: Supervisor,
+    address: Address,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Figures:
+    """First response, handling time, breach rate and P1-within-4-hours, by priority,
+    channel and team, over the tickets opened in [since, until)."""
+    found = await to_thread.run_sync(lambda: figures(services.db, since, until))
+    await services.audit(actor, "read", "figures", "json", address, f"{since}..{until}")
+    return found
+
+
+@router.get("/figures/export")
+async def export_figures(
+    services: ServicesDep,
+    actor: Supervisor,
+    address: Address,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+) -> Response:
+    """The same figures as a CSV or XLSX download."""
+    found = await to_thread.run_sync(lambda: figures(services.db, since, until))
+    await services.audit(actor, "export", "figures", format, address, f"{since}..{until}")
+    if format == "xlsx":
+        data = figures_export.as_xlsx(found)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, kind = figures_export.as_csv(found), "text/csv; charset=utf-8"
+    return Response(
+        data,
+        media_type=kind,
+        headers={"Content-Disposition": f'attachment; filename="figures.{format}"'},
+    )

@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, status
 
 from bot import transcripts
-from bot.api.deps import Actor, Address, ServicesDep
+from bot.api.deps import Address, ServicesDep, Supervisor
 
 router = APIRouter(tags=["transcripts"])
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["transcripts"])
 @router.get("/transcripts")
 async def search(
     services: ServicesDep,
-    actor: Actor,
+    actor: Supervisor,
     address: Address,
     q: Annotated[str | None, Query(max_length=200, description="text in any message")] = None,
     customer: Annotated[str | None, Query(max_length=128)] = None,
@@ -30,6 +30,8 @@ async def search(
     ticket: Annotated[str | None, Query(max_length=20)] = None,
     intent: Annotated[str | None, Query(max_length=64)] = None,
     csat_max: Annotated[int | None, Query(ge=1, le=5)] = None,
+    priority: Annotated[str | None, Query(pattern="^P[1-4]$")] = None,
+    breached: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
@@ -46,6 +48,8 @@ async def search(
         ticket=ticket,
         intent=intent,
         csat_max=csat_max,
+        priority=priority,
+        breached=breached,
         limit=limit,
         offset=offset,
     )
@@ -56,7 +60,7 @@ async def search(
 
     found = await to_thread.run_sync(work)
     filters = " ".join(
-        f"{k}={v}" for k, v in asdict(query).items() if v is not None and k != "limit"
+        f"{k}={v}" for k, v in asdict(query).items() if v not in (None, False) and k != "limit"
     )
     await services.audit(actor, "search", "transcripts", f"{len(found)} found", address, filters)
     return found
@@ -64,7 +68,7 @@ async def search(
 
 @router.get("/conversations/{public_id}/timeline")
 async def timeline(
-    public_id: str, services: ServicesDep, actor: Actor, address: Address
+    public_id: str, services: ServicesDep, actor: Supervisor, address: Address
 ) -> list[dict[str, Any]]:
     """Turns (intent, confidence), handoff moments, ticket and SLA events, in order."""
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.models import Conversation, Handoff, Message, Ticket, TicketEvent, utcnow
 from bot.outbound import queue_message
+from bot.quality import inspection
 from bot.redact import redact
 from bot.tickets import followup
 
@@ -181,6 +182,7 @@ def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:
     with db.session() as session:
         handoff = _active_for(session, handoff_id, agent)
         handoff.state, handoff.ended_at, handoff.disposition = "ended", utcnow(), disposition
+        inspection.inspect(session, handoff)  # 质检 on every ended chat
         conversation = session.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         conversation.mode = "bot"

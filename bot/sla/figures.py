@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -85,16 +85,17 @@ def _followup(db: Database) -> FollowupFigures:
     )
 
 
-def figures(db: Database) -> Figures:
+def figures(db: Database, since: datetime | None = None, until: datetime | None = None) -> Figures:
+    """Figures over the tickets opened in [since, until) (all tickets when not given)."""
+    query = select(Ticket, Conversation.channel).join(
+        Conversation, Ticket.conversation_id == Conversation.id
+    )
+    if since is not None:
+        query = query.where(Ticket.created_at >= since)
+    if until is not None:
+        query = query.where(Ticket.created_at < until)
     with db.session() as session:
-        rows = [
-            (t, channel)
-            for t, channel in session.execute(
-                select(Ticket, Conversation.channel).join(
-                    Conversation, Ticket.conversation_id == Conversation.id
-                )
-            ).all()
-        ]
+        rows = [(t, channel) for t, channel in session.execute(query).all()]
     by_priority: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)
     by_channel: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)
     by_team: dict[str, list[tuple[Ticket, str]]] = defaultdict(list)

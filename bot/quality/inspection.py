@@ -1,0 +1,109 @@
+"""The automatic checks, run on every chat an agent ends (bot.handoff.queue.end).
+
+Each active rubric line with an automatic ``kind`` is checked against the chat's turns
+from the moment it was handed over; a broken rule becomes one ``qa_flags`` row pointing
+at the message concerned. The checks are patterns supervisors edit, not a model, so a
+flag can always be explained.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.handoff import signals
+from bot.models import Handoff, Message, QaFlag, QaRule
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    id: int
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    key: str
+    kind: str
+    pattern: str
+    trigger: str
+
+
+def _rx(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern, re.IGNORECASE) if pattern else None
+    except re.error:
+        log.warning("a quality rule has an invalid pattern; it is skipped")
+        return None
+
+
+def check(rules: list[Rule], turns: list[Turn]) -> list[tuple[str, int | None]]:
+    """(rule key, message id) for every rule the chat broke."""
+    agent = [t for t in turns if t.sender == "agent"]
+    if not agent:
+        return []
+    broken: list[tuple[str, int | None]] = []
+    for rule in rules:
+        rx, trigger = _rx(rule.pattern), _rx(rule.trigger)
+        said = [t for t in agent if rx and rx.search(t.text)]
+        if rule.kind == "greeting" and rx and not rx.search(agent[0].text):
+            broken.append((rule.key, agent[0].id))
+        elif rule.kind == "forbidden" and said:
+            broken.append((rule.key, said[0].id))
+        elif rule.kind == "disclosure" and trigger and not said:
+            mentioned = [
+                t for t in turns if t.sender in ("customer", "agent") and trigger.search(t.text)
+            ]
+            if mentioned:
+                broken.append((rule.key, mentioned[0].id))
+        elif rule.kind == "empathy" and not said:
+            upset = [t for t in turns if t.sender == "customer" and signals.detect(t.text)]
+            if upset:
+                broken.append((rule.key, upset[0].id))
+        elif rule.kind == "identity" and trigger:
+            for turn in agent:
+                if rx and rx.search(turn.text):
+                    break  # asked to verify before any detail
+                if trigger.search(turn.text):
+                    broken.append((rule.key, turn.id))
+                    break
+    return broken
+
+
+def inspect(session: Session, handoff: Handoff) -> int:
+    """Check one ended chat; returns how many rules it broke."""
+    rules = [
+        Rule(r.key, r.kind, r.pattern, r.trigger)
+        for r in session.scalars(select(QaRule).where(QaRule.active.is_(True)))
+        if r.kind != "manual"
+    ]
+    turns = [
+        Turn(m.id, m.sender, m.text)
+        for m in session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == handoff.conversation_id,
+                Message.created_at >= handoff.queued_at,
+            )
+            .order_by(Message.id)
+        )
+    ]
+    broken = check(rules, turns)
+    for key, message_id in broken:
+        session.add(
+            QaFlag(
+                handoff_id=handoff.id,
+                conversation_id=handoff.conversation_id,
+                agent=handoff.agent or "",
+                rule_key=key,
+                message_id=message_id,
+            )
+        )
+    return len(broken)
