@@ -27,7 +27,7 @@ from bot.api import (
     transcripts,
 )
 from bot.config import Settings, get_settings
-from bot.console import kb_page, offer_routes, ticket_panel
+from bot.console import offer_routes, pages, ticket_panel
 from bot.console import routes as console_routes
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(offer_routes.router)
     app.include_router(ticket_panel.router)
-    app.include_router(kb_page.router)
+    app.include_router(pages.router)
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 

@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,9 @@ def beat(settings, *agents: str) -> None:
             await Presence(redis, settings.redis_prefix).beat(agent)
         await redis.aclose()
 
-    asyncio.run(go())
+    # A thread of its own: the caller may be inside a running loop (Playwright's).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, go()).result()
 
 
 def ask_for_human(customer, visitor: str = "visitor-handoff") -> tuple[str, dict]:

@@ -22,7 +22,7 @@ def _marks(handoff: Handoff) -> list[tuple[datetime, dict[str, Any]]]:
         marks.append(
             (handoff.ended_at, {"event": "ended", "disposition": handoff.disposition or ""})
         )
-    return marks
+    return [(at, {**mark, "handoff_id": handoff.id}) for at, mark in marks]
 
 
 def transcript(session: Session, conversation_id: int) -> list[dict[str, Any]]:

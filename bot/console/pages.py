@@ -1,5 +1,5 @@
-"""The knowledge-base editor page (its data comes from /api/v1/kb with the console's
-cookie session)."""
+"""The console's other pages; their data comes from /api/v1 with the console's cookie
+session (supervisors' calls refuse agents)."""
 
 from __future__ import annotations
 
@@ -15,4 +15,11 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 @router.get("/console/kb", response_class=HTMLResponse)
 async def kb_page(request: Request) -> HTMLResponse:
+    """The knowledge-base editor."""
     return templates.TemplateResponse(request, "kb.html", {})
+
+
+@router.get("/console/supervisor", response_class=HTMLResponse)
+async def supervisor_page(request: Request) -> HTMLResponse:
+    """Transcript search, the timeline, quality scores, figures."""
+    return templates.TemplateResponse(request, "supervisor.html", {})
