@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
+from bot.access import Scope
 from bot.console.transcript import transcript
 from bot.models import (
     Conversation,
@@ -46,6 +47,7 @@ class Search:
     breached: bool = False  # with a ticket past its resolution deadline (late or still open)
     limit: int = 50
     offset: int = 0
+    scope: Scope | None = None  # None: everything
 
 
 def _like(text: str) -> str:
@@ -59,6 +61,8 @@ def _message(*where: Any) -> Any:
 
 def _query(q: Search) -> Select[Any]:
     query = select(Conversation)
+    if q.scope is not None and not q.scope.everything:
+        query = query.where(q.scope.condition())
     if q.customer:
         query = query.where(
             or_(Conversation.public_id == q.customer, Conversation.external_user_id == q.customer)
@@ -162,11 +166,14 @@ def search(session: Session, q: Search) -> list[dict[str, Any]]:
     return found
 
 
-def timeline(session: Session, public_id: str) -> list[dict[str, Any]] | None:
-    """The conversation's turns and handoff moments, with its tickets' events, in order."""
+def timeline(session: Session, public_id: str, scope: Scope) -> list[dict[str, Any]] | None:
+    """The conversation's turns and handoff moments, with its tickets' events, in order.
+    None when there is no such conversation; PermissionError when it is out of scope."""
     conversation = session.scalar(select(Conversation).where(Conversation.public_id == public_id))
     if conversation is None:
         return None
+    if not scope.allows(session, conversation.id):
+        raise PermissionError(public_id)
     entries: list[tuple[str, int, dict[str, Any]]] = [
         (entry["at"], 0, {"kind": "message" if entry["sender"] != "system" else "handoff", **entry})
         for entry in transcript(session, conversation.id)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.api.deps import Address, ServicesDep, Supervisor
+from bot.access import scope_of
+from bot.api.deps import Address, ServicesDep, StaffMember, Supervisor
 from bot.models import QaRule
 from bot.quality import reviews
 
@@ -50,6 +51,16 @@ async def _in_session(services: ServicesDep, work: Callable[[Any], T]) -> T:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ended chat") from exc
     except reviews.ReviewError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "不在您的团队范围内 / not one of your team's chats"
+        ) from exc
+
+
+def _agents(session: Any, staff: tuple[str, str]) -> frozenset[str] | None:
+    """The agents a team's supervisor answers for; None for everyone."""
+    scope = scope_of(session, *staff)
+    return None if scope.everything else scope.agents
 
 
 @router.get("/rules")
@@ -89,12 +100,15 @@ async def edit_rule(
 async def flagged(
     services: ServicesDep,
     actor: Supervisor,
+    staff: StaffMember,
     address: Address,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Ended chats the automatic inspection flagged, newest first."""
-    found = await _in_session(services, lambda s: reviews.flagged(s, since, until))
+    found = await _in_session(
+        services, lambda s: reviews.flagged(s, since, until, _agents(s, staff))
+    )
     await services.audit(actor, "read", "qa_flagged", f"{len(found)} chats", address)
     return found
 
@@ -103,21 +117,27 @@ async def flagged(
 async def sample(
     services: ServicesDep,
     actor: Supervisor,
+    staff: StaffMember,
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     since: datetime | None = None,
     until: datetime | None = None,
     seed: int | None = None,
 ) -> list[dict[str, Any]]:
     """A random sample of ended chats nobody has scored yet."""
-    return await _in_session(services, lambda s: reviews.sample(s, size, since, until, seed))
+    return await _in_session(
+        services, lambda s: reviews.sample(s, size, since, until, seed, _agents(s, staff))
+    )
 
 
 @router.post("/reviews", status_code=status.HTTP_201_CREATED)
 async def review(
-    body: Review, services: ServicesDep, actor: Supervisor, address: Address
+    body: Review, services: ServicesDep, actor: Supervisor, staff: StaffMember, address: Address
 ) -> dict[str, Any]:
     made = await _in_session(
-        services, lambda s: reviews.score(s, body.handoff_id, actor, body.scores, body.comment)
+        services,
+        lambda s: reviews.score(
+            s, body.handoff_id, actor, body.scores, body.comment, _agents(s, staff)
+        ),
     )
     await services.audit(
         actor, "qa.review", "handoff", str(body.handoff_id), address, f"total {made['total']}"
@@ -129,10 +149,13 @@ async def review(
 async def scorecards(
     services: ServicesDep,
     actor: Supervisor,
+    staff: StaffMember,
     address: Address,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    found = await _in_session(services, lambda s: reviews.scorecards(s, since, until))
+    found = await _in_session(
+        services, lambda s: reviews.scorecards(s, since, until, _agents(s, staff))
+    )
     await services.audit(actor, "read", "qa_scorecards", f"{since}..{until}", address)
     return found

@@ -3,15 +3,19 @@ search and every timeline read goes into the audit log)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from bot import transcripts
-from bot.api.deps import Address, ServicesDep, Supervisor
+from bot.access import scope_of
+from bot.api.deps import Address, ServicesDep, StaffMember, Supervisor
+from bot.models import Conversation
 
 router = APIRouter(tags=["transcripts"])
 
@@ -19,7 +23,7 @@ router = APIRouter(tags=["transcripts"])
 @router.get("/transcripts")
 async def search(
     services: ServicesDep,
-    actor: Supervisor,
+    staff: StaffMember,
     address: Address,
     q: Annotated[str | None, Query(max_length=200, description="text in any message")] = None,
     customer: Annotated[str | None, Query(max_length=128)] = None,
@@ -35,7 +39,9 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    """Conversations matching every filter given, most recent first."""
+    """Conversations matching every filter given, most recent first, among those the
+    caller may see (agents: their own and their team's; a team's supervisor: the team's)."""
+    actor, role = staff
     if since and until and until <= since:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "until must be after since")
     query = transcripts.Search(
@@ -56,11 +62,14 @@ async def search(
 
     def work() -> list[dict[str, Any]]:
         with services.db.session() as session:
-            return transcripts.search(session, query)
+            scoped = replace(query, scope=scope_of(session, actor, role))
+            return transcripts.search(session, scoped)
 
     found = await to_thread.run_sync(work)
     filters = " ".join(
-        f"{k}={v}" for k, v in asdict(query).items() if v not in (None, False) and k != "limit"
+        f"{k}={v}"
+        for k, v in asdict(query).items()
+        if v not in (None, False) and k not in ("limit", "scope")
     )
     await services.audit(actor, "search", "transcripts", f"{len(found)} found", address, filters)
     return found
@@ -68,16 +77,72 @@ async def search(
 
 @router.get("/conversations/{public_id}/timeline")
 async def timeline(
-    public_id: str, services: ServicesDep, actor: Supervisor, address: Address
+    public_id: str, services: ServicesDep, staff: StaffMember, address: Address
 ) -> list[dict[str, Any]]:
     """Turns (intent, confidence), handoff moments, ticket and SLA events, in order."""
 
+    actor, role = staff
+
     def work() -> list[dict[str, Any]] | None:
         with services.db.session() as session:
-            return transcripts.timeline(session, public_id)
+            return transcripts.timeline(session, public_id, scope_of(session, actor, role))
 
-    found = await to_thread.run_sync(work)
+    try:
+        found = await to_thread.run_sync(work)
+    except PermissionError as exc:
+        await services.audit(actor, "denied", "timeline", public_id, address)
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "不在您的查看范围内 / outside what you may see"
+        ) from exc
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
     await services.audit(actor, "read", "timeline", public_id, address)
+    return found
+
+
+class Unmask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=500)
+
+
+@router.post("/conversations/{public_id}/contact")
+async def contact(
+    public_id: str,
+    body: Unmask,
+    services: ServicesDep,
+    actor: Supervisor,
+    staff: StaffMember,
+    address: Address,
+) -> dict[str, str]:
+    """The customer's address in clear (for SMS, the phone number, otherwise stored only
+    sealed). A supervisor must give a reason; the reason goes into the audit log."""
+
+    def work() -> dict[str, str] | None:
+        with services.db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.public_id == public_id)
+            )
+            if conversation is None:
+                return None
+            if not scope_of(session, *staff).allows(session, conversation.id):
+                raise PermissionError(public_id)
+            sealed = conversation.recipient_sealed
+            if sealed is not None and services.vault is None:
+                raise HTTPException(status.HTTP_409_CONFLICT, "ANXIN_DATA_KEY is not set")
+            clear = services.vault.open(sealed) if sealed and services.vault else None
+            return {
+                "channel": conversation.channel,
+                "address": clear or conversation.external_user_id,
+            }
+
+    try:
+        found = await to_thread.run_sync(work)
+    except PermissionError as exc:
+        await services.audit(actor, "denied", "contact", public_id, address, body.reason)
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "不在您的查看范围内 / outside what you may see"
+        ) from exc
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
+    await services.audit(actor, "unmask", "contact", public_id, address, body.reason)
     return found

@@ -20,8 +20,13 @@ class ReviewError(ValueError):
     pass
 
 
-def _ended(since: datetime | None, until: datetime | None) -> list[Any]:
+def _ended(
+    since: datetime | None, until: datetime | None, agents: frozenset[str] | None = None
+) -> list[Any]:
+    """Ended chats in the window; only these agents' when ``agents`` is given."""
     conditions: list[Any] = [Handoff.state == "ended", Handoff.agent.is_not(None)]
+    if agents is not None:
+        conditions.append(Handoff.agent.in_(agents))
     if since is not None:
         conditions.append(Handoff.ended_at >= since)
     if until is not None:
@@ -41,14 +46,17 @@ def _chat(handoff: Handoff, conversation: Conversation, rules: list[str]) -> dic
 
 
 def flagged(
-    session: Session, since: datetime | None, until: datetime | None
+    session: Session,
+    since: datetime | None,
+    until: datetime | None,
+    agents: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     by_handoff: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
         select(Handoff, Conversation, QaFlag.rule_key)
         .join(QaFlag, QaFlag.handoff_id == Handoff.id)
         .join(Conversation, Handoff.conversation_id == Conversation.id)
-        .where(*_ended(since, until))
+        .where(*_ended(since, until, agents))
         .order_by(Handoff.ended_at.desc(), QaFlag.id)
     ).all()
     chats: dict[int, tuple[Handoff, Conversation]] = {}
@@ -59,26 +67,38 @@ def flagged(
 
 
 def sample(
-    session: Session, size: int, since: datetime | None, until: datetime | None, seed: int | None
+    session: Session,
+    size: int,
+    since: datetime | None,
+    until: datetime | None,
+    seed: int | None,
+    agents: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Ended chats nobody has scored yet, picked at random."""
     reviewed = select(QaReview.handoff_id)
     rows = session.execute(
         select(Handoff, Conversation)
         .join(Conversation, Handoff.conversation_id == Conversation.id)
-        .where(*_ended(since, until), Handoff.id.not_in(reviewed))
+        .where(*_ended(since, until, agents), Handoff.id.not_in(reviewed))
     ).all()
     picked = random.Random(seed).sample(rows, min(size, len(rows)))
     return [_chat(h, c, []) for h, c in picked]
 
 
 def score(
-    session: Session, handoff_id: int, reviewer: str, scores: dict[str, int], comment: str
+    session: Session,
+    handoff_id: int,
+    reviewer: str,
+    scores: dict[str, int],
+    comment: str,
+    agents: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Score every active rubric line 0-5; the total is weighted, out of 100."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None or handoff.state != "ended" or not handoff.agent:
         raise LookupError(handoff_id)
+    if agents is not None and handoff.agent not in agents:
+        raise PermissionError(handoff_id)
     rules = {
         r.key: r.weight for r in session.scalars(select(QaRule).where(QaRule.active.is_(True)))
     }
@@ -106,14 +126,17 @@ def score(
 
 
 def scorecards(
-    session: Session, since: datetime | None, until: datetime | None
+    session: Session,
+    since: datetime | None,
+    until: datetime | None,
+    agents: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per agent: chats ended, chats flagged and by which rules, reviews and their mean."""
     chats: dict[str, int] = {
         str(agent): int(count)
         for agent, count in session.execute(
             select(Handoff.agent, func.count(Handoff.id))
-            .where(*_ended(since, until))
+            .where(*_ended(since, until, agents))
             .group_by(Handoff.agent)
         ).all()
     }
@@ -122,7 +145,7 @@ def scorecards(
     for agent, key, handoff_id in session.execute(
         select(Handoff.agent, QaFlag.rule_key, Handoff.id)
         .join(QaFlag, QaFlag.handoff_id == Handoff.id)
-        .where(*_ended(since, until))
+        .where(*_ended(since, until, agents))
     ):
         flags[str(agent)][key] += 1
         flagged_chats[str(agent)].add(handoff_id)
@@ -130,7 +153,7 @@ def scorecards(
     for agent, total in session.execute(
         select(QaReview.agent, QaReview.total)
         .join(Handoff, QaReview.handoff_id == Handoff.id)
-        .where(*_ended(since, until))
+        .where(*_ended(since, until, agents))
     ):
         reviews[agent].append(float(total))
     return [

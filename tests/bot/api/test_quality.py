@@ -85,7 +85,7 @@ def test_flag_score_and_scorecard(customer, settings, app_db) -> None:
             li.post("/api/v1/qa/reviews", json={"handoff_id": bad, "scores": scores}).status_code
             == 403
         )
-        assert li.get("/api/v1/transcripts").status_code == 403
+        assert li.get("/api/v1/qa/sample").status_code == 403
         assert li.get("/api/v1/figures").status_code == 403
         assert customer.get("/api/v1/qa/flagged").status_code == 401
     finally:
