@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
 from bot.api import (
+    dashboard,
     followups,
     health,
     internal,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(kb.router)
     api.include_router(transcripts.router)
     api.include_router(quality.router)
+    api.include_router(dashboard.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

@@ -15,6 +15,7 @@ from bot.db import upsert
 from bot.models import Holiday, PriorityRule, SlaPolicyRow
 from bot.sla import figures_export
 from bot.sla.figures import Figures, figures
+from bot.table_export import download
 
 router = APIRouter(tags=["sla"])
 
@@ -155,13 +156,7 @@ async def export_figures(
     """The same figures as a CSV or XLSX download."""
     found = await to_thread.run_sync(lambda: figures(services.db, since, until))
     await services.audit(actor, "export", "figures", format, address, f"{since}..{until}")
-    if format == "xlsx":
-        data = figures_export.as_xlsx(found)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data, kind = figures_export.as_csv(found), "text/csv; charset=utf-8"
-    return Response(
-        data,
-        media_type=kind,
-        headers={"Content-Disposition": f'attachment; filename="figures.{format}"'},
+    data, kind, headers = download(
+        "figures", figures_export.HEADER, figures_export.rows(found), format
     )
+    return Response(data, media_type=kind, headers=headers)

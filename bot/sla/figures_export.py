@@ -1,11 +1,6 @@
-"""The figures as a table, for CSV (UTF-8 with BOM) and XLSX downloads."""
+"""The figures as a table, for CSV and XLSX downloads (bot.table_export)."""
 
 from __future__ import annotations
-
-import csv
-import io
-
-from openpyxl import Workbook
 
 from bot.sla.figures import Figures, Group
 
@@ -47,24 +42,3 @@ def rows(figures: Figures) -> list[list[str | int | float | None]]:
         ["followup", "csat_satisfied_rate", f.csat_satisfied_rate, None, None, None, None],
     ]
     return table
-
-
-def as_csv(figures: Figures) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(["" if v is None else v for v in row] for row in rows(figures))
-    return out.getvalue().encode("utf-8-sig")
-
-
-def as_xlsx(figures: Figures) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "figures"
-    sheet.append(list(HEADER))
-    for row in rows(figures):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

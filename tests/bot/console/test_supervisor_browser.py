@@ -133,6 +133,9 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         page.click("#signin")
         page.wait_for_selector("#app", state="visible")
         page.click("#sup-link")
+        page.wait_for_selector("#dashboard .kpi")  # the dashboard, with its charts
+        assert len(page.query_selector_all("#dashboard .kpi")) == 10
+        assert page.query_selector("#dashboard svg rect") is not None
         today = datetime.now(UTC).date()
         page.fill("#since", str(today - timedelta(days=1)))
         page.fill("#until", str(today))
