@@ -47,15 +47,19 @@ def _fields(entry: AuditEntry) -> dict[str, str | None]:
     }
 
 
-def append(
-    session: Session,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    address: str | None = None,
-    detail: str = "",
-) -> AuditEntry:
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Who did what to which object, from where; ``detail`` is free text (masked)."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    address: str | None = None
+    detail: str = ""
+
+
+def append(session: Session, event: Event) -> AuditEntry:
     """Append one entry inside the caller's transaction (so a change and its record
     commit together). Free text is masked like everything else stored."""
     if session.get_bind().dialect.name == "postgresql":
@@ -63,12 +67,12 @@ def append(
     last = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         at=utcnow().replace(microsecond=0),
-        actor=actor[:64],
-        action=action[:32],
-        object_type=object_type[:32],
-        object_id=object_id[:64],
-        address=(address or None) and address[:64],
-        detail=redact(detail)[:1000],
+        actor=event.actor[:64],
+        action=event.action[:32],
+        object_type=event.object_type[:32],
+        object_id=event.object_id[:64],
+        address=(event.address or None) and event.address[:64],
+        detail=redact(event.detail)[:1000],
         prev_hash=last.hash if last is not None else GENESIS,
         hash="",
     )
@@ -79,18 +83,10 @@ def append(
     return entry
 
 
-def record(
-    db: Database,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    address: str | None = None,
-    detail: str = "",
-) -> str:
+def record(db: Database, event: Event) -> str:
     """Append in a transaction of its own; returns the new head hash."""
     with _APPEND, db.session() as session:
-        return append(session, actor, action, object_type, object_id, address, detail).hash
+        return append(session, event).hash
 
 
 def anchor_key(prefix: str) -> str:

@@ -64,7 +64,9 @@ class Services:
         """Record a read or a change in the hash-chained audit log, and anchor the new
         head in Redis (so rows cut from the end are noticed too)."""
         head = await to_thread.run_sync(
-            lambda: audit.record(self.db, actor, action, object_type, object_id, address, detail)
+            lambda: audit.record(
+                self.db, audit.Event(actor, action, object_type, object_id, address, detail)
+            )
         )
         try:
             await self.events.redis.set(audit.anchor_key(self.settings.redis_prefix), head)

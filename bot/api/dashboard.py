@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 
 from bot import dashboard
-from bot.api.deps import Address, ServicesDep, Supervisor
+from bot.api.deps import Address, Period, ServicesDep, Supervisor, Window
 from bot.handoff.presence import Presence
 from bot.sla.figures import figures
 from bot.table_export import download
@@ -17,11 +16,8 @@ from bot.table_export import download
 router = APIRouter(tags=["dashboard"])
 
 
-async def _data(
-    services: ServicesDep, since: datetime | None, until: datetime | None
-) -> dict[str, Any]:
-    if since and until and until <= since:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "until must be after since")
+async def _data(services: ServicesDep, period: Window) -> dict[str, Any]:
+    since, until = period.since, period.until
     statuses = await Presence(services.events.redis, services.settings.redis_prefix).statuses()
 
     def work() -> dict[str, Any]:
@@ -37,12 +33,11 @@ async def get_dashboard(
     services: ServicesDep,
     actor: Supervisor,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
 ) -> dict[str, Any]:
     """Live queue, SLA risk, containment and handoff reasons, times, CSAT by day."""
-    data = await _data(services, since, until)
-    await services.audit(actor, "read", "dashboard", "json", address, f"{since}..{until}")
+    data = await _data(services, period)
+    await services.audit(actor, "read", "dashboard", "json", address, str(period))
     return data
 
 
@@ -51,12 +46,11 @@ async def export_dashboard(
     services: ServicesDep,
     actor: Supervisor,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
-    data = await _data(services, since, until)
-    await services.audit(actor, "export", "dashboard", format, address, f"{since}..{until}")
+    data = await _data(services, period)
+    await services.audit(actor, "export", "dashboard", format, address, str(period))
     body, kind, headers = download(
         "dashboard", ("section", "key", "value"), dashboard.rows(data), format
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from anyio import to_thread
@@ -105,3 +107,21 @@ async def supervisor(staff: StaffMember) -> str:
 
 Staff = Annotated[str, Depends(any_staff)]
 Supervisor = Annotated[str, Depends(supervisor)]
+
+
+@dataclass
+class Window:
+    """A reporting period [since, until) from the query string."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.until <= self.since:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "until must be after since")
+
+    def __str__(self) -> str:
+        return f"{self.since}..{self.until}"
+
+
+Period = Annotated[Window, Depends()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.access import scope_of
-from bot.api.deps import Address, ServicesDep, StaffMember, Supervisor
+from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
 from bot.models import QaRule
 from bot.quality import reviews
 
@@ -102,12 +101,11 @@ async def flagged(
     actor: Supervisor,
     staff: StaffMember,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
 ) -> list[dict[str, Any]]:
     """Ended chats the automatic inspection flagged, newest first."""
     found = await _in_session(
-        services, lambda s: reviews.flagged(s, since, until, _agents(s, staff))
+        services, lambda s: reviews.flagged(s, period.since, period.until, _agents(s, staff))
     )
     await services.audit(actor, "read", "qa_flagged", f"{len(found)} chats", address)
     return found
@@ -118,14 +116,14 @@ async def sample(
     services: ServicesDep,
     actor: Supervisor,
     staff: StaffMember,
+    period: Period,
     size: Annotated[int, Query(ge=1, le=100)] = 10,
-    since: datetime | None = None,
-    until: datetime | None = None,
     seed: int | None = None,
 ) -> list[dict[str, Any]]:
     """A random sample of ended chats nobody has scored yet."""
     return await _in_session(
-        services, lambda s: reviews.sample(s, size, since, until, seed, _agents(s, staff))
+        services,
+        lambda s: reviews.sample(s, size, period.since, period.until, seed, _agents(s, staff)),
     )
 
 
@@ -151,11 +149,10 @@ async def scorecards(
     actor: Supervisor,
     staff: StaffMember,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
 ) -> list[dict[str, Any]]:
     found = await _in_session(
-        services, lambda s: reviews.scorecards(s, since, until, _agents(s, staff))
+        services, lambda s: reviews.scorecards(s, period.since, period.until, _agents(s, staff))
     )
-    await services.audit(actor, "read", "qa_scorecards", f"{since}..{until}", address)
+    await services.audit(actor, "read", "qa_scorecards", str(period), address)
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
-from bot.api.deps import Actor, Address, ServicesDep, Supervisor
+from bot.api.deps import Actor, Address, Period, ServicesDep, Supervisor
 from bot.db import upsert
 from bot.models import Holiday, PriorityRule, SlaPolicyRow
 from bot.sla import figures_export
@@ -134,13 +134,12 @@ async def get_figures(
     services: ServicesDep,
     actor: Supervisor,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
 ) -> Figures:
     """First response, handling time, breach rate and P1-within-4-hours, by priority,
     channel and team, over the tickets opened in [since, until)."""
-    found = await to_thread.run_sync(lambda: figures(services.db, since, until))
-    await services.audit(actor, "read", "figures", "json", address, f"{since}..{until}")
+    found = await to_thread.run_sync(lambda: figures(services.db, period.since, period.until))
+    await services.audit(actor, "read", "figures", "json", address, str(period))
     return found
 
 
@@ -149,13 +148,12 @@ async def export_figures(
     services: ServicesDep,
     actor: Supervisor,
     address: Address,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    period: Period,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     """The same figures as a CSV or XLSX download."""
-    found = await to_thread.run_sync(lambda: figures(services.db, since, until))
-    await services.audit(actor, "export", "figures", format, address, f"{since}..{until}")
+    found = await to_thread.run_sync(lambda: figures(services.db, period.since, period.until))
+    await services.audit(actor, "export", "figures", format, address, str(period))
     data, kind, headers = download(
         "figures", figures_export.HEADER, figures_export.rows(found), format
     )

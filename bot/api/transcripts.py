@@ -4,7 +4,6 @@ search and every timeline read goes into the audit log)."""
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from bot import transcripts
 from bot.access import scope_of
-from bot.api.deps import Address, ServicesDep, StaffMember, Supervisor
+from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
 from bot.models import Conversation
 
 router = APIRouter(tags=["transcripts"])
@@ -25,12 +24,11 @@ async def search(
     services: ServicesDep,
     staff: StaffMember,
     address: Address,
+    period: Period,
     q: Annotated[str | None, Query(max_length=200, description="text in any message")] = None,
     customer: Annotated[str | None, Query(max_length=128)] = None,
     channel: Annotated[str | None, Query(max_length=32)] = None,
     agent: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
     ticket: Annotated[str | None, Query(max_length=20)] = None,
     intent: Annotated[str | None, Query(max_length=64)] = None,
     csat_max: Annotated[int | None, Query(ge=1, le=5)] = None,
@@ -42,15 +40,13 @@ async def search(
     """Conversations matching every filter given, most recent first, among those the
     caller may see (agents: their own and their team's; a team's supervisor: the team's)."""
     actor, role = staff
-    if since and until and until <= since:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "until must be after since")
     query = transcripts.Search(
         text=q.strip() if q and q.strip() else None,
         customer=customer,
         channel=channel,
         agent=agent,
-        since=since,
-        until=until,
+        since=period.since,
+        until=period.until,
         ticket=ticket,
         intent=intent,
         csat_max=csat_max,

@@ -23,7 +23,8 @@ def db(database_url):
 def _fill(db, n: int = 5) -> str:
     head = ""
     for i in range(n):
-        head = audit.record(db, "li.na", "read", "ticket", f"AX2611280000{i}", "10.0.0.1")
+        event = audit.Event("li.na", "read", "ticket", f"AX2611280000{i}", "10.0.0.1")
+        head = audit.record(db, event)
     return head
 
 
