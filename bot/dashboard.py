@@ -131,6 +131,29 @@ def csat_by_day(
     ]
 
 
+def csat_by(session: Session, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Mean satisfaction by the ticket's channel and team."""
+    groups: dict[str, dict[str, list[int]]] = {
+        "channel": defaultdict(list),
+        "team": defaultdict(list),
+    }
+    for score, channel, team in session.execute(
+        select(SurveyResponse.score, Conversation.channel, Ticket.team)
+        .join(Ticket, SurveyResponse.ticket_id == Ticket.id)
+        .join(Conversation, Ticket.conversation_id == Conversation.id)
+        .where(*_window(SurveyResponse.created_at, since, until))
+    ):
+        groups["channel"][channel].append(score)
+        groups["team"][team or "unassigned"].append(score)
+    return {
+        f"by_{kind}": {
+            key: {"responses": len(scores), "avg": round(sum(scores) / len(scores), 2)}
+            for key, scores in sorted(found.items())
+        }
+        for kind, found in groups.items()
+    }
+
+
 def dashboard(
     session: Session,
     statuses: dict[str, str],
@@ -150,6 +173,7 @@ def dashboard(
             "by_team": {k: g.model_dump() for k, g in figures.by_team.items()},
         },
         "csat_by_day": csat_by_day(session, since, until),
+        "csat": csat_by(session, since, until),
     }
 
 

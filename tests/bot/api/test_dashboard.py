@@ -70,6 +70,10 @@ def test_dashboard_figures_and_export(customer, settings, app_db) -> None:
         assert assistant["by_channel"]["webchat"]["conversations"] == 3
         [day] = data["csat_by_day"]
         assert (day["responses"], day["avg"], day["satisfied_rate"]) == (1, 5.0, 1.0)
+        assert data["csat"] == {
+            "by_channel": {"webchat": {"responses": 1, "avg": 5.0}},
+            "by_team": {"unassigned": {"responses": 1, "avg": 5.0}},
+        }
         future = customer.get(
             "/api/v1/dashboard", params={"since": "2099-01-01T00:00:00Z"}, headers=auth
         ).json()

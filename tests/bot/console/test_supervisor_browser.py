@@ -164,6 +164,13 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         )
         p1 = next(r for r in rows if r["dimension"] == "priority" and r["value"] == "P1")
         assert p1["tickets"] == "2" and float(p1["breach_rate"]) == 1.0
+        # The rubric is edited on the page too.
+        page.fill(".rule[data-key='greeting'] input.weight", "2")
+        page.click(".rule[data-key='greeting'] button.save-rule")
+        page.wait_for_function("document.querySelector('#message').className === 'ok'")
+        page.wait_for_function(
+            "document.querySelector(\".rule[data-key='greeting'] input.weight\").value === '2'"
+        )
         page.screenshot(path=str(tmp_path / "supervisor.png"))
 
     with db.session() as s:
@@ -177,6 +184,7 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         ("read", "timeline"),
         ("qa.review", "handoff"),
         ("export", "figures"),
+        ("qa.rule", "qa_rule"),
     ]:
         assert expected in trail, (expected, trail)
     assert main(["audit", "verify"]) == 0
