@@ -38,6 +38,7 @@ from bot.live_events import LiveEvents
 from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
 from bot.redact import configure_logging
+from bot.security_headers import add_security_headers
 from bot.services import Services
 from bot.sla import setup as sla_setup
 from bot.sla.notify import Notifier
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
+
+    app.middleware("http")(add_security_headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,18 @@ def _parse_replies(payload: Any) -> tuple[BotReply, ...]:
     return tuple(replies)
 
 
+@dataclass
+class RasaStats:
+    """Turns asked of Rasa by this process, for /metrics."""
+
+    calls: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self.stats = RasaStats()
         self._token = token
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s)
 
@@ -54,6 +65,17 @@ class RasaClient:
         return {"token": self._token} if self._token else {}
 
     async def handle(self, sender_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
+        started = time.monotonic()
+        try:
+            return await self._handle(sender_id, text, metadata)
+        except RasaUnavailable:
+            self.stats.failures += 1
+            raise
+        finally:
+            self.stats.calls += 1
+            self.stats.seconds += time.monotonic() - started
+
+    async def _handle(self, sender_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
         try:
             response = await self._http.post(
                 "/webhooks/rest/webhook",

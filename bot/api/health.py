@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from anyio import to_thread
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from bot.api.deps import ServicesDep
+from bot.handoff.presence import Presence
+from bot.metrics import render
 
 router = APIRouter(tags=["health"])
 
@@ -41,3 +43,16 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         {"status": "ready" if ready else "not ready", "checks": checks},
         status_code=200 if ready else 503,
     )
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(services: ServicesDep) -> PlainTextResponse:
+    """Prometheus text format: messages, queues, handoffs, agents, SLA, Rasa timings."""
+    statuses = await Presence(services.events.redis, services.settings.redis_prefix).statuses()
+
+    def work() -> str:
+        with services.db.session() as session:
+            return render(session, statuses, services.rasa.stats)
+
+    body = await to_thread.run_sync(work)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

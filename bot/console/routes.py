@@ -33,6 +33,7 @@ from bot.console.auth import (
 )
 from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
+from bot.console.throttle import LoginThrottle
 from bot.console.transcript import transcript as conversation_transcript
 from bot.handoff import queue
 from bot.kb_suggest import suggest
@@ -67,11 +68,22 @@ async def console_page(request: Request) -> HTMLResponse:
 @router.post("/console/api/login")
 async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
     services = services_of(request)
-    found = await login(services, body.name, body.password)
     address = address_of(request)
+    throttle = LoginThrottle(services.events.redis, services.settings.redis_prefix)
+    wait = await throttle.wait_s(body.name, address)
+    if wait:
+        await services.audit(body.name, "login_locked", "user", body.name, address)
+        raise HTTPException(
+            429,
+            f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试 / too many attempts, try again later",
+            headers={"Retry-After": str(wait)},
+        )
+    found = await login(services, body.name, body.password)
     if found is None:
+        await throttle.failed(body.name, address)
         await services.audit(body.name, "login_failed", "user", body.name, address)
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
+    await throttle.succeeded(body.name)
     await services.audit(body.name, "login", "user", body.name, address)
     token, role = found
     response.set_cookie(

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    )
     yield context.new_page()
     context.close()
 

@@ -125,7 +125,7 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         _move_to_yesterday(db, breached)
 
         page = browser.new_context(
-            viewport={"width": 1400, "height": 900}, accept_downloads=True
+            bypass_csp=True, viewport={"width": 1400, "height": 900}, accept_downloads=True
         ).new_page()
         page.goto(f"{url}/console")
         page.fill("#name", "zhang.sup")
