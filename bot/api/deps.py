@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from anyio import to_thread
@@ -117,6 +117,11 @@ class Window:
     until: datetime | None = None
 
     def __post_init__(self) -> None:
+        # A time without a zone is UTC (as stored); then the two compare safely.
+        if self.since is not None and self.since.tzinfo is None:
+            self.since = self.since.replace(tzinfo=UTC)
+        if self.until is not None and self.until.tzinfo is None:
+            self.until = self.until.replace(tzinfo=UTC)
         if self.since and self.until and self.until <= self.since:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "until must be after since")
 
