@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     display_timezone: str = Field(default="Asia/Shanghai", alias="ANXIN_TIMEZONE")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
+    log_format: str = Field(default="json", pattern="^(json|text)$", alias="ANXIN_LOG_FORMAT")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
     delivery_give_up_s: float = Field(default=24 * 3600, alias="ANXIN_DELIVERY_GIVE_UP_S")
     delivery_max_backoff_s: float = Field(default=300, alias="ANXIN_DELIVERY_MAX_BACKOFF_S")

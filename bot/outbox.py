@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
+from bot.log_format import conversation_id
 from bot.models import Conversation, DeliveryAttempt, Message, OutboxItem, utcnow
 from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 
@@ -181,6 +182,7 @@ class Delivery:
             await to_thread.run_sync(self._suppress, item_id)
             return False
         outbound = loaded.outbound
+        conversation_id.set(outbound.conversation_public_id)  # for this task's log lines
         sender = self.senders.get(outbound.channel)
         route: str | None = None
         error: DeliveryError | None = None

@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.handoff import queue as handoff_queue
 from bot.handoff import signals
 from bot.lang import pick
+from bot.log_format import conversation_id
 from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
 from bot.redact import redact
@@ -240,6 +241,7 @@ async def process(
     item = await to_thread.run_sync(load_item, db, message_id)
     if item is None:
         return []
+    conversation_id.set(item.conversation_public_id)  # this task's log lines carry it
     canned = canned_replies(item.kind, item.language)
     if canned is not None:
         return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
