@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -62,7 +62,8 @@ def _unsafe(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
-def _rows(db: Database) -> list[list[str]]:
+def rows(db: Database) -> list[list[str]]:
+    """Every entry in force as export rows (COLUMNS), formula cells escaped."""
     with db.session() as session:
         entries = session.scalars(
             select(KbEntry).where(KbEntry.active.is_(True)).order_by(KbEntry.category, KbEntry.key)
@@ -80,27 +81,6 @@ def _rows(db: Database) -> list[list[str]]:
                 row.append(_safe(str(text)))
             rows.append(row)
         return rows
-
-
-def export_csv(db: Database) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(_rows(db))
-    return out.getvalue().encode("utf-8-sig")
-
-
-def export_xlsx(db: Database) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "knowledge_base"
-    sheet.append(list(COLUMNS))
-    for row in _rows(db):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:

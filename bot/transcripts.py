@@ -178,14 +178,6 @@ def timeline(session: Session, public_id: str, scope: Scope) -> list[dict[str, A
         (entry["at"], 0, {"kind": "message" if entry["sender"] != "system" else "handoff", **entry})
         for entry in transcript(session, conversation.id)
     ]
-    confidence = dict(
-        session.execute(
-            select(Message.id, Message.confidence).where(Message.conversation_id == conversation.id)
-        ).all()
-    )
-    for _, _, entry in entries:
-        if entry["kind"] == "message":
-            entry["confidence"] = confidence.get(entry["id"])
     tickets = {
         t.id: t.number
         for t in session.scalars(select(Ticket).where(Ticket.conversation_id == conversation.id))

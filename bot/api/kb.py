@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot import kb_io, kb_store
 from bot.api.deps import Address, ServicesDep, Staff, Supervisor
+from bot.table_export import download
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -61,17 +62,9 @@ async def export(
     _: Staff,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
-    if format == "xlsx":
-        data = await _run(lambda: kb_io.export_xlsx(services.db))
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = await _run(lambda: kb_io.export_csv(services.db))
-        kind = "text/csv; charset=utf-8"
-    return Response(
-        data,
-        media_type=kind,
-        headers={"Content-Disposition": f'attachment; filename="knowledge_base.{format}"'},
-    )
+    rows = await _run(lambda: kb_io.rows(services.db))
+    data, kind, headers = download("knowledge_base", kb_io.COLUMNS, rows, format)
+    return Response(data, media_type=kind, headers=headers)
 
 
 @router.post("/import")

@@ -40,6 +40,7 @@ def transcript(session: Session, conversation_id: int) -> list[dict[str, Any]]:
                     "text": m.text,
                     "agent_name": m.author,
                     "intent": m.intent,
+                    "confidence": m.confidence,
                     "at": m.created_at.isoformat(),
                 },
             )
