@@ -72,26 +72,60 @@ class ValidateSlotMappings(ValidationAction):
         return {"language": hinted if hinted in ("zh", "en") else language_of(tracker)}
 
 
+def kb_reply(language: str, match: dict[str, Any]) -> str | None:
+    """What to say for the knowledge base's decision, or None when it has no answer."""
+    if match.get("decision") == "answered" and match.get("answer"):
+        return str(match["answer"])
+    if match.get("decision") == "suggested" and match.get("choices"):
+        lines = "\n".join(f"{c['number']}. {c['question']}" for c in match["choices"])
+        return say(
+            language,
+            f"您是想问以下哪个问题？请回复序号：\n{lines}\n都不是请回复「都不是」。",
+            f"Did you mean one of these? Reply with its number:\n{lines}\n"
+            'Reply "none" if none fits.',
+        )
+    return None
+
+
+async def answer_from_kb(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[bool, list[EventType]]:
+    """Ask the knowledge base; (whether the customer got an answer or choices, events)."""
+    language = language_of(tracker)
+    text = tracker.latest_message.get("text") or ""
+    try:
+        match = await DeskClient().kb_match(tracker.sender_id, text, language)
+    except DeskError:
+        return True, desk_down(dispatcher, language)
+    reply = kb_reply(language, match)
+    if reply is None:
+        return False, []
+    dispatcher.utter_message(text=reply)
+    return True, [SlotSet("kb_hit", match.get("key"))]
+
+
 class ActionAnswerFaq(Action):
+    """A question for the knowledge base: answer, offer the closest three questions, or
+    say so and offer a person."""
+
     def name(self) -> str:
         return "action_answer_faq"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = language_of(tracker)
-        selectors = tracker.latest_message.get("response_selector") or {}
-        selector = selectors.get("faq") or selectors.get("default") or {}
-        response_key = (selector.get("response") or {}).get("intent_response_key") or ""
-        key = response_key.split("/", 1)[-1]
-        try:
-            answer = await DeskClient().faq_answer(key, language) if key else None
-        except DeskError:
-            return desk_down(dispatcher, language)
-        if not answer:
-            dispatcher.utter_message(response="utter_default")
-            return []
-        dispatcher.utter_message(text=answer)
+        helped, events = await answer_from_kb(dispatcher, tracker)
+        if helped:
+            return events
+        dispatcher.utter_message(
+            text=say(
+                language_of(tracker),
+                "抱歉，这个问题我暂时没有确切的答案，已记录下来供我们完善知识库。"
+                "如需人工客服解答，请回复「转人工」。",
+                "Sorry, I do not have a reliable answer to that yet; I have noted it so we can "
+                'add one. To ask a person, send "talk to a person".',
+            )
+        )
         return []
 
 
@@ -285,22 +319,31 @@ class ActionRequestHuman(Action):
         return await hand_to_person(dispatcher, tracker, reason)
 
 
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
+
+
 def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the customer's latest messages in a row the assistant did not understand."""
+    """How many of the customer's latest messages in a row the assistant did not
+    understand and the knowledge base could not answer either."""
     count = 0
+    helped = False
     for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "kb_hit" and event.get("value"):
+            helped = True
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent != "nlu_fallback":
+        if intent not in NOT_UNDERSTOOD or helped:
             break
         count += 1
     return count
 
 
 class ActionHandleFallback(Action):
-    """Not understood: ask to rephrase; the second time in a row (the first, for a VIP)
-    hand the conversation to a person rather than go round in circles."""
+    """Not understood, or out of scope: the knowledge base may still know (entries added
+    since training); otherwise ask to rephrase (or say what we can do), and the second
+    time in a row (the first, for a VIP) hand the conversation to a person rather than
+    go round in circles."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -308,10 +351,15 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        helped, events = await answer_from_kb(dispatcher, tracker)
+        if helped:
+            return events
         vip = is_vip(tracker)
         if fallbacks_in_a_row(tracker) >= (1 if vip else 2):
             return await hand_to_person(dispatcher, tracker, "vip" if vip else "fallback")
-        dispatcher.utter_message(response="utter_default")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        out_of_scope = intent == "out_of_scope"
+        dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
         return []
 
 

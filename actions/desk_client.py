@@ -65,16 +65,16 @@ class DeskClient:
             raise DeskError(f"ticket_status answered {status}")
         return body
 
-    async def faq_answer(self, key: str, language: str) -> str | None:
+    async def kb_match(self, conversation_id: str, text: str, language: str) -> dict[str, Any]:
+        """The knowledge base's decision on a question: answered, suggested or unanswered."""
         status, body = await self._request(
-            "GET", f"/api/v1/internal/kb/{key}", params={"language": language}
+            "POST",
+            "/api/v1/internal/kb/match",
+            json={"conversation_id": conversation_id, "text": text, "language": language},
         )
-        if status == 404:
-            return None
         if status != 200:
-            raise DeskError(f"faq_answer answered {status}")
-        answer = body.get("answer")
-        return str(answer) if answer else None
+            raise DeskError(f"kb_match answered {status}")
+        return body
 
     async def request_handoff(
         self, conversation_id: str, ticket_number: str | None, reason: str

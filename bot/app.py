@@ -34,6 +34,7 @@ from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
 from bot.handoff.presence import Presence
+from bot.kb_match import KbMatcher
 from bot.live_events import LiveEvents
 from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
@@ -60,6 +61,7 @@ def build_services(settings: Settings) -> Services:
     services.handoffs = OfferRouter(
         db, Presence(events.redis, settings.redis_prefix), events, settings.offer_seconds
     )
+    services.kb = KbMatcher(db)
     if settings.data_key:
         services.vault = ContactVault(settings.data_key)
     registry.configure_senders(services)

@@ -511,3 +511,28 @@ class QaReview(Base):
     total: Mapped[float] = mapped_column(Float)  # weighted, 0-100
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KbQuery(Base):
+    """One question the knowledge-base matcher decided on: answered, offered as "did
+    you mean" choices (and which one the customer picked), or unanswered (a gap for
+    staff to fill). The text is masked before it is stored."""
+
+    __tablename__ = "kb_queries"
+    __table_args__ = (
+        Index("ix_kb_queries_conversation", "conversation_id", "id"),
+        Index("ix_kb_queries_decision", "decision", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id"), nullable=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))  # answered | suggested | unanswered
+    confidence: Mapped[float] = mapped_column(Float)
+    best_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    chosen_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

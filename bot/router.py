@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.handoff import queue as handoff_queue
 from bot.handoff import signals
+from bot.kb_match import answer_choice
 from bot.lang import pick
 from bot.log_format import conversation_id
 from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
@@ -209,6 +210,22 @@ def answer_followup(db: Database, settings: Settings, message_id: int) -> list[i
         return created
 
 
+def answer_kb_choice(db: Database, message_id: int) -> list[int] | None:
+    """If the customer picks one of the "did you mean" questions (1-3) or says none of
+    them fits, answer from the knowledge base here; None means it is not such a pick."""
+    with db.session() as session:
+        inbound = session.get(Message, message_id)
+        assert inbound is not None
+        conversation = session.get(Conversation, inbound.conversation_id)
+        assert conversation is not None
+        reply = answer_choice(session, conversation.id, inbound.text, conversation.language)
+        if reply is None:
+            return None
+        created = _insert_replies(session, inbound, (BotReply(reply),), "kb")
+        inbound.status, inbound.not_before, inbound.intent = "done", None, "kb_choice"
+        return created
+
+
 def not_a_command(text: str) -> str:
     """Rasa reads a message starting with "/" as an intent with entities
     ("/report_fraud", '/ticket_status{"ticket_number": ...}'); a customer must not be able
@@ -254,6 +271,9 @@ async def process(
         # Queued or with a person: the assistant stays silent (unless the customer
         # gives up waiting, which ends the queueing and keeps the ticket).
         return await to_thread.run_sync(leave_or_wait, db, message_id)
+    picked = await to_thread.run_sync(answer_kb_choice, db, message_id)
+    if picked is not None:
+        return picked
     text, metadata = rasa_input(item)
     try:
         turn = await rasa.handle(item.conversation_public_id, text, metadata)

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
+from bot.kb_match import KbMatcher
 from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
 from bot.worker import Worker
@@ -32,6 +33,7 @@ class Services:
     vault: ContactVault | None = None
     worker: Worker | None = None
     handoffs: OfferRouter | None = None
+    kb: KbMatcher | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property

@@ -16,6 +16,7 @@ MODELS = ROOT / "models"
 def training_inputs(root: Path = ROOT) -> list[Path]:
     files = [root / "config.yml", root / "domain.yml"]
     files += sorted(p for p in (root / "data").rglob("*.yml") if p.is_file())
+    files += sorted((root / "bot" / "nlu").glob("*.py"))  # the intent model's own code
     return files
 
 
@@ -37,6 +38,7 @@ def rasa_env() -> dict[str, str]:
     env = dict(os.environ)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONPATH"] = str(ROOT)  # config.yml names bot.nlu.rasa_component
     return env
 
 

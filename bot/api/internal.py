@@ -1,4 +1,5 @@
-"""Internal API for the Rasa action server (service token): tickets and FAQ answers."""
+"""Internal API for the Rasa action server (service token): tickets, knowledge-base
+matching and answers, handoffs."""
 
 from __future__ import annotations
 
@@ -71,6 +72,40 @@ async def kb_answer(
     if answer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such knowledge-base entry")
     return KbAnswer(key=key, language=language, answer=answer)
+
+
+class KbMatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str | None = Field(default=None, max_length=64)
+    text: str = Field(min_length=1, max_length=2000)
+    language: str = Field(default="zh", pattern="^(zh|en)$")
+
+
+class KbChoiceOut(BaseModel):
+    number: int
+    key: str
+    question: str
+
+
+class KbMatchOut(BaseModel):
+    decision: str = Field(description="answered | suggested | unanswered")
+    confidence: float
+    key: str | None
+    answer: str | None
+    choices: list[KbChoiceOut]
+
+
+@router.post("/kb/match")
+async def kb_match(body: KbMatchRequest, services: ServicesDep) -> KbMatchOut:
+    """Match a customer's question against the knowledge base and decide: answer,
+    offer the three closest questions, or admit there is no good answer. Recorded."""
+    assert services.kb is not None
+    today = datetime.now(services.timezone).date()
+    outcome = await to_thread.run_sync(
+        services.kb.match, body.conversation_id, body.text, body.language, today
+    )
+    return KbMatchOut.model_validate(outcome.as_dict())
 
 
 class HandoffRequest(BaseModel):

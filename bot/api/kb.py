@@ -4,6 +4,7 @@ admin in the console (the same cookie session). Changes are live at once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
@@ -11,7 +12,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot import kb_io, kb_store
+from bot import kb_gaps, kb_io, kb_store
 from bot.api.deps import Address, ServicesDep, Staff, Supervisor
 from bot.table_export import download
 
@@ -84,6 +85,35 @@ async def import_file(
     summary = f"created {len(result.created)}, updated {len(result.updated)}"
     await services.audit(actor, "kb.import", "kb_entry", "*", address, summary)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
+@router.get("/gaps")
+async def gaps(
+    services: ServicesDep,
+    _: Staff,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """Unanswered questions grouped by meaning, largest group first (masked text)."""
+    found = await _run(lambda: kb_gaps.clusters(services.db, days, limit))
+    return [g.as_dict() for g in found]
+
+
+class TryQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    language: str = Field(default="zh", pattern="^(zh|en)$")
+
+
+@router.post("/try")
+async def try_question(body: TryQuestion, services: ServicesDep, _: Staff) -> dict[str, Any]:
+    """What the assistant would do with a question right now, for staff trying an edit
+    (not recorded, no hit counted)."""
+    assert services.kb is not None
+    kb = services.kb
+    today = datetime.now(services.timezone).date()
+    outcome = await _run(lambda: kb.match(None, body.text, body.language, today, record=False))
+    return outcome.as_dict()
 
 
 @router.get("/{key}")

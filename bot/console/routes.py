@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,6 @@ from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services
 from bot.console.throttle import LoginThrottle
 from bot.console.transcript import transcript as conversation_transcript
 from bot.handoff import queue
-from bot.kb_suggest import suggest
 from bot.models import Conversation, Handoff, Message, Ticket
 from bot.services import Services
 
@@ -236,8 +236,16 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 "since": conversation.created_at.isoformat(),
                 "earlier_chats_with_staff": int(earlier or 0),
                 "suggestions": [
-                    asdict(x) for x in suggest(session, last or "", conversation.language)
-                ],
+                    asdict(x)
+                    for x in services.kb.suggest(
+                        session,
+                        last or "",
+                        conversation.language,
+                        datetime.now(services.timezone).date(),
+                    )
+                ]
+                if services.kb is not None
+                else [],
                 "tickets": [
                     {
                         "number": t.number,

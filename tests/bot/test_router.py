@@ -44,3 +44,31 @@ def test_a_customer_cannot_inject_an_intent(fake_rasa, channel_client) -> None:
     )
     wait_for(lambda: len(fake_rasa.calls) == 1)
     assert fake_rasa.calls[0]["message"].startswith("／ticket_status")
+
+
+def test_a_number_after_did_you_mean_is_answered_from_the_knowledge_base(
+    fake_rasa, channel_client, settings
+) -> None:
+    from bot.db import Database
+    from tests.helpers import SERVICE, texts
+
+    client = channel_client()
+    visitor = "visitor-" + "k" * 12
+    ack = client.post(
+        "/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": "周日银行开门吗"}
+    )
+    conversation = ack.json()["conversation_id"]
+    wait_for(lambda: len(fake_rasa.calls) == 1)
+    offer = client.post(  # what the assistant's FAQ action asks the service
+        "/api/v1/internal/kb/match",
+        json={"conversation_id": conversation, "text": "周日银行开门吗", "language": "zh"},
+        headers=SERVICE,
+    ).json()
+    assert offer["decision"] == "suggested" and offer["choices"][0]["key"] == "branch_hours"
+    client.post("/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": "1"})
+    db = Database(settings.database_url)
+    try:
+        wait_for(lambda: any("营业" in t for t in texts(db, "bot")))
+    finally:
+        db.dispose()
+    assert len(fake_rasa.calls) == 1  # the pick never reached Rasa

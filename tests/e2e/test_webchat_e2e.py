@@ -99,6 +99,53 @@ async def test_english_faq_answer(stack: Stack) -> None:
     assert "Forgot password" in reply
 
 
+async def _staff(stack: Stack) -> httpx.AsyncClient:
+    db = Database(stack.config.database_url)
+    api_token = create_token(db, f"e2e-{uuid.uuid4().hex[:6]}")
+    db.dispose()
+    return httpx.AsyncClient(
+        base_url=stack.service_url, headers={"Authorization": f"Bearer {api_token}"}
+    )
+
+
+async def test_an_entry_added_after_training_is_answered_at_once(stack: Stack) -> None:
+    """No retraining: the model only knows "a question"; the matcher finds the entry."""
+    key = f"fx_{uuid.uuid4().hex[:6]}"
+    async with await _staff(stack) as staff:
+        made = await staff.post(
+            "/api/v1/kb",
+            json={
+                "key": key,
+                "question_zh": "外币现钞怎么兑换？",
+                "question_en": "How do I exchange foreign currency cash?",
+                "answer_zh": "外币兑换请携带身份证到开办外币业务的网点办理，美元、欧元、日元当日可取。",
+                "answer_en": "Bring your ID to a branch that handles foreign currency.",
+                "similar_zh": ["怎么换美元", "在哪里可以换外币", "我想兑换日元"],
+                "similar_en": ["where can I exchange dollars"],
+            },
+        )
+        assert made.status_code == 201, made.text
+        async with Customer(stack) as customer:
+            reply = _text(await customer.say("我想换点美元现钞，怎么办理"))
+        assert "外币兑换请携带身份证" in reply, reply
+        withdrawn = await staff.delete(f"/api/v1/kb/{key}")
+        assert withdrawn.status_code == 200
+        async with Customer(stack) as customer:
+            after = _text(await customer.say("我想换点美元现钞，怎么办理"))
+        assert "外币兑换请携带身份证" not in after
+
+
+async def test_did_you_mean_then_pick_a_number(stack: Stack) -> None:
+    async with Customer(stack) as customer:
+        offer = _text(await customer.say("周日银行开门吗"))
+        if "请回复序号" not in offer:
+            pytest.fail(f"expected a did-you-mean offer, got: {offer}")
+        first = re.search(r"1\. (.+)", offer)
+        assert first is not None
+        answer = _text(await customer.say("1"))
+    assert answer and "请回复序号" not in answer and "1." not in answer
+
+
 async def test_complaint_form_opens_p2_ticket(stack: Stack) -> None:
     async with Customer(stack) as customer:
         ask = _text(await customer.say("我要投诉"))
@@ -123,16 +170,16 @@ async def test_request_human_queues_when_an_agent_is_on_shift(stack: Stack) -> N
     assert "正在为您转接人工客服" in queued and "前面还有 0 位" in queued
 
 
-# Phrases the trained model (fixed seed) does not understand. If a change to the
-# training data makes the model claim to understand them, pick others with
-# `rasa shell nlu`: the test is about what happens after two misunderstandings.
+# Phrases neither the model nor the knowledge base can place (the model calls them out
+# of scope or is unsure): the test is about what happens after two of them in a row.
 NONSENSE = ("the purple elephant sings", "purple elephants sing loudly")
+NOT_PLACED = ("rephrase", "outside what I can help with")
 
 
 async def test_two_misunderstandings_in_a_row_hand_over_to_a_person(stack: Stack) -> None:
     async with Customer(stack) as customer:
         first = _text(await customer.say(NONSENSE[0]))
-        assert "rephrase" in first and not TICKET.search(first)
+        assert any(p in first for p in NOT_PLACED) and not TICKET.search(first), first
         second = _text(await customer.say(NONSENSE[1]))
     assert "still could not understand" in second and TICKET.search(second)
     ticket = await _ticket(stack, TICKET.search(second).group(0))

@@ -1,0 +1,41 @@
+"""What ``bench.nlu`` and ``bench.oos`` share: loading a labelled CSV, training the
+project's intent model, and the TF-IDF + linear SVM baseline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from sklearn.svm import LinearSVC
+
+from bench.data import label_column, read_rows
+from bot.nlu.intent_model import IntentModel, Prediction
+from bot.nlu.text_features import Lexical
+
+
+def labelled(path: str) -> tuple[list[str], list[str]]:
+    rows = read_rows(path)
+    column = label_column(rows)
+    rows = [r for r in rows if r.get("text") and r.get(column)]
+    return [r["text"] for r in rows], [r[column] for r in rows]
+
+
+def train_ours(texts: Sequence[str], labels: Sequence[str]) -> tuple[IntentModel, float]:
+    started = time.perf_counter()
+    model = IntentModel().fit(texts, labels)
+    return model, time.perf_counter() - started
+
+
+def predict_ours(model: IntentModel, texts: Sequence[str]) -> list[Prediction]:
+    return model.predict(texts)
+
+
+def baseline(
+    train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]
+) -> tuple[list[str], float]:
+    """Word and character TF-IDF with a linear SVM: the simple, strong reference."""
+    started = time.perf_counter()
+    lexical = Lexical()
+    svm = LinearSVC(C=1.0).fit(lexical.fit_transform(train_texts), list(train_labels))
+    seconds = time.perf_counter() - started
+    return [str(p) for p in svm.predict(lexical.transform(test_texts))], seconds

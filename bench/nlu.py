@@ -1,0 +1,52 @@
+"""Intent classification: accuracy, macro-F1 and training time of the assistant's intent
+model (``bot.nlu.intent_model``, the model inside the Rasa pipeline), side by side with
+a TF-IDF + linear SVM baseline trained and tested on the same rows.
+
+    python -m bench.nlu --train var/bench/banking77_train.csv --test var/bench/banking77_test.csv
+
+CSV files have a ``text`` column and an ``intent`` or ``category`` column; make the
+Banking77 split with ``python -m bench.split --data ../shared/data/banking77/train.csv``."""
+
+from __future__ import annotations
+
+import argparse
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from bench.classify import baseline, labelled, predict_ours, train_ours
+from bench.data import finish
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--test", required=True)
+    args = parser.parse_args()
+    train_texts, train_labels = labelled(args.train)
+    test_texts, test_labels = labelled(args.test)
+    model, seconds = train_ours(train_texts, train_labels)
+    predicted = [p.intent for p in predict_ours(model, test_texts)]
+    base, base_seconds = baseline(train_texts, train_labels, test_texts)
+    ours = {
+        "accuracy": accuracy_score(test_labels, predicted),
+        "macro_f1": f1_score(test_labels, predicted, average="macro"),
+        "train_seconds": seconds,
+    }
+    theirs = {
+        "name": "word+char TF-IDF, linear SVM",
+        "accuracy": accuracy_score(test_labels, base),
+        "macro_f1": f1_score(test_labels, base, average="macro"),
+        "train_seconds": base_seconds,
+    }
+    print(
+        f"{len(train_texts)} training and {len(test_texts)} test rows, "
+        f"{len(set(train_labels))} intents: accuracy {ours['accuracy']:.2%} "
+        f"(baseline {theirs['accuracy']:.2%}), trained in {seconds:.0f} s"
+    )
+    finish(
+        {**ours, "train_rows": len(train_texts), "test_rows": len(test_texts), "baseline": theirs}
+    )
+
+
+if __name__ == "__main__":
+    main()
