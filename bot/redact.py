@@ -1,8 +1,9 @@
 """One place that masks personal data before anything is stored or logged.
 
 Masked: bank card numbers (13-19 digits passing the Luhn check, last four kept),
-18-digit resident ID numbers (checksum-checked), mainland mobile numbers, and
-long digit runs that look like account numbers.
+18-digit resident ID numbers (checksum-checked), mainland mobile numbers, long digit
+runs that look like account numbers, and card security codes (CVV) and PINs or
+passwords given after their name (never kept at all).
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ _ID_CHECK = "10X98765432"
 # Digit runs may be split by spaces or dashes (as people type card numbers).
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,22}[0-9Xx]?(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)")
+# "CVV 123", "安全码是456", "PIN: 1234", "取款密码 123456", "password is 8642"
+_SECRET = re.compile(
+    r"(?i)(?<![a-z])(cvv2?|cvc2?|cvn2?|security code|安全码|校验码|卡背后三位|"
+    r"pin(?: code)?|password|passcode|取款密码|交易密码|支付密码|查询密码|密码)"
+    r"(\s*(?:是|为|:|：|is|=)?\s*)\d{3,8}(?!\d)"
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -53,7 +60,8 @@ def redact(text: str) -> str:
     """Return ``text`` with card, ID, mobile and account numbers masked."""
     if not text:
         return text
-    masked = _DIGIT_RUN.sub(_mask_run, text)
+    masked = _SECRET.sub(r"\1\2[已隐藏/hidden]", text)
+    masked = _DIGIT_RUN.sub(_mask_run, masked)
     return _MOBILE.sub(
         lambda m: "[手机号/phone ****" + re.sub(r"\D", "", m.group(0))[-4:] + "]", masked
     )

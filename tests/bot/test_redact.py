@@ -66,3 +66,25 @@ def test_logging_filter_masks_arguments(caplog: pytest.LogCaptureFixture) -> Non
         logger.info("card %s", VISA_TEST)
     assert VISA_TEST not in caplog.text
     assert "****1111" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("CVV 123", "123"),
+        ("卡背面安全码是456", "456"),
+        ("PIN: 1234", "1234"),
+        ("取款密码 123456", "123456"),
+        ("my password is 8642", "8642"),
+        ("cvv2=9876", "9876"),
+        ("我的密码123", "123"),
+    ],
+)
+def test_security_codes_and_pins_are_never_kept(text: str, secret: str) -> None:
+    masked = redact(text)
+    assert secret not in masked and "[已隐藏/hidden]" in masked
+
+
+def test_words_that_merely_contain_pin_and_amounts_are_untouched() -> None:
+    assert redact("shopping 123 items") == "shopping 123 items"
+    assert redact("转账5000元，密码忘了怎么办") == "转账5000元，密码忘了怎么办"
