@@ -1,0 +1,163 @@
+"""Fault: the service's Redis is killed (kill -9) in the middle of a burst of web-chat
+and WeChat messages and started again empty. Nothing is lost and nothing is doubled:
+every accepted message is stored once and answered once, and WeChat's own retry of a
+message refused with 503 while Redis was down is answered too."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from bot.db import Database
+from bot.models import Message, OutboxItem
+from tests.channels import test_wechat as wechat_test
+from tests.fakes import FakeWeChat
+from tests.helpers import free_port, wait_for
+
+pytestmark = pytest.mark.fault
+
+BURST = 90
+
+
+class RedisServer:
+    """A Redis of this test's own (the shared one must not be restarted)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, timeout=10)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.kill()
+
+
+@pytest.fixture
+def fake_wechat() -> Iterator[FakeWeChat]:
+    fake = FakeWeChat()
+    yield fake
+    fake.stop()
+
+
+def test_redis_killed_mid_burst_loses_nothing(
+    channel_client, settings, fake_rasa, fake_wechat, own_redis
+) -> None:
+    client = channel_client(redis_url=own_redis.url, **wechat_test._config(fake_wechat))
+    refused: list[tuple[str, str]] = []
+    accepted = {"webchat": 0, "wechat": 0}
+
+    def send(n: int) -> None:
+        if n % 2:
+            xml = wechat_test.text_xml(800_000 + n, f"微信消息 {n}", openid=f"o-fault-{n % 5}")
+            query = wechat_test.signed_query()
+            response = client.post(f"/webhooks/wechat?{query}", content=xml)
+            kind = "wechat"
+            if response.status_code == 503:  # WeChat retries this later
+                refused.append(("wechat", xml))
+                return
+        else:
+            body = {
+                "visitor_id": f"visitor-fault{n % 5:07d}",
+                "id": f"fault-msg-{n}",
+                "text": f"网页消息 {n}",
+            }
+            response = client.post("/webhooks/webchat", json=body)
+            kind = "webchat"
+            if response.status_code == 503:
+                refused.append(("webchat", str(n)))
+                return
+        assert response.status_code in (200, 202), (kind, response.status_code, response.text)
+        accepted[kind] += 1
+
+    for n in range(BURST // 3):
+        send(n)
+    own_redis.kill()
+    for n in range(BURST // 3, 2 * BURST // 3):
+        send(n)
+    assert refused  # WeChat's replay check needs Redis: 503, so WeChat retries
+    time.sleep(1)
+    own_redis.start()  # empty: Redis keeps nothing on disk here
+    for kind, payload in refused:  # the provider's (or the page's) retry
+        if kind == "wechat":
+            retry = client.post(f"/webhooks/wechat?{wechat_test.signed_query()}", content=payload)
+        else:
+            body = {
+                "visitor_id": f"visitor-fault{int(payload) % 5:07d}",
+                "id": f"fault-msg-{payload}",
+                "text": f"网页消息 {payload}",
+            }
+            retry = client.post("/webhooks/webchat", json=body)
+        assert retry.status_code in (200, 202), retry.text
+        accepted[kind] += 1
+    for n in range(2 * BURST // 3, BURST):
+        send(n)
+
+    db = Database(settings.database_url)
+    try:
+
+        def counts() -> tuple[int, int, int]:
+            with db.session() as session:
+                inbound = session.scalar(
+                    select(func.count(Message.id)).where(Message.direction == "in")
+                )
+                replies = session.scalar(
+                    select(func.count(Message.id)).where(Message.direction == "out")
+                )
+                unsent = session.scalar(
+                    select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent")
+                )
+            return inbound or 0, replies or 0, unsent or 0
+
+        wait_for(lambda: counts() == (BURST, BURST, 0), timeout=120)
+    finally:
+        db.dispose()
+    assert sum(accepted.values()) == BURST
+    sent = fake_wechat.calls("/cgi-bin/message/custom/send")
+    assert len(sent) == accepted["wechat"] == BURST // 2  # each WeChat message answered once
