@@ -1,4 +1,5 @@
-"""kill -9 the service in the middle of a turn: on restart the customer gets exactly one reply."""
+"""kill -9 the service in the middle of a turn, and in the middle of a burst: on restart
+every accepted message is answered exactly once."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import signal
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bot.db import Database
 from bot.models import Message, OutboxItem
 from tests.helpers import free_port, service_env, start_service, stop_service, wait_for
+
+pytestmark = pytest.mark.fault
 
 
 def test_kill_9_mid_turn_then_restart_answers_once(settings, fake_rasa, tmp_path) -> None:
@@ -57,3 +61,51 @@ def test_kill_9_mid_turn_then_restart_answers_once(settings, fake_rasa, tmp_path
     finally:
         db.dispose()
     assert len(fake_rasa.calls) == 2  # asked again after the crash, answered once
+
+
+def test_kill_9_mid_burst_every_accepted_message_answered_once(
+    settings, fake_rasa, tmp_path
+) -> None:
+    env = service_env(settings, RASA_TIMEOUT_S="10", ANXIN_INBOX_LEASE_S="4")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhooks/webchat"
+    fake_rasa.delay = 0.05
+    burst = [
+        {"visitor_id": f"visitor-burst{n % 6:04d}", "id": f"burst-msg-{n:04d}", "text": f"消息 {n}"}
+        for n in range(60)
+    ]
+    unsent: list[dict] = []
+    service = start_service(env, port, tmp_path / "service.log")
+    try:
+        for n, body in enumerate(burst):
+            if n == 30:
+                stop_service(service, signal.SIGKILL)
+            try:
+                assert httpx.post(url, json=body, timeout=5).status_code == 202
+            except httpx.TransportError:
+                unsent.append(body)  # not accepted: the page (or provider) sends it again
+    finally:
+        if service.poll() is None:
+            stop_service(service, signal.SIGKILL)
+    assert len(unsent) == 30
+    service = start_service(env, port, tmp_path / "service.log")
+    db = Database(settings.database_url)
+    try:
+        for body in unsent:
+            assert httpx.post(url, json=body, timeout=5).status_code == 202
+
+        def answered() -> bool:
+            with db.session() as s:
+                replies = s.scalars(select(Message.text).where(Message.direction == "out")).all()
+                pending = s.scalars(select(OutboxItem.status).where(OutboxItem.status != "sent"))
+                return len(replies) >= len(burst) and not pending.all()
+
+        wait_for(answered, timeout=90)
+        with db.session() as s:
+            inbound = s.scalars(select(Message.text).where(Message.direction == "in")).all()
+            replies = s.scalars(select(Message.text).where(Message.direction == "out")).all()
+        assert sorted(inbound) == sorted(b["text"] for b in burst)  # stored once each
+        assert sorted(replies) == sorted(f"echo: {b['text']}" for b in burst)  # answered once
+    finally:
+        stop_service(service)
+        db.dispose()
