@@ -12,7 +12,7 @@ from datetime import timedelta
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from bot.api import (
     dashboard,
@@ -158,6 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A number or value the database cannot hold: the request's fault, not ours.
+        return JSONResponse({"detail": "数值超出范围 / a value is out of range"}, status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def _database_down(_: Request, exc: DBAPIError) -> JSONResponse:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -21,6 +22,11 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def _xlsx_safe(value: Any) -> Any:
+    """Control characters cannot be stored in a worksheet: they are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -28,7 +34,7 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
     sheet.title = title
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_xlsx_safe(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

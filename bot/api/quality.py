@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 class Review(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    handoff_id: int = Field(ge=1)
+    handoff_id: int = Field(ge=1, le=2**31 - 1)
     scores: dict[str, int]
     comment: str = Field(default="", max_length=2000)
 

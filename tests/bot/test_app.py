@@ -1,0 +1,23 @@
+"""The application's error answers: a value the database cannot hold is the request's
+fault (422 with a reason), never a 500 and never a 503."""
+
+from __future__ import annotations
+
+from bot.accounts import create_token
+from bot.db import Database
+
+
+def test_numbers_too_large_for_the_database_are_422(customer, settings) -> None:
+    db = Database(settings.database_url)
+    token = create_token(db, "big-numbers")
+    db.dispose()
+    headers = {"Authorization": f"Bearer {token}"}
+    review = customer.post(
+        "/api/v1/qa/reviews", json={"handoff_id": 2**40, "scores": {}}, headers=headers
+    )
+    assert review.status_code == 422
+    done = customer.post(
+        f"/api/v1/followup-tasks/{2**70}/done", json={"outcome": "reached"}, headers=headers
+    )
+    assert done.status_code in (404, 422), done.text
+    assert done.status_code != 500
