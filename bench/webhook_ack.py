@@ -108,6 +108,8 @@ def main() -> None:
         WECHAT_APP_SECRET="secret",
         WECHAT_API_BASE_URL=wechat.url,
         ANXIN_LOG_LEVEL="WARNING",
+        ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN="0",  # one load generator, one address
+        ANXIN_WEBCHAT_PER_VISITOR_PER_MIN="0",
     )
     port = free_port()
     service = start_service(env, port, workdir / "service.log")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot.inbox import find_conversation, get_or_create_conversation
 from bot.live_events import LiveEvents
 from bot.models import Message
+from bot.rate_limit import RateLimit
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
 from channels.webhook_common import store
@@ -131,8 +132,37 @@ def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[
         return conversation.public_id, frames
 
 
-async def _accept(services: Services, visitor_id: str, raw: Any) -> dict[str, Any]:
+class TooFast(Exception):
+    def __init__(self, wait_s: int) -> None:
+        super().__init__(f"rate limited for {wait_s} s")
+        self.wait_s = wait_s
+
+
+TOO_FAST = "您发送得太快了，请稍后重发 / you are sending too fast, please resend shortly"
+
+
+async def _check_rate(services: Services, visitor_id: str, address: str | None) -> None:
+    """Too many messages from one visitor or one address in a minute: refused, not
+    stored (the page keeps the message and resends it after ``wait_s``)."""
+    settings = services.settings
+    redis, prefix = services.events.redis, settings.redis_prefix
+    for limit, who in (
+        (RateLimit(redis, prefix, "webchat-visitor", settings.webchat_per_visitor, 60), visitor_id),
+        (
+            RateLimit(redis, prefix, "webchat-address", settings.webchat_per_address, 60),
+            address or "-",
+        ),
+    ):
+        wait = await limit.wait_s(who)
+        if wait:
+            raise TooFast(wait)
+
+
+async def _accept(
+    services: Services, visitor_id: str, raw: Any, address: str | None = None
+) -> dict[str, Any]:
     inbound = parse_frame(visitor_id, raw, services.settings.max_message_chars)
+    await _check_rate(services, inbound.sender, address)
     accepted = await store(services, inbound)
     return {
         "type": "ack",
@@ -159,10 +189,15 @@ async def webchat_post(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HTTPException(400, "请求体必须是 JSON 对象 / body must be a JSON object")
     visitor_id = body.pop("visitor_id", None)
+    address = request.client.host if request.client else None
     try:
-        return await _accept(services, visitor_id, body)
+        return await _accept(services, visitor_id, body, address)
     except InvalidInput as exc:
         raise HTTPException(422, {"code": exc.code, "message": exc.message}) from exc
+    except TooFast as exc:
+        raise HTTPException(
+            429, {"code": "rate_limited", "message": TOO_FAST}, {"Retry-After": str(exc.wait_s)}
+        ) from exc
 
 
 @router.websocket("/chat/ws")
@@ -195,7 +230,8 @@ async def chat_socket(websocket: WebSocket) -> None:
                 except ValueError:
                     await _send_error(websocket, "bad_json", "消息格式错误 / not valid JSON")
                     continue
-                await _accept_or_error(websocket, services, visitor_id, raw)
+                address = websocket.client.host if websocket.client else None
+                await _accept_or_error(websocket, services, visitor_id, raw, address)
         except WebSocketDisconnect:
             pass
         finally:
@@ -209,12 +245,23 @@ async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
 
 
 async def _accept_or_error(
-    websocket: WebSocket, services: Services, visitor_id: str, raw: Any
+    websocket: WebSocket, services: Services, visitor_id: str, raw: Any, address: str | None
 ) -> None:
     try:
-        ack = await _accept(services, visitor_id, raw)
+        ack = await _accept(services, visitor_id, raw, address)
     except InvalidInput as exc:
         await _send_error(websocket, exc.code, exc.message)
+        return
+    except TooFast as exc:
+        await websocket.send_json(
+            {
+                "type": "error",
+                "code": "rate_limited",
+                "message": TOO_FAST,
+                "retry_after": exc.wait_s,
+                "id": raw.get("id") if isinstance(raw, dict) else None,
+            }
+        )
         return
     except Exception:
         log.exception("could not store a web chat message")

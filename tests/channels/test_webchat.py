@@ -163,3 +163,30 @@ _json = st.recursive(
 def test_fuzzed_http_bodies_never_500(client, body) -> None:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     assert client.post("/webhooks/webchat", content=content).status_code in (202, 400, 422)
+
+
+def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
+    channel_client, settings
+) -> None:
+    client = channel_client(webchat_per_visitor=3, webchat_per_address=5)
+    visitor = "visitor-" + "r" * 12
+
+    def post(who: str, n: int):
+        return client.post(
+            "/webhooks/webchat",
+            json={"visitor_id": who, "id": f"rate-msg-{who[-3:]}-{n}", "text": f"第{n}条"},
+        )
+
+    assert [post(visitor, n).status_code for n in range(3)] == [202, 202, 202]
+    refused = post(visitor, 3)
+    assert refused.status_code == 429 and refused.json()["detail"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    other = "visitor-" + "s" * 12
+    assert [post(other, n).status_code for n in range(3)] == [202, 202, 429]  # the address
+    assert _count(settings, "in") == 5  # refused messages were not stored (the page resends)
+    with client.websocket_connect(f"/chat/ws?visitor={'visitor-' + 't' * 12}") as ws:
+        assert ws.receive_json()["type"] == "history"
+        ws.send_json({"type": "message", "id": "rate-msg-ws-1", "text": "你好"})
+        error = ws.receive_json()
+    assert error["code"] == "rate_limited" and error["id"] == "rate-msg-ws-1"
+    assert error["retry_after"] >= 1

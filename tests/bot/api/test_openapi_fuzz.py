@@ -43,7 +43,7 @@ def test_no_operation_answers_5xx(settings, tmp_path) -> None:
     db = Database(settings.database_url)
     token = create_token(db, "fuzzer")
     db.dispose()
-    env = service_env(settings, ANXIN_WORKER_ENABLED="false")
+    env = service_env(settings, ANXIN_WORKER="false")
     failures: dict[str, Any] = {}
     with running_service(env, tmp_path / "service.log") as base:
         schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
