@@ -7,8 +7,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -28,7 +29,7 @@ from bot.api import (
     transcripts,
 )
 from bot.config import Settings, get_settings
-from bot.console import offer_routes, pages, ticket_panel
+from bot.console import csrf, offer_routes, pages, ticket_panel
 from bot.console import routes as console_routes
 from bot.contact_vault import ContactVault
 from bot.db import Database
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings=settings,
             )
             task = asyncio.create_task(services.worker.run())
+        # Embed the knowledge base now, not on the first customer's question.
+        warming = asyncio.create_task(_warm_knowledge_base(services))
         try:
             yield
         finally:
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await warming  # a thread cannot be cancelled: let it finish
             await services.rasa.close()
             await services.events.close()
             services.db.dispose()
@@ -145,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 
+    app.middleware("http")(csrf.middleware)
     app.middleware("http")(add_security_headers)
 
     @app.exception_handler(RequestValidationError)
@@ -176,6 +182,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+async def _warm_knowledge_base(services: Services) -> None:
+    if services.kb is None:
+        return
+    try:
+        await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
+    except Exception as exc:  # the first question will build it instead
+        log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
 
 
 def app_factory() -> FastAPI:

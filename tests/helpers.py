@@ -112,13 +112,19 @@ def running_service(env: dict[str, str], log: Path) -> Iterator[str]:
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
+def sign_in(client: Any, name: str, password: str) -> Any:
+    """Sign in to the console the way its pages do: the session cookie, and the CSRF
+    token sent back as a header on every later request."""
+    response = client.post("/console/api/login", json={"name": name, "password": password})
+    if response.status_code == 200:
+        client.headers["X-CSRF-Token"] = client.cookies.get("anxin_csrf")
+    return response
+
+
 def agent_client(settings, name: str, password: str) -> TestClient:
     client = TestClient(create_app(settings))
     client.__enter__()
-    assert (
-        client.post("/console/api/login", json={"name": name, "password": password}).status_code
-        == 200
-    )
+    assert sign_in(client, name, password).status_code == 200
     return client
 
 

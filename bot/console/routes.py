@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from bot.api.deps import address_of
+from bot.console import csrf
 from bot.console.auth import (
     COOKIE,
     SESSION_TTL_S,
@@ -94,6 +95,7 @@ async def console_login(body: Credentials, request: Request, response: Response)
         samesite="strict",
         secure=request.url.scheme == "https",
     )
+    csrf.issue(request, response, SESSION_TTL_S)
     return {"name": body.name, "role": role}
 
 
@@ -103,6 +105,7 @@ async def console_logout(request: Request, response: Response, agent: Agent) -> 
     await close_session(services, request.cookies.get(COOKIE, ""))
     await presence_of(services).leave(agent)
     response.delete_cookie(COOKIE)
+    response.delete_cookie(csrf.COOKIE)
     return {"ok": True}
 
 

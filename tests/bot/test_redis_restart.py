@@ -90,30 +90,29 @@ def test_redis_killed_mid_burst_loses_nothing(
     channel_client, settings, fake_rasa, fake_wechat, own_redis
 ) -> None:
     client = channel_client(redis_url=own_redis.url, **wechat_test._config(fake_wechat))
-    refused: list[tuple[str, str]] = []
+    refused: list[int] = []
     accepted = {"webchat": 0, "wechat": 0}
 
-    def send(n: int) -> None:
+    def post(n: int) -> tuple[str, int, str]:
+        """Message ``n`` (odd: WeChat, even: web chat): (channel, status, body)."""
         if n % 2:
             xml = wechat_test.text_xml(800_000 + n, f"微信消息 {n}", openid=f"o-fault-{n % 5}")
-            query = wechat_test.signed_query()
-            response = client.post(f"/webhooks/wechat?{query}", content=xml)
-            kind = "wechat"
-            if response.status_code == 503:  # WeChat retries this later
-                refused.append(("wechat", xml))
-                return
-        else:
-            body = {
-                "visitor_id": f"visitor-fault{n % 5:07d}",
-                "id": f"fault-msg-{n}",
-                "text": f"网页消息 {n}",
-            }
-            response = client.post("/webhooks/webchat", json=body)
-            kind = "webchat"
-            if response.status_code == 503:
-                refused.append(("webchat", str(n)))
-                return
-        assert response.status_code in (200, 202), (kind, response.status_code, response.text)
+            response = client.post(f"/webhooks/wechat?{wechat_test.signed_query()}", content=xml)
+            return "wechat", response.status_code, response.text
+        body = {
+            "visitor_id": f"visitor-fault{n % 5:07d}",
+            "id": f"fault-msg-{n}",
+            "text": f"网页消息 {n}",
+        }
+        response = client.post("/webhooks/webchat", json=body)
+        return "webchat", response.status_code, response.text
+
+    def send(n: int) -> None:
+        kind, status, text = post(n)
+        if status == 503:  # the provider (or the page) sends it again later
+            refused.append(n)
+            return
+        assert status in (200, 202), (kind, status, text)
         accepted[kind] += 1
 
     for n in range(BURST // 3):
@@ -124,17 +123,9 @@ def test_redis_killed_mid_burst_loses_nothing(
     assert refused  # WeChat's replay check needs Redis: 503, so WeChat retries
     time.sleep(1)
     own_redis.start()  # empty: Redis keeps nothing on disk here
-    for kind, payload in refused:  # the provider's (or the page's) retry
-        if kind == "wechat":
-            retry = client.post(f"/webhooks/wechat?{wechat_test.signed_query()}", content=payload)
-        else:
-            body = {
-                "visitor_id": f"visitor-fault{int(payload) % 5:07d}",
-                "id": f"fault-msg-{payload}",
-                "text": f"网页消息 {payload}",
-            }
-            retry = client.post("/webhooks/webchat", json=body)
-        assert retry.status_code in (200, 202), retry.text
+    for n in refused:  # the provider's (or the page's) retry
+        kind, status, text = post(n)
+        assert status in (200, 202), (kind, status, text)
         accepted[kind] += 1
     for n in range(2 * BURST // 3, BURST):
         send(n)

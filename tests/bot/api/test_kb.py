@@ -16,6 +16,7 @@ from bot.app import create_app
 from bot.db import Database
 from bot.models import KbVersion
 from tests.conftest import SERVICE_TOKEN
+from tests.helpers import sign_in
 
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 ENTRY = {
@@ -153,11 +154,9 @@ def test_only_supervisors_and_admins_edit_in_the_console(settings) -> None:
     db.dispose()
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/kb").status_code == 401
-        client.post("/console/api/login", json={"name": "li.na", "password": "pw-li-na-123"})
+        sign_in(client, "li.na", "pw-li-na-123")
         assert client.get("/api/v1/kb").status_code == 200  # agents read
         assert client.post("/api/v1/kb", json=ENTRY).status_code == 403
-        client.post(
-            "/console/api/login", json={"name": "zhang.sup", "password": "pw-zhang-sup-123"}
-        )
+        sign_in(client, "zhang.sup", "pw-zhang-sup-123")
         made = client.post("/api/v1/kb", json=ENTRY)
         assert made.status_code == 201 and made.json()["updated_by"] == "zhang.sup"

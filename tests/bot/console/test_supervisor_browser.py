@@ -17,7 +17,7 @@ from bot.accounts import add_user
 from bot.cli import main
 from bot.db import Database
 from bot.models import AuditEntry
-from tests.helpers import SERVICE, beat, running_service, service_env
+from tests.helpers import SERVICE, beat, running_service, service_env, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def _p1_chat(url: str, settings, visitor: str, words: str) -> str:
         headers=SERVICE,
     )
     with httpx.Client(base_url=url) as agent:
-        agent.post("/console/api/login", json={"name": "li.na", "password": "pw-li-na-123"})
+        sign_in(agent, "li.na", "pw-li-na-123")
         [item] = [i for i in agent.get("/console/api/queue").json() if i["ticket"] == ticket]
         agent.post(f"/console/api/handoffs/{item['handoff_id']}/accept")
         agent.post(

@@ -1,0 +1,42 @@
+"""CSRF: a state-changing request riding on the console's session cookie needs the
+token the sign-in set; API tokens and reads are not affected."""
+
+from __future__ import annotations
+
+from bot.accounts import create_token
+from bot.db import Database
+from tests.helpers import sign_in
+
+
+def test_cookie_requests_that_change_something_need_the_token(customer, settings) -> None:
+    signed = sign_in(customer, "li.na", "pw-li-na-123")
+    assert signed.status_code == 200
+    cookies = signed.headers.get_list("set-cookie")
+    csrf_cookie = next(c for c in cookies if c.startswith("anxin_csrf="))
+    assert "samesite=strict" in csrf_cookie.lower() and "httponly" not in csrf_cookie.lower()
+    token = customer.headers.pop("X-CSRF-Token")
+    assert customer.get("/console/api/queue").status_code == 200  # reads need no token
+    forged = customer.post("/console/api/status", json={"status": "away"})
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    wrong = customer.post(
+        "/console/api/status", json={"status": "away"}, headers={"X-CSRF-Token": "x" + token}
+    )
+    assert wrong.status_code == 403
+    right = customer.post(
+        "/console/api/status", json={"status": "away"}, headers={"X-CSRF-Token": token}
+    )
+    assert right.status_code != 403, right.text
+
+
+def test_api_tokens_do_not_use_the_cookie_and_are_not_affected(customer, settings) -> None:
+    db = Database(settings.database_url)
+    token = create_token(db, "csrf-check")
+    db.dispose()
+    sign_in(customer, "li.na", "pw-li-na-123")
+    customer.headers.pop("X-CSRF-Token")
+    made = customer.post(
+        "/api/v1/kb/try",
+        json={"text": "网银密码忘了"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert made.status_code == 200
