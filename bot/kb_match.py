@@ -212,6 +212,12 @@ class KbMatcher:
 _FULL_WIDTH_DIGITS = str.maketrans("１２３", "123")
 
 
+def may_be_choice(text: str) -> bool:
+    """Cheap check before any query: does the message look like an answer to "did you
+    mean" (a number 1-3, or "none of these")?"""
+    return bool(_PICK.match(text) or _NONE.match(text))
+
+
 def answer_choice(session: Session, conversation_id: int, text: str, language: str) -> str | None:
     """If the customer answers the latest "did you mean" with a number (or "none of
     these"), the reply to send; None when the message is not such an answer."""

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.handoff import queue as handoff_queue
 from bot.handoff import signals
-from bot.kb_match import answer_choice
+from bot.kb_match import answer_choice, may_be_choice
 from bot.lang import pick
 from bot.log_format import conversation_id
 from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
@@ -271,9 +271,10 @@ async def process(
         # Queued or with a person: the assistant stays silent (unless the customer
         # gives up waiting, which ends the queueing and keeps the ticket).
         return await to_thread.run_sync(leave_or_wait, db, message_id)
-    picked = await to_thread.run_sync(answer_kb_choice, db, message_id)
-    if picked is not None:
-        return picked
+    if may_be_choice(item.text):
+        picked = await to_thread.run_sync(answer_kb_choice, db, message_id)
+        if picked is not None:
+            return picked
     text, metadata = rasa_input(item)
     try:
         turn = await rasa.handle(item.conversation_public_id, text, metadata)
