@@ -28,6 +28,7 @@ from bot.api import (
     tickets,
     transcripts,
 )
+from bot.body_limit import BodyLimit
 from bot.config import Settings, get_settings
 from bot.console import csrf, offer_routes, pages, ticket_panel
 from bot.console import routes as console_routes
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for channel_router in registry.ROUTERS:
         app.include_router(channel_router)
 
+    app.add_middleware(BodyLimit)
     app.middleware("http")(csrf.middleware)
     app.middleware("http")(add_security_headers)
 
