@@ -64,3 +64,37 @@ def test_supervisor_edits_an_answer_and_it_is_live(settings, browser: Browser, t
         agent.wait_for_function("document.querySelector('#message').className === 'error'")
         assert "主管" in agent.text_content("#message")
         assert "坐席改的" not in answer()
+
+
+def test_staff_see_unanswered_questions_and_try_a_question(
+    settings, browser: Browser, tmp_path
+) -> None:
+    db = Database(settings.database_url)
+    add_user(db, "zhang.sup", "supervisor", "pw-zhang-sup-123")
+    db.dispose()
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        for text in ("猫咪在弹小提琴", "小猫在拉小提琴"):  # what customers asked, unanswered
+            decided = httpx.post(
+                f"{url}/api/v1/internal/kb/match",
+                headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+                json={"text": text},
+            ).json()
+            assert decided["decision"] == "unanswered"
+        page = browser.new_context(bypass_csp=True).new_page()
+        page.goto(f"{url}/console")
+        page.fill("#name", "zhang.sup")
+        page.fill("#password", "pw-zhang-sup-123")
+        page.click("#signin")
+        page.wait_for_selector("#app", state="visible")
+        page.goto(f"{url}/console/kb")
+        page.wait_for_selector(".gap .make-entry")
+        gap = page.text_content(".gap")
+        assert "2" in gap and "猫咪在弹小提琴" in gap and "小猫在拉小提琴" in gap
+        page.click(".gap .make-entry")
+        assert page.input_value("#question_zh") in ("猫咪在弹小提琴", "小猫在拉小提琴")
+        assert page.input_value("#similar_zh") in ("猫咪在弹小提琴", "小猫在拉小提琴")
+        page.fill("#try-text", "网银密码忘了")
+        page.click("#try")
+        page.wait_for_function("document.querySelector('#try-result').textContent.length > 0")
+        result = page.text_content("#try-result")
+        assert "直接回答" in result and "reset_password" in result
