@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -72,6 +73,9 @@ def build_services(settings: Settings) -> Services:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # One thread for sentence embeddings in the service: a question takes ~15 ms on one
+    # core, and the other core stays free for webhooks (set before the model loads).
+    os.environ.setdefault("ANXIN_EMBED_THREADS", "1")
     settings.require_secrets()
 
     @asynccontextmanager

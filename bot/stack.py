@@ -116,6 +116,7 @@ class Stack:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             PYTHONPATH=str(ROOT),
             SANIC_HOST="127.0.0.1",
+            ANXIN_EMBED_THREADS="1",  # the intent model's embeddings: leave a core free
         )
         self._spawn(
             "actions",

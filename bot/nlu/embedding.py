@@ -25,6 +25,9 @@ _cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
 
 
 def _engine() -> Any:
+    """The model, loaded once. ``ANXIN_EMBED_THREADS`` caps its threads (read at load;
+    the service sets 1 so embedding never starves request handling, benchmarks use
+    every core)."""
     global _model
     if _model is None:
         threads = os.environ.get("ANXIN_EMBED_THREADS")
