@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     inbox_lease_s: float = Field(default=60.0, alias="ANXIN_INBOX_LEASE_S")
     worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
     max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")
+    # A message still unanswered after this long gets "we are busy, you are in line" (0: never)
+    busy_after_s: float = Field(default=15.0, ge=0, alias="ANXIN_BUSY_AFTER_S")
     # Web chat messages per minute (0: no limit)
     webchat_per_visitor: int = Field(default=30, alias="ANXIN_WEBCHAT_PER_VISITOR_PER_MIN")
     webchat_per_address: int = Field(default=300, alias="ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN")

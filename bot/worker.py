@@ -17,6 +17,7 @@ from anyio import to_thread
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from bot.backlog import tell_waiting
 from bot.config import Settings
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
@@ -119,6 +120,7 @@ class Worker:
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._sla_wake = asyncio.Event()
+        self._backlog_wake = asyncio.Event()  # set only to stop
         self._stopping = False
 
     def wake(self) -> None:
@@ -146,18 +148,36 @@ class Worker:
             self._outbox_wake.set()
 
     async def run_inbox(self) -> None:
-        while not self._stopping:
-            try:
-                claimed = await to_thread.run_sync(
-                    claim_inbox, self.db, self.concurrency, self.lease
-                )
-            except Exception:
-                log.exception("inbox claim failed (database unavailable?)")
-                claimed = []
-            if claimed:
-                await asyncio.gather(*(self._handle(mid) for mid in claimed))
-                continue
-            await self._sleep(self._inbox_wake)
+        """Keep up to ``concurrency`` turns in flight; a free slot is refilled at once,
+        so one slow turn does not hold up the others."""
+        running: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            self._inbox_wake.set()
+
+        try:
+            while not self._stopping:
+                free = self.concurrency - len(running)
+                claimed: list[int] = []
+                if free > 0:
+                    try:
+                        claimed = await to_thread.run_sync(claim_inbox, self.db, free, self.lease)
+                    except Exception:
+                        log.exception("inbox claim failed (database unavailable?)")
+                for message_id in claimed:
+                    task = asyncio.create_task(self._handle(message_id))
+                    running.add(task)
+                    task.add_done_callback(finished)
+                if not claimed:
+                    await self._sleep(self._inbox_wake)
+        except asyncio.CancelledError:
+            for task in running:  # like a crash: their leases run out and they are retried
+                task.cancel()
+            raise
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def run_outbox(self) -> None:
         while not self._stopping:
@@ -198,14 +218,30 @@ class Worker:
                 log.exception("SLA scan failed; it runs again at the next interval")
             await self._sleep(self._sla_wake, wait)
 
+    async def run_backlog(self) -> None:
+        """Past capacity, tell each customer still waiting that they are in line."""
+        if self.settings is None or self.settings.busy_after_s <= 0:
+            return
+        after = timedelta(seconds=self.settings.busy_after_s)
+        while not self._stopping:
+            try:
+                if await to_thread.run_sync(tell_waiting, self.db, after):
+                    self._outbox_wake.set()
+            except Exception:
+                log.exception("backlog check failed; it runs again shortly")
+            await self._sleep(self._backlog_wake, min(after.total_seconds() / 3, 5.0))
+
     async def run(self) -> None:
-        await asyncio.gather(self.run_inbox(), self.run_outbox(), self.run_sla())
+        await asyncio.gather(
+            self.run_inbox(), self.run_outbox(), self.run_sla(), self.run_backlog()
+        )
 
     def stop(self) -> None:
         self._stopping = True
         self._inbox_wake.set()
         self._outbox_wake.set()
         self._sla_wake.set()
+        self._backlog_wake.set()
 
 
 __all__ = ["Worker", "claim_inbox"]

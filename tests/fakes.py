@@ -18,12 +18,14 @@ class FakeRasa:
 
     ``reply`` maps the customer's text to the bot's replies; ``fail_next`` makes the next
     N webhook calls answer 500; ``delay`` sleeps inside the webhook (to catch a crash
-    mid-turn). Every webhook call is recorded in ``calls``.
+    mid-turn) and ``slow`` for the texts it names. Every webhook call is recorded in
+    ``calls``.
     """
 
     reply: Callable[[str], list[dict[str, Any]]] = lambda text: [{"text": f"echo: {text}"}]
     fail_next: int = 0
     delay: float = 0.0
+    slow: dict[str, float] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     last_intent: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -67,8 +69,8 @@ class FakeRasa:
                     self._send(404, {})
                     return
                 fake.calls.append(body)
-                if fake.delay:
-                    threading.Event().wait(fake.delay)
+                if fake.delay or body.get("message") in fake.slow:
+                    threading.Event().wait(fake.slow.get(body.get("message"), fake.delay))
                 if fake.fail_next > 0:
                     fake.fail_next -= 1
                     self._send(500, {"error": "boom"})

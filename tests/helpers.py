@@ -121,6 +121,15 @@ def sign_in(client: Any, name: str, password: str) -> Any:
     return response
 
 
+def sign_in_page(page: Any, url: str, name: str, password: str) -> None:
+    """Sign in on the console page in a real browser, as a member of staff does."""
+    page.goto(f"{url}/console")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#signin")
+    page.wait_for_selector("#app", state="visible")
+
+
 def agent_client(settings, name: str, password: str) -> TestClient:
     client = TestClient(create_app(settings))
     client.__enter__()

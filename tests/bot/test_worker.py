@@ -98,3 +98,35 @@ async def test_rasa_down_retries_then_sends_one_holding_reply(db, rasa, fake_ras
     assert texts[1:] == ["echo: 你好"]
     with db.session() as s:
         assert s.get(Message, mid).status == "done"
+
+
+async def test_a_slow_turn_does_not_hold_up_the_others(db, rasa, fake_rasa) -> None:
+    """Two turns in flight at most; while one waits on a slow answer the other slot keeps
+    answering everyone else."""
+    import asyncio
+
+    from bot.outbox import Delivery
+    from bot.worker import Worker
+
+    fake_rasa.slow = {"slow question": 10.0}
+    slow = _in(db, "p-0000001", "slow question", "visitor-slow")
+    quick = [_in(db, f"p-000001{n}", f"quick {n}", f"visitor-quick{n}") for n in range(4)]
+    worker = Worker(db, rasa, Delivery(db, {}), concurrency=2)
+    inbox = asyncio.create_task(worker.run_inbox())
+
+    def statuses() -> dict[int, str]:
+        with db.session() as s:
+            return dict(s.execute(select(Message.id, Message.status)).all())
+
+    try:
+        for _ in range(200):
+            if all(statuses()[m] == "done" for m in quick):
+                break
+            await asyncio.sleep(0.05)
+        assert all(statuses()[m] == "done" for m in quick)
+        assert statuses()[slow] == "processing"  # still waiting for its answer
+    finally:
+        worker.stop()
+        fake_rasa.slow = {}
+        inbox.cancel()
+        await asyncio.gather(inbox, return_exceptions=True)

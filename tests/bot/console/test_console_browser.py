@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Route
 
 from bot.accounts import add_user
 from bot.db import Database
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import running_service, service_env
+from tests.helpers import running_service, service_env, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +34,7 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         agent = browser.new_context(
             bypass_csp=True, viewport={"width": 1200, "height": 800}
         ).new_page()
-        agent.goto(f"{url}/console")
-        agent.fill("#name", "li.na")
-        agent.fill("#password", "pw-li-na-123")
-        agent.click("#signin")
-        agent.wait_for_selector("#app", state="visible")
+        sign_in_page(agent, url, "li.na", "pw-li-na-123")
 
         customer = browser.new_context(
             bypass_csp=True, viewport={"width": 390, "height": 844}
@@ -147,6 +143,76 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         )
         customer.screenshot(path=str(tmp_path / "customer.png"))
         agent.screenshot(path=str(tmp_path / "agent.png"))
+
+
+def test_live_messages_that_arrive_while_the_history_loads_come_after_it(
+    settings, fake_rasa, browser: Browser, tmp_path
+) -> None:
+    """Accepting a chat sends the agent's greeting at once, and the customer may write
+    before the console has the chat's history: the history is drawn first."""
+    import json
+
+    import httpx
+
+    db = Database(settings.database_url)
+    add_user(db, "li.na", "agent", "pw-li-na-123")
+    db.dispose()
+    fake_rasa.reply = lambda text: [{"text": f"echo: {text}"}]
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        agent = browser.new_context(
+            bypass_csp=True, viewport={"width": 1200, "height": 800}
+        ).new_page()
+        frames: list[str] = []
+        agent.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))),
+        )
+        held: list[Route] = []
+
+        def hold_history(route: Route) -> None:
+            if route.request.method == "GET":
+                held.append(route)  # answered below, once the live frames are in
+            else:
+                route.continue_()
+
+        agent.route("**/console/api/handoffs/*/messages", hold_history)
+        sign_in_page(agent, url, "li.na", "pw-li-na-123")
+
+        def webchat(message_id: str, text: str) -> dict:
+            return httpx.post(
+                f"{url}/webhooks/webchat",
+                json={"visitor_id": "visitor-early", "id": message_id, "text": text},
+            ).json()
+
+        ack = webchat("early-0001", "我想咨询贷款")
+        queued = httpx.post(
+            f"{url}/api/v1/internal/handoffs",
+            json={"conversation_id": ack["conversation_id"]},
+            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        ).json()
+        assert queued["queued"] is True
+        agent.wait_for_selector(".item.offered button.primary", timeout=10000)
+        agent.click(".item.offered button.primary")
+        while not held:
+            agent.wait_for_timeout(50)  # the console asks for the history
+        history = held[0].fetch()
+        webchat("early-0002", "还在吗")
+
+        def arrived(sender: str) -> bool:
+            return any(json.loads(f).get("sender") == sender for f in frames if f.startswith("{"))
+
+        while not (arrived("agent") and arrived("customer")):
+            agent.wait_for_timeout(50)  # the greeting and the new message reached the page
+        held[0].fulfill(response=history)
+        agent.wait_for_function(
+            "[...document.querySelectorAll('#log .msg.customer .text')].some(t => t.textContent === '还在吗')"
+        )
+        senders = [
+            m.get_attribute("class").split()[1] for m in agent.query_selector_all("#log .msg")
+        ]
+        texts = [t.text_content() for t in agent.query_selector_all("#log .msg .text")]
+        assert senders == ["customer", "bot", "system", "system", "agent", "customer"], senders
+        assert texts.count("还在吗") == 1 and texts[0] == "我想咨询贷款"
 
 
 def publish_staff(settings, frame: dict) -> None:

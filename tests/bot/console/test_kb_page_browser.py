@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from bot.accounts import add_user
 from bot.db import Database
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import running_service, service_env
+from tests.helpers import running_service, service_env, sign_in_page
 
 pytestmark = pytest.mark.browser
-
-
-def signed_in(page: Page, url: str, name: str, password: str) -> None:
-    """Sign in on the console page, as a member of staff does."""
-    page.goto(f"{url}/console")
-    page.fill("#name", name)
-    page.fill("#password", password)
-    page.click("#signin")
-    page.wait_for_selector("#app", state="visible")
 
 
 def test_supervisor_edits_an_answer_and_it_is_live(settings, browser: Browser, tmp_path) -> None:
@@ -39,7 +30,7 @@ def test_supervisor_edits_an_answer_and_it_is_live(settings, browser: Browser, t
         page = browser.new_context(
             bypass_csp=True, viewport={"width": 1280, "height": 900}
         ).new_page()
-        signed_in(page, url, "zhang.sup", "pw-zhang-sup-123")
+        sign_in_page(page, url, "zhang.sup", "pw-zhang-sup-123")
         page.click("#kb-link")
         page.wait_for_selector(".entry[data-key='reset_password']")
         page.click(".entry[data-key='reset_password']")
@@ -56,7 +47,7 @@ def test_supervisor_edits_an_answer_and_it_is_live(settings, browser: Browser, t
         assert "忘记密码" in answer() and "<script>" not in answer()
 
         agent = browser.new_context(bypass_csp=True).new_page()  # an agent reads but cannot save
-        signed_in(agent, url, "li.na", "pw-li-na-123")
+        sign_in_page(agent, url, "li.na", "pw-li-na-123")
         agent.goto(f"{url}/console/kb")
         agent.click(".entry[data-key='reset_password']")
         agent.wait_for_function("document.querySelector('#answer_zh').value.length > 0")
@@ -82,7 +73,7 @@ def test_staff_see_unanswered_questions_and_try_a_question(
             ).json()
             assert decided["decision"] == "unanswered"
         page = browser.new_context(bypass_csp=True).new_page()
-        signed_in(page, url, "zhang.sup", "pw-zhang-sup-123")
+        sign_in_page(page, url, "zhang.sup", "pw-zhang-sup-123")
         page.goto(f"{url}/console/kb")
         page.wait_for_selector(".gap .make-entry")
         gap = page.text_content(".gap")
