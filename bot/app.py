@@ -42,7 +42,7 @@ from bot.live_events import LiveEvents
 from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
 from bot.redact import configure_logging
-from bot.security_headers import add_security_headers
+from bot.security_headers import SecurityHeaders
 from bot.services import Services
 from bot.sla import setup as sla_setup
 from bot.sla.notify import Notifier
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = build_services(settings)
         app.state.services = services
         task: asyncio.Task[None] | None = None
+        listening: asyncio.Task[None] | None = None
         if settings.worker_enabled:
             delivery = Delivery(
                 services.db,
@@ -111,16 +112,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings=settings,
             )
             task = asyncio.create_task(services.worker.run())
+            listening = asyncio.create_task(services.listen_for_wakes())
         # Embed the knowledge base now, not on the first customer's question.
         warming = asyncio.create_task(_warm_knowledge_base(services))
         try:
             yield
         finally:
-            if services.worker is not None and task is not None:
+            if services.worker is not None:
                 services.worker.stop()
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for running in (task, listening):
+                if running is not None:
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await warming  # a thread cannot be cancelled: let it finish
             await services.rasa.close()
@@ -156,8 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(channel_router)
 
     app.add_middleware(BodyLimit)
-    app.middleware("http")(csrf.middleware)
-    app.middleware("http")(add_security_headers)
+    app.add_middleware(csrf.CsrfGuard)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from sqlalchemy import String, and_, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
-from bot.models import Conversation, Message, utcnow
+from bot.models import Conversation, Message, is_open_inbound, utcnow
 from bot.router import holding_reply, store_replies
 
 BATCH = 200
@@ -27,11 +27,7 @@ def waiting_too_long(db: Database, older_than: timedelta) -> list[tuple[int, str
     hold = aliased(Message)
     oldest_open = (
         select(func.min(earlier.id))
-        .where(
-            earlier.conversation_id == Message.conversation_id,
-            earlier.direction == "in",
-            earlier.status.in_(("pending", "processing")),
-        )
+        .where(earlier.conversation_id == Message.conversation_id, is_open_inbound(earlier))
         .scalar_subquery()
     )
     hold_id = literal("hold-").concat(cast(Message.id, String)).concat("-0")
@@ -45,8 +41,7 @@ def waiting_too_long(db: Database, older_than: timedelta) -> list[tuple[int, str
             select(Message.id, func.coalesce(Message.language, Conversation.language))
             .join(Conversation, Message.conversation_id == Conversation.id)
             .where(
-                Message.direction == "in",
-                Message.status.in_(("pending", "processing")),
+                is_open_inbound(Message),
                 Message.created_at < utcnow() - older_than,
                 Message.id == oldest_open,
                 ~told,

@@ -39,6 +39,26 @@ class LiveEvents:
             await pubsub.unsubscribe()
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
+    def _wake_channel(self) -> str:
+        return f"{self._prefix}:wake"
+
+    async def wake(self, what: str) -> None:
+        """Tell every process's worker there is new work (best effort: they also poll)."""
+        try:
+            await self.redis.publish(self._wake_channel(), what)
+        except Exception:  # noqa: S110 - a wake-up is an optimisation, never a requirement
+            pass
+
+    async def wakes(self) -> AsyncIterator[str]:
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self._wake_channel())
+        try:
+            async for item in pubsub.listen():
+                if item.get("type") == "message":
+                    yield str(item["data"])
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+
     def staff_channel(self) -> str:
         return f"{self._prefix}:staff"
 

@@ -17,9 +17,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -73,6 +77,25 @@ class Conversation(Base):
     tier: Mapped[str] = mapped_column(String(16), default="standard")
 
 
+# Inbound messages still waiting for an answer (the inbox claims the oldest per conversation).
+OPEN_INBOUND = "direction = 'in' AND status IN ('pending', 'processing')"
+
+
+def is_open_inbound(message: Any) -> ColumnElement[bool]:
+    """``OPEN_INBOUND`` for ``message`` (the model or an alias), its values written inline
+    so PostgreSQL can prove it implies the partial index's predicate even in a prepared
+    statement."""
+    return and_(
+        message.direction == literal_column("'in'"),
+        message.status.in_([literal_column("'pending'"), literal_column("'processing'")]),
+    )
+
+
+def is_pending(item: Any) -> ColumnElement[bool]:
+    """An outbox row waiting to be sent, inline for the ``ix_outbox_pending`` index."""
+    return item.status == literal_column("'pending'")  # type: ignore[no-any-return]
+
+
 class Message(Base):
     """Every message both ways. Inbound rows double as the durable inbox."""
 
@@ -81,6 +104,13 @@ class Message(Base):
         UniqueConstraint("channel", "provider_msg_id", name="uq_messages_channel_provider_id"),
         Index("ix_messages_inbox", "direction", "status", "conversation_id", "id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
+        Index(
+            "ix_messages_open_inbound",
+            "conversation_id",
+            "id",
+            postgresql_where=text(OPEN_INBOUND),
+            sqlite_where=text(OPEN_INBOUND),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -109,7 +139,15 @@ class OutboxItem(Base):
     """Delivery state of one outbound message: sent with retry and backoff."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index(
+            "ix_outbox_pending",
+            "message_id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
 from bot.log_format import conversation_id
-from bot.models import Conversation, DeliveryAttempt, Message, OutboxItem, utcnow
+from bot.models import Conversation, DeliveryAttempt, Message, OutboxItem, is_pending, utcnow
 from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,7 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
     oldest_pending = (
         select(func.min(other.id))
         .join(other_message, other.message_id == other_message.id)
-        .where(
-            other_message.conversation_id == Message.conversation_id,
-            other.status == "pending",
-        )
+        .where(other_message.conversation_id == Message.conversation_id, is_pending(other))
         .scalar_subquery()
     )
     with db.session() as session:

@@ -5,9 +5,8 @@ embed it in their own sites."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -15,19 +14,36 @@ CSP = (
 )
 
 
-async def add_security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    path = request.url.path
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+def security_headers(path: str, https: bool) -> dict[str, str]:
+    """The headers a response to ``path`` gets (unless it set them itself)."""
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
     if not path.startswith("/chat"):
-        headers.setdefault("X-Frame-Options", "DENY")
+        headers["X-Frame-Options"] = "DENY"
     if path.startswith(("/console", "/chat")):
         frame = "" if path.startswith("/chat") else "; frame-ancestors 'none'"
-        headers.setdefault("Content-Security-Policy", CSP + frame)
-    if request.url.scheme == "https":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    return response
+        headers["Content-Security-Policy"] = CSP + frame
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no extra task per request, unlike ``BaseHTTPMiddleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(scope["path"], scope.get("scheme") == "https")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -22,6 +22,8 @@ from channels.base import ChannelSender
 
 log = logging.getLogger(__name__)
 
+WAKE_INBOX, WAKE_SLA = "inbox", "sla"
+
 
 @dataclass
 class Services:
@@ -41,8 +43,11 @@ class Services:
         return ZoneInfo(self.settings.display_timezone)
 
     def wake_worker(self) -> None:
+        """New inbound work: wake this process's worker at once, and any other process's
+        (a separate worker, replicas) through Redis."""
         if self.worker is not None:
             self.worker.wake()
+        self._wake_others(WAKE_INBOX)
 
     async def route_handoffs(self) -> None:
         """Offer waiting chats to agents now rather than at the next sweep."""
@@ -78,3 +83,29 @@ class Services:
     def wake_scanner(self) -> None:
         if self.worker is not None:
             self.worker.wake_scanner()
+        self._wake_others(WAKE_SLA)
+
+    def _wake_others(self, what: str) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called from a thread: the others poll soon enough
+            return
+        task = loop.create_task(self.events.wake(what))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def listen_for_wakes(self) -> None:
+        """Run in a process with a worker: wake it when another process stored work."""
+        if self.worker is None:
+            return
+        while True:
+            try:
+                async for what in self.events.wakes():
+                    if what == WAKE_INBOX:
+                        self.worker.wake()
+                    elif what == WAKE_SLA:
+                        self.worker.wake_scanner()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis away: the worker's own polling carries on
+                await asyncio.sleep(1)

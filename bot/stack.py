@@ -40,6 +40,9 @@ class StackConfig:
     database_url: str
     redis_url: str | None
     service_port: int = 8000
+    # A separate process for the inbox, outbox and SLA loops and the assistant's internal
+    # API, so webhooks are acknowledged by a process that does nothing else (0: one process).
+    worker_port: int = 0
     rasa_port: int = 5005
     actions_port: int = 5055
     embedded_redis_port: int = 6390
@@ -58,6 +61,12 @@ class Stack:
     @property
     def service_url(self) -> str:
         return f"http://127.0.0.1:{self.config.service_port}"
+
+    @property
+    def desk_url(self) -> str:
+        """Where the action server reaches the service desk's internal API."""
+        port = self.config.worker_port or self.config.service_port
+        return f"http://127.0.0.1:{port}"
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +120,7 @@ class Stack:
         c = self.config
         env = rasa_env()
         env.update(
-            ANXIN_DESK_URL=self.service_url,
+            ANXIN_DESK_URL=self.desk_url,
             ANXIN_SERVICE_TOKEN=c.service_token,
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             PYTHONPATH=str(ROOT),
@@ -154,22 +163,28 @@ class Stack:
         )
 
     def start_service(self) -> None:
-        self._spawn(
-            "service",
-            [
-                str(PYTHON),
-                "-m",
-                "uvicorn",
-                "bot.app:app_factory",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.config.service_port),
-                "--no-access-log",
-            ],
-            self.service_env(),
-        )
+        split = bool(self.config.worker_port)
+        self._spawn("service", self._uvicorn(self.config.service_port), self._env(not split))
+        if split:
+            self._spawn("worker", self._uvicorn(self.config.worker_port), self._env(True))
+
+    def _env(self, worker: bool) -> dict[str, str]:
+        return {**self.service_env(), "ANXIN_WORKER": "true" if worker else "false"}
+
+    @staticmethod
+    def _uvicorn(port: int) -> list[str]:
+        return [
+            str(PYTHON),
+            "-m",
+            "uvicorn",
+            "bot.app:app_factory",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ]
 
     def wait_ready(self, timeout_s: float = 240.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -179,10 +194,11 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited early; see {self.config.log_dir}/{name}.log")
             try:
-                response = httpx.get(f"{self.service_url}/readyz", timeout=2)
-                if response.status_code == 200:
+                urls = [self.service_url] + ([self.desk_url] if self.config.worker_port else [])
+                responses = [httpx.get(f"{url}/readyz", timeout=2) for url in urls]
+                if all(r.status_code == 200 for r in responses):
                     return
-                last = response.text
+                last = " ".join(r.text for r in responses)
             except httpx.HTTPError as exc:
                 last = type(exc).__name__
             time.sleep(1)
@@ -211,6 +227,7 @@ def main() -> int:
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or None,
         service_port=int(os.environ.get("ANXIN_PORT", "8000")),
+        worker_port=int(os.environ.get("ANXIN_WORKER_PORT", "8001")),
         service_token=os.environ.get("ANXIN_SERVICE_TOKEN") or persistent_secret("service_token"),
         rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),
         data_key=os.environ.get("ANXIN_DATA_KEY") or persistent_secret("data_key"),

@@ -21,7 +21,7 @@ from bot.backlog import tell_waiting
 from bot.config import Settings
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
-from bot.models import Message, utcnow
+from bot.models import Message, is_open_inbound, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
 from bot.router import process
@@ -47,11 +47,7 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     earlier = aliased(Message)
     oldest_open = (
         select(func.min(earlier.id))
-        .where(
-            earlier.conversation_id == Message.conversation_id,
-            earlier.direction == "in",
-            earlier.status.in_(("pending", "processing")),
-        )
+        .where(earlier.conversation_id == Message.conversation_id, is_open_inbound(earlier))
         .scalar_subquery()
     )
     ready = or_(Message.not_before.is_(None), Message.not_before <= now)
@@ -59,12 +55,7 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     with db.session() as session:
         candidates = session.scalars(
             select(Message.id)
-            .where(
-                Message.direction == "in",
-                Message.status.in_(("pending", "processing")),
-                Message.id == oldest_open,
-                ready,
-            )
+            .where(is_open_inbound(Message), Message.id == oldest_open, ready)
             .order_by(Message.id)
             .limit(limit)
         ).all()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.auth import COOKIE as SESSION_COOKIE
 
@@ -44,11 +44,18 @@ def forged(request: Request) -> bool:
     return not (expected and hmac.compare_digest(expected, given))
 
 
-async def middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    if forged(request):
-        return JSONResponse(
-            {"detail": "请求缺少有效的 CSRF 令牌 / missing or wrong CSRF token"}, status_code=403
-        )
-    return await call_next(request)
+class CsrfGuard:
+    """Pure ASGI middleware refusing forged requests (see ``forged``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and forged(Request(scope)):
+            refused = JSONResponse(
+                {"detail": "请求缺少有效的 CSRF 令牌 / missing or wrong CSRF token"},
+                status_code=403,
+            )
+            await refused(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -57,6 +57,7 @@ def stack(
             database_url=pg_server,
             redis_url=redis_url,
             service_port=free_port(),
+            worker_port=free_port(),  # as `make run`: webhooks and the worker apart
             rasa_port=free_port(),
             actions_port=free_port(),
             service_token=uuid.uuid4().hex + uuid.uuid4().hex,

@@ -1,0 +1,428 @@
+"""The whole stack under load, side by side with plain Rasa serving the same model.
+
+    python -m bench.load [--rates 50,100,200,300] [--step-seconds 4]
+        [--steady-rate 10] [--steady-seconds 20] [--rasa-messages 600]
+        [--database-url postgresql://postgres@127.0.0.1:5432/test]
+        [--redis-url redis://127.0.0.1:6379/0] [--rasa-url URL]
+
+One run starts Rasa (the trained model, as ``make run`` does), the action server and
+the service, with a fake WeChat customer-service API on 127.0.0.1, then:
+
+1. **Plain Rasa**: the same questions straight into Rasa's REST webhook, 16 at a time
+   (the webhook answers synchronously): messages per second and reply latency.
+2. **Steady**: signed WeChat messages at ``--steady-rate`` per second: the
+   acknowledgement latency WeChat sees and the end-to-end latency until the answer
+   reaches the customer-service API.
+3. **Rising rates**: signed WeChat and web-chat messages, half each, at each of
+   ``--rates`` for ``--step-seconds``; acknowledgement latency per rate; then the backlog
+   drains, and the sustained throughput is the messages answered per second from the
+   first of them to the last answer. Messages that wait longer than
+   ``ANXIN_BUSY_AFTER_S`` get a "you are in line" notice first.
+
+Every customer writes once (a new conversation each), with a question from a mix of
+FAQ, greetings, thanks, ticket status and out-of-scope questions in Chinese and
+English. At the end the database is checked: every acknowledged message stored once,
+answered, no reply stored twice, no 5xx. ``--rasa-url`` uses a Rasa that is already
+running (the test uses a fake) instead of starting one. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.webhook_ack import RUN, TOKEN, percentile, signed_query, text_xml
+from bot.db import Database
+from bot.models import Message
+from bot.stack import Stack, StackConfig, prepare_database
+from bot.training import ensure_model
+from tests.fakes import FakeWeChat
+from tests.helpers import free_port
+
+QUESTIONS = [
+    "您好，请问在吗",
+    "hey, good morning",
+    "信用卡怎么激活",
+    "how do I activate my debit card",
+    "转账限额怎么提高",
+    "what are the opening hours on sunday",
+    "忘记登录密码了",
+    "How do I reset my online banking password?",
+    "信用卡账单怎么还",
+    "I want to open a bank account",
+    "查询工单 AX26112800005",
+    "what's the status of ticket AX26112800005",
+    "今天股市怎么样",
+    "what's your favourite colour",
+    "谢谢啦",
+    "thanks a bunch",
+]
+BUSY = ("系统正忙", "We are busy")
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    """p50/p95/p99 in milliseconds of latencies in seconds."""
+    if not values:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None}
+    return {
+        "p50_ms": _ms(statistics.median(values)),
+        "p95_ms": _ms(percentile(values, 95)),
+        "p99_ms": _ms(percentile(values, 99)),
+    }
+
+
+@dataclass
+class Sent:
+    """What the load generator sent and what it was told."""
+
+    wechat_at: dict[str, float] = field(default_factory=dict)  # openid -> send time
+    acks: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    webchat: int = 0
+
+
+class Load:
+    """Sends one message per new customer over the signed WeChat webhook or web chat."""
+
+    def __init__(self, url: str, http: httpx.AsyncClient) -> None:
+        self.url, self.http, self.n = url, http, 0
+
+    async def _post(self, sent: Sent, send: Callable[[], Awaitable[httpx.Response]]) -> bool:
+        started = time.monotonic()
+        try:
+            response = await send()
+        except httpx.HTTPError as exc:
+            sent.failures[type(exc).__name__] += 1
+            return False
+        sent.acks.append(time.monotonic() - started)
+        sent.statuses[response.status_code] += 1
+        return response.status_code in (200, 202)
+
+    async def wechat(self, sent: Sent) -> None:
+        self.n += 1
+        i, openid = self.n, f"o-load-{RUN}-{self.n}"
+        body = text_xml(i, random.choice(QUESTIONS), openid)
+        at = time.monotonic()
+        if await self._post(
+            sent,
+            lambda: self.http.post(f"{self.url}/webhooks/wechat?{signed_query()}", content=body),
+        ):
+            sent.wechat_at[openid] = at
+
+    async def webchat(self, sent: Sent) -> None:
+        self.n += 1
+        payload = {
+            "visitor_id": f"visitor-load-{RUN}-{self.n}",
+            "id": f"load-{RUN}-{self.n}",
+            "text": random.choice(QUESTIONS),
+        }
+        if await self._post(
+            sent, lambda: self.http.post(f"{self.url}/webhooks/webchat", json=payload)
+        ):
+            sent.webchat += 1
+
+
+async def at_rate(
+    rate: float, seconds: float, send: Callable[[int], Coroutine[Any, Any, None]]
+) -> None:
+    """Open loop: start message k at k/rate seconds, whether or not earlier ones are done."""
+    started, tasks = time.monotonic(), list[asyncio.Task[None]]()
+    for k in range(round(rate * seconds)):
+        delay = started + k / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(k)))
+    await asyncio.gather(*tasks)
+
+
+async def plain_rasa(rasa_url: str, messages: int, concurrency: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    pending = list(range(messages))
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def client() -> None:
+            nonlocal errors
+            while pending:
+                k = pending.pop()
+                started = time.monotonic()
+                try:
+                    response = await http.post(
+                        f"{rasa_url}/webhooks/rest/webhook",
+                        json={"sender": f"plain-{RUN}-{k}", "message": random.choice(QUESTIONS)},
+                    )
+                    ok = response.status_code == 200 and bool(response.json())
+                except (httpx.HTTPError, ValueError):
+                    ok = False
+                if ok:
+                    latencies.append(time.monotonic() - started)
+                else:
+                    errors += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        elapsed = time.monotonic() - started
+    return {
+        "messages": messages,
+        "concurrency": concurrency,
+        "errors": errors,
+        "throughput_msgs_per_s": round(len(latencies) / elapsed, 1),
+        **summary(latencies),
+    }
+
+
+def first_answers(wechat: FakeWeChat, since: float) -> tuple[dict[str, float], Counter[str]]:
+    """When each WeChat customer got their first real answer (not the busy notice), and
+    how many messages each received."""
+    first: dict[str, float] = {}
+    count: Counter[str] = Counter()
+    for call in wechat.calls("/message/custom/send"):
+        if call.at < since:
+            continue
+        body = call.json()
+        openid = str(body.get("touser", ""))
+        count[openid] += 1
+        text = str((body.get("text") or {}).get("content", ""))
+        if openid not in first and not text.startswith(BUSY):
+            first[openid] = call.at
+    return first, count
+
+
+def wait_drained(
+    database_url: str, since: datetime, expected: int, timeout_s: float
+) -> dict[str, Any]:
+    """Wait until every inbound message stored since ``since`` is done; count them, the
+    messages they were answered with, and when the last answer was stored."""
+    db = Database(database_url)
+    recent_in = (Message.direction == "in", Message.created_at >= since)
+    recent_out = (Message.direction == "out", Message.created_at >= since)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            with db.session() as session:
+                stored = session.scalar(select(func.count()).where(*recent_in)) or 0
+                unfinished = (
+                    session.scalar(select(func.count()).where(*recent_in, Message.status != "done"))
+                    or 0
+                )
+            if (stored >= expected and not unfinished) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        answer = Message.provider_msg_id.like("reply-%")
+        with db.session() as session:
+            answered = session.scalar(
+                select(func.count(func.distinct(Message.reply_to_id))).where(*recent_out, answer)
+            )
+            last = session.scalar(select(func.max(Message.created_at)).where(*recent_out, answer))
+            busy = session.scalar(
+                select(func.count()).where(*recent_out, Message.provider_msg_id.like("hold-%"))
+            )
+        return {
+            "stored": stored,
+            "unfinished": unfinished,
+            "answered": int(answered or 0),
+            "busy_notices": int(busy or 0),
+            "last_answer_at": last.replace(tzinfo=last.tzinfo or UTC) if last else None,
+        }
+    finally:
+        db.dispose()
+
+
+async def drive(
+    args: argparse.Namespace, url: str, rasa_url: str, wechat: FakeWeChat
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    result["plain_rasa"] = await plain_rasa(rasa_url, args.rasa_messages, 16)
+    print(
+        f"plain Rasa: {result['plain_rasa']['throughput_msgs_per_s']} msg/s, "
+        f"p99 {result['plain_rasa']['p99_ms']} ms",
+        flush=True,
+    )
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        load = Load(url, http)
+
+        # Steady: end-to-end latency below capacity.
+        steady, since = Sent(), time.monotonic()
+        await at_rate(args.steady_rate, args.steady_seconds, lambda _: load.wechat(steady))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            first, _ = first_answers(wechat, since)
+            if len(first) >= len(steady.wechat_at):
+                break
+            await asyncio.sleep(0.2)
+        first, _ = first_answers(wechat, since)
+        e2e = [first[o] - at for o, at in steady.wechat_at.items() if o in first]
+        result["steady"] = {
+            "rate": args.steady_rate,
+            "messages": len(steady.wechat_at),
+            "ack": summary(steady.acks),
+            "e2e": summary(e2e),
+            "answered": len(e2e),
+        }
+        print(
+            f"steady {args.steady_rate}/s: ack p99 {result['steady']['ack']['p99_ms']} ms, "
+            f"reply p50/p95/p99 {summary(e2e)['p50_ms']}/{summary(e2e)['p95_ms']}/"
+            f"{summary(e2e)['p99_ms']} ms",
+            flush=True,
+        )
+
+        # Rising rates: acknowledgements past capacity, then the backlog drains.
+        steps, everything, since = [], Sent(), time.monotonic()
+        rising_since = datetime.now(UTC)
+        for rate in args.rates:
+            step = Sent()
+
+            async def one(k: int, step: Sent = step) -> None:
+                await (load.wechat(step) if k % 2 == 0 else load.webchat(step))
+
+            await at_rate(rate, args.step_seconds, one)
+            steps.append(
+                {
+                    "rate": rate,
+                    "messages": len(step.acks) + sum(step.failures.values()),
+                    "ack": summary(step.acks),
+                    "status": dict(step.statuses),
+                    "failures": dict(step.failures),
+                }
+            )
+            everything.wechat_at.update(step.wechat_at)
+            everything.acks += step.acks
+            everything.statuses.update(step.statuses)
+            everything.failures.update(step.failures)
+            everything.webchat += step.webchat
+            print(
+                f"{rate}/s for {args.step_seconds}s: ack p50 {steps[-1]['ack']['p50_ms']} ms, "
+                f"p99 {steps[-1]['ack']['p99_ms']} ms",
+                flush=True,
+            )
+    accepted = len(everything.wechat_at) + everything.webchat
+    drained = await asyncio.to_thread(
+        wait_drained, args.database_url, rising_since, accepted, args.drain_timeout
+    )
+    _, received = first_answers(wechat, since)
+    last = drained.pop("last_answer_at")
+    elapsed = (last - rising_since).total_seconds() if last else time.monotonic() - since
+    result["rising"] = steps
+    result["drain"] = {
+        **drained,
+        "accepted": accepted,
+        "seconds": round(elapsed, 1),
+        "http_5xx": sum(n for s, n in everything.statuses.items() if s >= 500),
+        "refused": sum(n for s, n in everything.statuses.items() if s not in (200, 202)),
+        "errors": dict(everything.failures),
+        "wechat_max_messages_per_customer": max(received.values(), default=0),
+    }
+    result["lost"] = (
+        result["steady"]["messages"] - result["steady"]["answered"] + accepted - drained["answered"]
+    )
+    result["throughput_msgs_per_s"] = round(drained["answered"] / max(elapsed, 1e-9), 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rates", default="50,100,200,300")
+    parser.add_argument("--step-seconds", type=float, default=4.0)
+    parser.add_argument("--steady-rate", type=float, default=10.0)
+    parser.add_argument("--steady-seconds", type=float, default=20.0)
+    parser.add_argument("--rasa-messages", type=int, default=600)
+    parser.add_argument("--drain-timeout", type=float, default=600.0)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--rasa-url", default="", help="a running Rasa (default: start one)")
+    args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",")]
+
+    workdir = Path(tempfile.mkdtemp(prefix="anxin-load-"))
+    args.database_url = args.database_url or f"sqlite:///{workdir / 'load.db'}"
+    prepare_database(args.database_url)
+    wechat = FakeWeChat()
+    config = StackConfig(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        service_port=free_port(),
+        worker_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        service_token=uuid.uuid4().hex * 2,
+        rasa_token=uuid.uuid4().hex,
+        log_dir=workdir / "log",
+        extra_env={
+            "ANXIN_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:6]}",
+            "WECHAT_TOKEN": TOKEN,
+            "WECHAT_APP_ID": "wxload",
+            "WECHAT_APP_SECRET": "secret",
+            "WECHAT_API_BASE_URL": wechat.url,
+            "ANXIN_LOG_LEVEL": "WARNING",
+            "ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN": "0",  # one load generator, one address
+            "ANXIN_WEBCHAT_PER_VISITOR_PER_MIN": "0",
+            **({"RASA_URL": args.rasa_url} if args.rasa_url else {}),
+        },
+    )
+    stack = Stack(config)
+    rasa_url = args.rasa_url or f"http://127.0.0.1:{config.rasa_port}"
+    try:
+        if not args.rasa_url:
+            stack.start_rasa(ensure_model())
+        stack.start_service()
+        stack.wait_ready()
+        result = asyncio.run(drive(args, stack.service_url, rasa_url, wechat))
+    finally:
+        stack.stop()
+        wechat.stop()
+    rasa_throughput = result["plain_rasa"]["throughput_msgs_per_s"]
+    top = result["rising"][-1] if result["rising"] else {"ack": summary([])}
+    figures = {
+        "database": args.database_url.split(":", 1)[0],
+        "ack_p50_ms": top["ack"]["p50_ms"],
+        "ack_p99_ms": top["ack"]["p99_ms"],
+        "ack_p99_rate": args.rates[-1] if args.rates else None,
+        "e2e_p50_ms": result["steady"]["e2e"]["p50_ms"],
+        "e2e_p95_ms": result["steady"]["e2e"]["p95_ms"],
+        "e2e_p99_ms": result["steady"]["e2e"]["p99_ms"],
+        "throughput_msgs_per_s": result["throughput_msgs_per_s"],
+        "rasa_throughput_msgs_per_s": rasa_throughput,
+        "rasa_p99_ms": result["plain_rasa"]["p99_ms"],
+        "ratio_to_rasa": round(result["throughput_msgs_per_s"] / rasa_throughput, 2)
+        if rasa_throughput
+        else None,
+        "lost": result["lost"],
+        "http_5xx": result["drain"]["http_5xx"],
+        "busy_notices": result["drain"]["busy_notices"],
+        "details": {k: v for k, v in result.items() if k not in ("throughput_msgs_per_s", "lost")},
+    }
+    print(
+        f"Anxin {figures['throughput_msgs_per_s']} msg/s sustained vs plain Rasa "
+        f"{rasa_throughput} msg/s (ratio {figures['ratio_to_rasa']}); ack p99 "
+        f"{figures['ack_p99_ms']} ms at {figures['ack_p99_rate']}/s; reply p95 "
+        f"{figures['e2e_p95_ms']} ms at {args.steady_rate}/s; lost {figures['lost']}, "
+        f"5xx {figures['http_5xx']}"
+    )
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    main()
