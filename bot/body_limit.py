@@ -8,21 +8,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from bot.asgi import HttpMiddleware
 
 DEFAULT_LIMIT = 1024 * 1024
 LARGER = {"/api/v1/kb/import": 6 * 1024 * 1024}
 REFUSAL = json.dumps({"detail": "请求体过大 / request body too large"}, ensure_ascii=False).encode()
 
 
-class BodyLimit:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class BodyLimit(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = LARGER.get(scope.get("path", ""), DEFAULT_LIMIT)
         headers = dict(scope.get("headers") or [])
         announced = headers.get(b"content-length")

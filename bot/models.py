@@ -79,6 +79,8 @@ class Conversation(Base):
 
 # Inbound messages still waiting for an answer (the inbox claims the oldest per conversation).
 OPEN_INBOUND = "direction = 'in' AND status IN ('pending', 'processing')"
+# Outbox rows waiting to be sent.
+PENDING_OUTBOX = "status = 'pending'"
 
 
 def is_open_inbound(message: Any) -> ColumnElement[bool]:
@@ -144,8 +146,8 @@ class OutboxItem(Base):
         Index(
             "ix_outbox_pending",
             "message_id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text(PENDING_OUTBOX),
+            sqlite_where=text(PENDING_OUTBOX),
         ),
     )
 

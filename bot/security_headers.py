@@ -6,7 +6,9 @@ embed it in their own sites."""
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from bot.asgi import HttpMiddleware
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -27,16 +29,8 @@ def security_headers(path: str, https: bool) -> dict[str, str]:
     return headers
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (no extra task per request, unlike ``BaseHTTPMiddleware``)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = security_headers(scope["path"], scope.get("scheme") == "https")
 
         async def with_headers(message: Message) -> None:

@@ -12,8 +12,9 @@ import secrets
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from bot.asgi import HttpMiddleware
 from bot.console.auth import COOKIE as SESSION_COOKIE
 
 COOKIE = "anxin_csrf"
@@ -44,14 +45,11 @@ def forged(request: Request) -> bool:
     return not (expected and hmac.compare_digest(expected, given))
 
 
-class CsrfGuard:
-    """Pure ASGI middleware refusing forged requests (see ``forged``)."""
+class CsrfGuard(HttpMiddleware):
+    """Refuses forged requests (see ``forged``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and forged(Request(scope)):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if forged(Request(scope)):
             refused = JSONResponse(
                 {"detail": "请求缺少有效的 CSRF 令牌 / missing or wrong CSRF token"},
                 status_code=403,
