@@ -12,6 +12,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 
+class FakeServer(ThreadingHTTPServer):
+    """A threaded HTTP server with a listen backlog for bursts (the default of 5 makes a
+    burst of new connections fail at the fake, not at the code under test)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class FakeRasa:
     """Answers Rasa's REST webhook and tracker endpoints.
@@ -79,7 +87,7 @@ class FakeRasa:
                 fake.last_intent[body["sender"]] = {"name": "echo", "confidence": 0.87}
                 self._send(200, [{"recipient_id": body["sender"], **r} for r in fake.reply(text)])
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = FakeServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -156,7 +164,7 @@ class FakeProvider:
 
             do_GET = do_POST = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = FakeServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property

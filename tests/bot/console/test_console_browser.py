@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Route
 from bot.accounts import add_user
 from bot.db import Database
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import running_service, service_env, sign_in_page
+from tests.helpers import running_service, service_env, sign_in_page, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -185,6 +185,9 @@ def test_live_messages_that_arrive_while_the_history_loads_come_after_it(
             ).json()
 
         ack = webchat("early-0001", "我想咨询贷款")
+        answered = Database(settings.database_url)
+        wait_for(lambda: texts(answered, "bot"))  # the assistant's answer is stored
+        answered.dispose()
         queued = httpx.post(
             f"{url}/api/v1/internal/handoffs",
             json={"conversation_id": ack["conversation_id"]},
@@ -210,9 +213,9 @@ def test_live_messages_that_arrive_while_the_history_loads_come_after_it(
         senders = [
             m.get_attribute("class").split()[1] for m in agent.query_selector_all("#log .msg")
         ]
-        texts = [t.text_content() for t in agent.query_selector_all("#log .msg .text")]
+        drawn = [t.text_content() for t in agent.query_selector_all("#log .msg .text")]
         assert senders == ["customer", "bot", "system", "system", "agent", "customer"], senders
-        assert texts.count("还在吗") == 1 and texts[0] == "我想咨询贷款"
+        assert drawn.count("还在吗") == 1 and drawn[0] == "我想咨询贷款"
 
 
 def publish_staff(settings, frame: dict) -> None:
