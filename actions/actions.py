@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.desk_client import DeskClient, DeskError
+from actions.desk_client import DeskClient, DeskError, IdentityRequired
 
 TICKET_NUMBER = re.compile(r"\b(AX\d{11})\b", re.IGNORECASE)
 
@@ -387,8 +387,16 @@ class ActionTicketStatus(Action):
             )
             return []
         number = number.upper()
+        client = DeskClient()
         try:
-            ticket = await DeskClient().ticket_status(tracker.sender_id, number)
+            ticket = await client.ticket_status(tracker.sender_id, number)
+        except IdentityRequired:
+            try:
+                said = await client.start_identity_check(tracker.sender_id, number)
+            except DeskError:
+                return desk_down(dispatcher, language)
+            dispatcher.utter_message(text=say(language, said["zh"], said["en"]))
+            return [SlotSet("ticket_number", None)]
         except DeskError:
             return desk_down(dispatcher, language)
         if ticket is None:
@@ -400,14 +408,7 @@ class ActionTicketStatus(Action):
                 )
             )
             return [SlotSet("ticket_number", None)]
-        label = ticket["status_label"][language]
         dispatcher.utter_message(
-            text=say(
-                language,
-                f"工单 {number}（{ticket['category_label']['zh']}，优先级 {ticket['priority']}）"
-                f"当前状态：{label}。预计在 {ticket['resolution_due_display']} 前处理完毕。",
-                f"Ticket {number} ({ticket['category_label']['en']}, priority {ticket['priority']}) "
-                f"is {label}. It is due to be resolved by {ticket['resolution_due_display']}.",
-            )
+            text=say(language, ticket["summary"]["zh"], ticket["summary"]["en"])
         )
         return [SlotSet("ticket_number", None)]

@@ -12,6 +12,10 @@ class DeskError(Exception):
     """The service desk could not be reached or refused the request."""
 
 
+class IdentityRequired(Exception):
+    """The customer must verify who they are before ticket details are told."""
+
+
 class DeskClient:
     def __init__(self, base_url: str | None = None, token: str | None = None) -> None:
         self.base_url = (
@@ -59,10 +63,23 @@ class DeskClient:
             f"/api/v1/internal/tickets/{number}",
             params={"conversation_id": conversation_id},
         )
+        if status == 403:
+            raise IdentityRequired(number)
         if status == 404:
             return None
         if status != 200:
             raise DeskError(f"ticket_status answered {status}")
+        return body
+
+    async def start_identity_check(self, conversation_id: str, number: str) -> dict[str, str]:
+        """Begin an SMS one-time-code check; returns what to tell the customer (zh, en)."""
+        status, body = await self._request(
+            "POST",
+            "/api/v1/internal/identity/checks",
+            json={"conversation_id": conversation_id, "ticket_number": number},
+        )
+        if status != 200:
+            raise DeskError(f"start_identity_check answered {status}")
         return body
 
     async def kb_match(self, conversation_id: str, text: str, language: str) -> dict[str, Any]:

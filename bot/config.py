@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
     log_format: str = Field(default="json", pattern="^(json|text)$", alias="ANXIN_LOG_FORMAT")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
+    # How long an SMS one-time code's proof of identity lets a channel identity be told
+    # about its customer's tickets.
+    identity_valid_hours: float = Field(default=24.0, gt=0, alias="ANXIN_IDENTITY_VALID_HOURS")
     delivery_give_up_s: float = Field(default=24 * 3600, alias="ANXIN_DELIVERY_GIVE_UP_S")
     delivery_max_backoff_s: float = Field(default=300, alias="ANXIN_DELIVERY_MAX_BACKOFF_S")
     # Handoff: how long an agent has to accept an offered chat before the next one gets it

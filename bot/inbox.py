@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
+from bot.identity import capture
 from bot.lang import detect_language
 from bot.models import Conversation, Message, utcnow
 from bot.redact import redact
@@ -84,6 +85,9 @@ def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = N
                 language = inbound.language_hint or detect_language(inbound.text, conv.language)
             else:  # placeholders like "[image]" say nothing about the customer's language
                 language = conv.language
+            text, sealed_secret = inbound.text, None
+            if conv.verification is not None and inbound.kind == "text" and vault is not None:
+                text, sealed_secret = capture(conv.verification, text, vault)
             message = Message(
                 conversation_id=conv.id,
                 channel=inbound.channel,
@@ -91,10 +95,11 @@ def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = N
                 direction="in",
                 sender="customer",
                 kind=inbound.kind,
-                text=redact(inbound.text),
+                text=redact(text),
                 language=language,
                 status="pending",
                 created_at=inbound.received_at,
+                sealed_secret=sealed_secret,
             )
             session.add(message)
             conv.language = language

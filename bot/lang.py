@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
@@ -25,3 +26,14 @@ def detect_language(text: str, previous: str = "zh") -> str:
 def pick(language: str, zh: str, en: str) -> str:
     """Choose the Chinese or English copy of a customer-facing text."""
     return en if language == "en" else zh
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A customer-facing text in both languages."""
+
+    zh: str
+    en: str
+
+    def to(self, language: str) -> str:
+        return pick(language, self.zh, self.en)

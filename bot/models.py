@@ -75,6 +75,52 @@ class Conversation(Base):
     # Set when the customer declined satisfaction surveys (consent withdrawn).
     survey_opt_out_at: Mapped[datetime | None] = mapped_column(nullable=True)
     tier: Mapped[str] = mapped_column(String(16), default="standard")
+    # The customer this channel identity was bound to by an SMS one-time code, and
+    # until when that proof counts (ticket details are told only while it does).
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id"), nullable=True, index=True
+    )
+    verified_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # An identity check in progress: "phone" (waiting for the number) or "code".
+    verification: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class Customer(Base):
+    """A person, known by their mobile number; one customer, several channel identities
+    (conversations). The number is kept only sealed, found by its keyed pseudonym."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone_pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_sealed: Mapped[str] = mapped_column(Text)
+    phone_tail: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdentityCheck(Base):
+    """One attempt to bind a channel identity to a customer with an SMS one-time code.
+
+    The code itself is never stored: only its keyed hash, for five minutes."""
+
+    __tablename__ = "identity_checks"
+    __table_args__ = (
+        Index("ix_identity_checks_conversation", "conversation_id", "id"),
+        Index("ix_identity_checks_phone", "phone_pseudonym", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    # phone -> code -> verified | failed | expired | cancelled
+    state: Mapped[str] = mapped_column(String(16), default="phone")
+    ticket_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    phone_pseudonym: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    phone_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 # Inbound messages still waiting for an answer (the inbox claims the oldest per conversation).
@@ -135,6 +181,9 @@ class Message(Base):
     not_before: Mapped[datetime | None] = mapped_column(nullable=True)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A phone number or one-time code given during an identity check, sealed at the
+    # webhook (the stored text has it masked) and erased once the worker has read it.
+    sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OutboxItem(Base):
@@ -164,6 +213,9 @@ class OutboxItem(Base):
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     # How it finally went out when the normal way was closed (e.g. "template").
     route: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The text to send when it must not be stored in clear (a one-time code): sealed,
+    # and erased once sent or given up; the message row holds a masked text.
+    sealed_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class DeliveryAttempt(Base):

@@ -115,18 +115,21 @@ class Delivery:
             item, message, conversation = row
             if conversation.opted_out_at is not None:
                 return Loaded(None, item.attempts)
-            recipient = conversation.external_user_id
-            if conversation.recipient_sealed is not None:
+            recipient, text = conversation.external_user_id, message.text
+            if conversation.recipient_sealed is not None or item.sealed_text is not None:
                 if self.vault is None:
                     raise VaultError("ANXIN_DATA_KEY is needed to reach this customer")
-                recipient = self.vault.open(conversation.recipient_sealed)
+                if conversation.recipient_sealed is not None:
+                    recipient = self.vault.open(conversation.recipient_sealed)
+                if item.sealed_text is not None:
+                    text = self.vault.open(item.sealed_text)
             outbound = OutboundMessage(
                 message_id=message.id,
                 conversation_public_id=conversation.public_id,
                 channel=message.channel,
                 recipient=recipient,
                 sender=message.sender,
-                text=message.text,
+                text=text,
                 created_at=message.created_at,
                 buttons=tuple(Button(b["title"], b["payload"]) for b in message.buttons or []),
                 parts_sent=item.parts_sent,
@@ -152,12 +155,13 @@ class Delivery:
             )
             if error is None:
                 item.status, item.sent_at, item.last_error, item.route = "sent", now, None, route
+                item.sealed_text = None  # a one-time code is kept no longer than needed
                 return item.status
             item.last_error = error.reason[:255]
             if error.parts_done is not None:
                 item.parts_sent = max(item.parts_sent, error.parts_done)
             if error.permanent or now - item.created_at >= self.give_up_after:
-                item.status = "dead"
+                item.status, item.sealed_text = "dead", None
             else:
                 item.next_attempt_at = now + backoff(
                     attempts, self.max_backoff_s, error.retry_after
@@ -168,7 +172,7 @@ class Delivery:
         with self.db.session() as session:
             item = session.get(OutboxItem, item_id)
             assert item is not None
-            item.status = "suppressed"
+            item.status, item.sealed_text = "suppressed", None
 
     async def deliver(self, item_id: int) -> bool:
         """Send one claimed outbox row. Returns True when it went out."""

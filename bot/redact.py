@@ -16,7 +16,7 @@ _ID_CHECK = "10X98765432"
 
 # Digit runs may be split by spaces or dashes (as people type card numbers).
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,22}[0-9Xx]?(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)")
+MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)")
 # "CVV 123", "安全码是456", "PIN: 1234", "取款密码 123456", "password is 8642"
 _SECRET = re.compile(
     r"(?i)(?<![a-z])(cvv2?|cvc2?|cvn2?|security code|安全码|校验码|卡背后三位|"
@@ -62,7 +62,7 @@ def redact(text: str) -> str:
         return text
     masked = _SECRET.sub(r"\1\2[已隐藏/hidden]", text)
     masked = _DIGIT_RUN.sub(_mask_run, masked)
-    return _MOBILE.sub(
+    return MOBILE_NUMBER.sub(
         lambda m: "[手机号/phone ****" + re.sub(r"\D", "", m.group(0))[-4:] + "]", masked
     )
 

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.handoff import queue as handoff_queue
 from bot.handoff import signals
+from bot.identity import Identity
 from bot.kb_match import answer_choice, may_be_choice
 from bot.lang import pick
 from bot.log_format import conversation_id
@@ -42,6 +43,7 @@ class InboxItem:
     kind: str
     conversation_id: int
     tier: str
+    verification: str | None = None
 
 
 def load_item(db: Database, message_id: int) -> InboxItem | None:
@@ -65,6 +67,7 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             kind=message.kind,
             conversation_id=conversation.id,
             tier=conversation.tier,
+            verification=conversation.verification,
         )
 
 
@@ -210,6 +213,24 @@ def answer_followup(db: Database, settings: Settings, message_id: int) -> list[i
         return created
 
 
+def answer_identity(db: Database, identity: Identity, message_id: int) -> list[int] | None:
+    """If the customer is giving their number or code for an identity check, handle it
+    here (the code's SMS is queued in the same transaction); None means it is not."""
+    with db.session() as session:
+        inbound = session.get(Message, message_id)
+        assert inbound is not None
+        outcome = identity.answer(session, inbound, utcnow())
+        if outcome is None:
+            return None
+        created = _insert_replies(
+            session, inbound, tuple(BotReply(t) for t in outcome.replies), "identity"
+        )
+        if outcome.sent_message_id is not None:
+            created.append(outcome.sent_message_id)
+        inbound.status, inbound.not_before, inbound.intent = "done", None, "identity_check"
+        return created
+
+
 def answer_kb_choice(db: Database, message_id: int) -> list[int] | None:
     """If the customer picks one of the "did you mean" questions (1-3) or says none of
     them fits, answer from the knowledge base here; None means it is not such a pick."""
@@ -252,7 +273,11 @@ def rasa_input(item: InboxItem) -> tuple[str, dict[str, Any]]:
 
 
 async def process(
-    db: Database, rasa: RasaClient, message_id: int, settings: Settings | None = None
+    db: Database,
+    rasa: RasaClient,
+    message_id: int,
+    settings: Settings | None = None,
+    identity: Identity | None = None,
 ) -> list[int]:
     """Process one claimed inbox row; returns the ids of replies stored for delivery."""
     item = await to_thread.run_sync(load_item, db, message_id)
@@ -262,6 +287,10 @@ async def process(
     canned = canned_replies(item.kind, item.language)
     if canned is not None:
         return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
+    if item.verification is not None and identity is not None:
+        checked = await to_thread.run_sync(answer_identity, db, identity, message_id)
+        if checked is not None:
+            return checked
     if settings is not None:
         answered = await to_thread.run_sync(answer_followup, db, settings, message_id)
         if answered is not None:

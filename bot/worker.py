@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from anyio import to_thread
 from sqlalchemy import func, or_, select, update
@@ -21,6 +22,7 @@ from bot.backlog import tell_waiting
 from bot.config import Settings
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
+from bot.identity import Identity
 from bot.models import Message, is_open_inbound, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
@@ -108,6 +110,15 @@ class Worker:
         self.lease = lease
         self.sla = sla
         self.settings = settings
+        self.identity = (
+            Identity(
+                delivery.vault,
+                timedelta(hours=settings.identity_valid_hours),
+                ZoneInfo(settings.display_timezone),
+            )
+            if settings is not None and delivery.vault is not None
+            else None
+        )
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._sla_wake = asyncio.Event()
@@ -131,7 +142,7 @@ class Worker:
 
     async def _handle(self, message_id: int) -> None:
         try:
-            stored = await process(self.db, self.rasa, message_id, self.settings)
+            stored = await process(self.db, self.rasa, message_id, self.settings, self.identity)
         except Exception:
             log.exception("processing inbox message %s failed; it will be retried", message_id)
             return

@@ -185,3 +185,31 @@ def texts(db, sender: str) -> list[str]:
                 .order_by(Message.id)
             )
         )
+
+
+def verify_identity(db: Any, conversation_public_id: str, phone: str = "+8613800001111") -> None:
+    """Bind a conversation to the customer of ``phone`` as a passed SMS code would (for
+    tests about what a verified customer is told; tests/bot/test_identity.py drives the
+    code itself)."""
+    from datetime import timedelta
+
+    from bot.contact_vault import ContactVault
+    from bot.models import Conversation, Customer, utcnow
+    from tests.conftest import DATA_KEY
+
+    vault = ContactVault(DATA_KEY)
+    pseudonym = vault.pseudonym(phone)
+    with db.session() as session:
+        customer = session.scalar(select(Customer).where(Customer.phone_pseudonym == pseudonym))
+        if customer is None:
+            customer = Customer(
+                phone_pseudonym=pseudonym, phone_sealed=vault.seal(phone), phone_tail=phone[-4:]
+            )
+            session.add(customer)
+            session.flush()
+        conversation = session.scalar(
+            select(Conversation).where(Conversation.public_id == conversation_public_id)
+        )
+        assert conversation is not None
+        conversation.customer_id = customer.id
+        conversation.verified_until = utcnow() + timedelta(hours=1)

@@ -9,13 +9,16 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
+from bot import identity
 from bot.api.deps import ServicesDep, require_service_token
-from bot.api.schemas import KbAnswer, TicketCreate, TicketOut
+from bot.api.schemas import KbAnswer, Labels, TicketCreate, TicketOut
 from bot.handoff import queue as handoff_queue
 from bot.handoff.presence import Presence
 from bot.kb import answer_for
-from bot.tickets.service import TicketError, get_ticket_for_customer, open_ticket
+from bot.models import Conversation, utcnow
+from bot.tickets.service import NotVerified, TicketError, get_ticket_for_customer, open_ticket
 
 router = APIRouter(
     prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_token)]
@@ -54,8 +57,14 @@ async def customer_ticket(
     services: ServicesDep,
     conversation_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> TicketOut:
-    """A ticket, only for the conversation that owns it (404 otherwise: nothing leaks)."""
-    ticket = await to_thread.run_sync(get_ticket_for_customer, services.db, number, conversation_id)
+    """A ticket, only for a verified identity of the customer who owns it (403 until the
+    identity is verified, whatever the number; then 404 for anyone else's: nothing leaks)."""
+    try:
+        ticket = await to_thread.run_sync(
+            get_ticket_for_customer, services.db, number, conversation_id
+        )
+    except NotVerified as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "identity not verified") from exc
     if ticket is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket for this customer")
     return TicketOut.of(ticket, services.timezone)
@@ -72,6 +81,37 @@ async def kb_answer(
     if answer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such knowledge-base entry")
     return KbAnswer(key=key, language=language, answer=answer)
+
+
+class IdentityCheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(min_length=1, max_length=64)
+    ticket_number: str | None = Field(default=None, pattern="^[A-Za-z]{2}[0-9]{11}$")
+
+
+@router.post("/identity/checks")
+async def start_identity_check(body: IdentityCheckRequest, services: ServicesDep) -> Labels:
+    """Begin verifying a channel identity by SMS one-time code; returns what to tell the
+    customer (ask for the number, or why it cannot be done now). The ticket asked about
+    is answered once the code checks out."""
+    ready = services.settings.sms_enabled and services.vault is not None
+
+    def work() -> Labels | None:
+        with services.db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.public_id == body.conversation_id)
+            )
+            if conversation is None:
+                return None
+            number = body.ticket_number.upper() if body.ticket_number else None
+            said = identity.start(session, conversation, number, utcnow(), sms_ready=ready)
+            return Labels(zh=said.zh, en=said.en)
+
+    said = await to_thread.run_sync(work)
+    if said is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
+    return said
 
 
 class KbMatchRequest(BaseModel):

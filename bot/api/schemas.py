@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.tickets.policy import CATEGORY_LABELS, STATUS_LABELS
 from bot.tickets.service import TicketView
+from bot.tickets.summary import due_display, summary
 
 
 class Labels(BaseModel):
@@ -42,6 +43,7 @@ class TicketOut(BaseModel):
     resolution_due_at: datetime
     first_response_due_display: str
     resolution_due_display: str
+    summary: Labels = Field(description="what the customer is told about it")
     assignee: str | None = None
     team: str | None = None
     first_responded_at: datetime | None = None
@@ -50,9 +52,14 @@ class TicketOut(BaseModel):
 
     @classmethod
     def of(cls, ticket: TicketView, tz: ZoneInfo) -> TicketOut:
-        def display(moment: datetime) -> str:
-            return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
+        said = summary(
+            ticket.number,
+            ticket.category,
+            ticket.priority,
+            ticket.status,
+            ticket.resolution_due_at,
+            tz,
+        )
         return cls(
             number=ticket.number,
             category=ticket.category,
@@ -67,8 +74,9 @@ class TicketOut(BaseModel):
             created_at=ticket.created_at,
             first_response_due_at=ticket.first_response_due_at,
             resolution_due_at=ticket.resolution_due_at,
-            first_response_due_display=display(ticket.first_response_due_at),
-            resolution_due_display=display(ticket.resolution_due_at),
+            first_response_due_display=due_display(ticket.first_response_due_at, tz),
+            resolution_due_display=due_display(ticket.resolution_due_at, tz),
+            summary=Labels(zh=said.zh, en=said.en),
             assignee=ticket.assignee,
             team=ticket.team,
             first_responded_at=ticket.first_responded_at,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot import identity
 from bot.config import Settings
 from bot.db import Database
 from bot.models import Conversation, Ticket, TicketEvent, utcnow
@@ -151,14 +152,30 @@ def get_ticket(db: Database, number: str) -> TicketView | None:
         return _view(*row) if row else None
 
 
+class NotVerified(Exception):
+    """The asking channel identity has not proved who it is (or no longer does)."""
+
+
 def get_ticket_for_customer(
     db: Database, number: str, conversation_public_id: str
 ) -> TicketView | None:
-    """The ticket only if it belongs to this customer's conversation; otherwise None."""
-    ticket = get_ticket(db, number)
-    if ticket is None or ticket.conversation_public_id != conversation_public_id:
-        return None
-    return ticket
+    """The ticket only if the asking identity is verified and the ticket is its
+    customer's (opened on any of their channels); None otherwise, so nothing leaks.
+    Raises ``NotVerified`` (before looking at the ticket) for an unverified identity."""
+    with db.session() as session:
+        asking = session.scalar(
+            select(Conversation).where(Conversation.public_id == conversation_public_id)
+        )
+        if asking is None or not identity.is_verified(asking, utcnow()):
+            raise NotVerified(conversation_public_id)
+        row = session.execute(
+            select(Ticket, Conversation)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(Ticket.number == number.upper())
+        ).first()
+        if row is None or not identity.may_see(session, asking, row[1]):
+            return None
+        return _view(*row)
 
 
 def list_tickets(

@@ -7,6 +7,7 @@ from bot.app import create_app
 from bot.db import Database
 from bot.inbox import get_or_create_conversation
 from tests.conftest import SERVICE_TOKEN
+from tests.helpers import verify_identity
 
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -63,11 +64,19 @@ def test_open_ticket_once_per_key(client, conversations) -> None:
     assert len(body["resolution_due_display"]) == 16
 
 
-def test_ticket_status_only_for_its_owner(client, conversations) -> None:
+def test_ticket_status_only_for_its_verified_owner(client, conversations, settings) -> None:
     owner, other = conversations
     number = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
         "number"
     ]
+    unverified = client.get(
+        f"/api/v1/internal/tickets/{number}", params={"conversation_id": owner}, headers=AUTH
+    )
+    assert unverified.status_code == 403 and unverified.json()["detail"] == "identity not verified"
+    db = Database(settings.database_url)
+    verify_identity(db, owner, "+8613800001111")
+    verify_identity(db, other, "+8613900002222")
+    db.dispose()
     mine = client.get(
         f"/api/v1/internal/tickets/{number}", params={"conversation_id": owner}, headers=AUTH
     )
@@ -78,6 +87,7 @@ def test_ticket_status_only_for_its_owner(client, conversations) -> None:
         "/api/v1/internal/tickets/AX00000000000", params={"conversation_id": owner}, headers=AUTH
     )
     assert mine.status_code == 200 and mine.json()["number"] == number
+    assert mine.json()["summary"]["zh"].startswith(f"工单 {number}（紧急事件，优先级 P1）")
     assert theirs.status_code == 404 and missing.status_code == 404
     assert theirs.json() == missing.json()  # nothing tells a stranger the ticket exists
 
