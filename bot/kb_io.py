@@ -88,7 +88,10 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused(["the file is not UTF-8 / 文件不是 UTF-8 编码"]) from exc
-    return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+    try:
+        return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise ImportRefused([f"not a readable CSV file / 无法读取的 CSV 文件: {exc}"]) from exc
 
 
 def read_xlsx(data: bytes) -> list[dict[str, str]]:

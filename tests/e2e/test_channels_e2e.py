@@ -4,6 +4,7 @@ at the (fake) provider API exactly once."""
 from __future__ import annotations
 
 import random
+import re
 import time
 from urllib.parse import urlencode
 
@@ -24,20 +25,37 @@ def _settle() -> None:
     time.sleep(3)  # time enough for a duplicate to show up, if there were one
 
 
-def test_wechat_text_answered_success_fast_and_replied_once(
-    stack: Stack, providers: Providers
-) -> None:
+def wechat_text(stack: Stack, openid: str, msg_id: int, content: str) -> httpx.Response:
     ts, nonce = str(int(time.time())), str(random.randint(10**8, 10**9))
     signature = sha1_signature(CHANNEL_SECRETS["WECHAT_TOKEN"], ts, nonce)
     query = urlencode({"signature": signature, "timestamp": ts, "nonce": nonce})
     body = (
-        "<xml><ToUserName><![CDATA[gh_bank]]></ToUserName><FromUserName><![CDATA[o-e2e-1]]></FromUserName>"
+        "<xml><ToUserName><![CDATA[gh_bank]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
         f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        "<Content><![CDATA[你好]]></Content><MsgId>7000000001</MsgId></xml>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
     )
-    response = httpx.post(
+    return httpx.post(
         f"{stack.service_url}/webhooks/wechat?{query}", content=body.encode(), timeout=5
     )
+
+
+def sms_text(stack: Stack, sid: str, phone: str, body: str) -> httpx.Response:
+    params = {"MessageSid": sid, "From": phone, "To": "+15550001111", "Body": body}
+    signature = twilio_signature(
+        CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"],
+        CHANNEL_SECRETS["SMS_PUBLIC_URL"],
+        list(params.items()),
+    )
+    return httpx.post(
+        f"{stack.service_url}/webhooks/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
+
+
+def test_wechat_text_answered_success_fast_and_replied_once(
+    stack: Stack, providers: Providers
+) -> None:
+    response = wechat_text(stack, "o-e2e-1", 7000000001, "你好")
     assert response.text == "success"  # ack latency is measured by bench/, not timed here
     sent = wait_for(lambda: providers.wechat.calls("/cgi-bin/message/custom/send"), timeout=60)
     _settle()
@@ -47,28 +65,12 @@ def test_wechat_text_answered_success_fast_and_replied_once(
 
 
 def test_sms_lost_card_gets_its_p1_ticket_once(stack: Stack, providers: Providers) -> None:
-    params = {
-        "MessageSid": "SM-e2e-1",
-        "From": "+8613900001234",
-        "To": "+15550001111",
-        "Body": "我的信用卡丢了",
-    }
-    signature = twilio_signature(
-        CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"],
-        CHANNEL_SECRETS["SMS_PUBLIC_URL"],
-        list(params.items()),
-    )
     for _ in range(3):  # Twilio retries
-        response = httpx.post(
-            f"{stack.service_url}/webhooks/sms",
-            data=params,
-            headers={"X-Twilio-Signature": signature},
-        )
-        assert response.status_code == 200
-    sent = wait_for(lambda: providers.twilio.calls("/Messages.json"), timeout=60)
+        assert sms_text(stack, "SM-e2e-1", "+8613900001234", "我的信用卡丢了").status_code == 200
+    sent = wait_for(lambda: _texts_to(providers, "+8613900001234"), timeout=60)
     _settle()
-    assert len(providers.twilio.calls("/Messages.json")) == 1
-    form = sent[0].form()
+    assert len(_texts_to(providers, "+8613900001234")) == 1
+    form = sent[0]
     assert form["To"] == "+8613900001234" and "P1" in form["Body"] and "AX" in form["Body"]
 
 
@@ -94,3 +96,42 @@ def test_telegram_english_faq_answered_once(stack: Stack, providers: Providers) 
     _settle()
     assert len(providers.telegram.calls("/sendMessage")) == 1
     assert "Forgot password" in sent[0].form()["text"]
+
+
+def _texts_to(providers: Providers, phone: str) -> list[dict[str, str]]:
+    forms = [call.form() for call in providers.twilio.calls("/Messages.json")]
+    return [form for form in forms if form["To"] == phone]
+
+
+def _wechat_to(providers: Providers, openid: str) -> list[str]:
+    payloads = [call.json() for call in providers.wechat.calls("/cgi-bin/message/custom/send")]
+    return [p["text"]["content"] for p in payloads if p["touser"] == openid and "text" in p]
+
+
+def test_a_wechat_identity_verified_by_sms_code_hears_about_the_sms_ticket(
+    stack: Stack, providers: Providers
+) -> None:
+    """One customer, two channel identities: a ticket opened by text message is told to
+    their WeChat only after the SMS one-time code binds the WeChat identity to them."""
+    phone, openid = "+8613900005678", "o-e2e-identity"
+    assert sms_text(stack, "SM-e2e-id-1", phone, "我的借记卡丢了").status_code == 200
+    first = wait_for(lambda: _texts_to(providers, phone), timeout=60)
+    number = re.search(r"AX\d{11}", first[0]["Body"])
+    assert number is not None, first[0]["Body"]
+
+    def wechat_says(msg_id: int, text: str, expect: int = 1) -> list[str]:
+        seen = len(_wechat_to(providers, openid))
+        assert wechat_text(stack, openid, msg_id, text).text == "success"
+        wait_for(lambda: len(_wechat_to(providers, openid)) >= seen + expect, timeout=60)
+        return _wechat_to(providers, openid)[seen:]
+
+    asked = wechat_says(7100000001, f"查询工单 {number.group(0)}")
+    assert "手机号码" in asked[0] and number.group(0) not in asked[0]
+    told = wechat_says(7100000002, "13900005678")
+    assert "尾号 5678" in told[0]
+    codes = wait_for(lambda: [f for f in _texts_to(providers, phone) if "验证码" in f["Body"]])
+    code = re.search(r"\b(\d{6})\b", codes[0]["Body"])
+    assert code is not None
+    answers = wechat_says(7100000003, code.group(1), expect=2)
+    assert answers[0] == "身份验证成功（手机尾号 5678）。"
+    assert answers[1].startswith(f"工单 {number.group(0)}（")

@@ -117,3 +117,36 @@ def test_kb_answers_in_both_languages(client) -> None:
         ).status_code
         == 422
     )
+
+
+def test_an_identity_check_asks_for_the_number_when_sms_can_carry_a_code(
+    channel_client, conversations
+) -> None:
+    owner, _ = conversations
+    sms_ready = channel_client(
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_auth_token="auth",
+        twilio_from="+15550001111",
+        sms_public_url="https://bank.example/webhooks/sms",
+    )
+    url = "/api/v1/internal/identity/checks"
+    asked = sms_ready.post(
+        url, json={"conversation_id": owner, "ticket_number": "AX26112800001"}, headers=AUTH
+    )
+    assert asked.status_code == 200 and "手机号码" in asked.json()["zh"]
+    assert "mobile number" in asked.json()["en"]
+    unknown = sms_ready.post(url, json={"conversation_id": "nobody"}, headers=AUTH)
+    assert unknown.status_code == 404
+    bad = sms_ready.post(
+        url, json={"conversation_id": owner, "ticket_number": "../../etc"}, headers=AUTH
+    )
+    assert bad.status_code == 422
+    assert sms_ready.post(url, json={"conversation_id": owner}).status_code == 401
+
+
+def test_without_sms_an_identity_check_sends_the_customer_to_a_person(client, conversations):
+    owner, _ = conversations
+    said = client.post(
+        "/api/v1/internal/identity/checks", json={"conversation_id": owner}, headers=AUTH
+    )
+    assert said.status_code == 200 and "转人工" in said.json()["zh"]

@@ -128,6 +128,9 @@ def test_export_then_import_round_trips_and_refuses_bad_files(api, settings) -> 
     assert count == 3  # create, import (card_pin_test), import (card_freeze_test)
     assert api.post("/api/v1/kb/import", files={"file": ("kb.csv", b"\xff\xfe")}).status_code == 422
     assert api.post("/api/v1/kb/import", files={"file": ("kb.xlsx", b"nope")}).status_code == 422
+    # a stray carriage return (found by the OpenAPI fuzzer: it used to be a 500)
+    stray = api.post("/api/v1/kb/import", files={"file": ("kb.csv", "n\r\x9fH".encode())})
+    assert stray.status_code == 422
 
 
 def test_xlsx_round_trip(api) -> None:
