@@ -352,6 +352,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rasa-url", default="", help="a running Rasa (default: start one)")
+    parser.add_argument(
+        "--rasa-servers",
+        type=int,
+        default=1,
+        help="Rasa servers behind Anxin (plain Rasa is measured on the first alone)",
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
 
@@ -365,6 +371,7 @@ def main() -> None:
         service_port=free_port(),
         worker_port=free_port(),
         rasa_port=free_port(),
+        extra_rasa_ports=tuple(free_port() for _ in range(max(args.rasa_servers, 1) - 1)),
         actions_port=free_port(),
         service_token=uuid.uuid4().hex * 2,
         rasa_token=uuid.uuid4().hex,
@@ -396,6 +403,7 @@ def main() -> None:
     top = result["rising"][-1] if result["rising"] else {"ack": summary([])}
     figures = {
         "database": args.database_url.split(":", 1)[0],
+        "rasa_servers": 1 if args.rasa_url else max(args.rasa_servers, 1),
         "ack_p50_ms": top["ack"]["p50_ms"],
         "ack_p99_ms": top["ack"]["p99_ms"],
         "ack_p99_rate": args.rates[-1] if args.rates else None,

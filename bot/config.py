@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # A message still unanswered after this long gets "we are busy, you are in line" (0: never)
     busy_after_s: float = Field(default=15.0, ge=0, alias="ANXIN_BUSY_AFTER_S")
     # Web chat messages per minute (0: no limit)
+    # Messages one customer may send the assistant per minute on any channel; past it
+    # they are stored (an agent sees them) but not answered, after one notice.
+    sender_per_min: int = Field(default=30, ge=1, alias="ANXIN_SENDER_PER_MIN")
     webchat_per_visitor: int = Field(default=30, alias="ANXIN_WEBCHAT_PER_VISITOR_PER_MIN")
     webchat_per_address: int = Field(default=300, alias="ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN")
     # SLA ladder (targets per priority live in the sla_policies table)

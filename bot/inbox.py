@@ -24,6 +24,7 @@ class Accepted:
     message_id: int
     conversation_public_id: str
     duplicate: bool
+    text: str = ""  # as stored: personal data and any one-time code masked
 
 
 def find_conversation(session: Session, channel: str, external_user_id: str) -> Conversation | None:
@@ -111,7 +112,7 @@ def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = N
             elif inbound.kind == "optin":
                 conv.opted_out_at = None
             session.flush()
-            return Accepted(message.id, conv.public_id, duplicate=False)
+            return Accepted(message.id, conv.public_id, duplicate=False, text=message.text)
     except IntegrityError:
         with db.session() as session:
             existing = _existing(session, inbound)

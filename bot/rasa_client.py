@@ -56,10 +56,25 @@ class RasaStats:
 
 
 class RasaClient:
+    """Asks one Rasa server, or several in turn (``base_url`` comma-separated; they share
+    the Redis tracker and lock store, so any of them can take any turn). A server that
+    refuses the connection is skipped for the next; a turn that may have reached a
+    server is never sent to a second one."""
+
     def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
         self.stats = RasaStats()
         self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s)
+        urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
+        if not urls:
+            raise ValueError("RASA_URL names no server")
+        self._servers = [httpx.AsyncClient(base_url=url, timeout=timeout_s) for url in urls]
+        self._next = 0
+
+    def _in_turn(self) -> list[httpx.AsyncClient]:
+        """Every server, starting with the next one in the rotation."""
+        start = self._next % len(self._servers)
+        self._next += 1
+        return self._servers[start:] + self._servers[:start]
 
     def _params(self) -> dict[str, str]:
         return {"token": self._token} if self._token else {}
@@ -76,18 +91,35 @@ class RasaClient:
             self.stats.seconds += time.monotonic() - started
 
     async def _handle(self, sender_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
+        servers = self._in_turn()
+        for index, server in enumerate(servers):
+            try:
+                return await self._turn(server, sender_id, text, metadata)
+            except httpx.ConnectError as exc:  # never reached it: the next may take the turn
+                if index == len(servers) - 1:
+                    raise RasaUnavailable(type(exc).__name__) from exc
+        raise AssertionError("unreachable")
+
+    async def _turn(
+        self, server: httpx.AsyncClient, sender_id: str, text: str, metadata: dict[str, Any]
+    ) -> BotTurn:
         try:
-            response = await self._http.post(
+            response = await server.post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender_id, "message": text, "metadata": metadata},
             )
+        except httpx.ConnectError:
+            raise  # the turn never reached this server
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        try:
             response.raise_for_status()
             replies = _parse_replies(response.json())
             if not replies:
                 # Every turn of this assistant says something; silence means a custom
                 # action failed (action server or desk down). Retry rather than go quiet.
                 raise RasaUnavailable("empty reply")
-            tracker = await self._http.get(
+            tracker = await server.get(
                 f"/conversations/{sender_id}/tracker",
                 params={"include_events": "NONE", **self._params()},
             )
@@ -104,11 +136,16 @@ class RasaClient:
         )
 
     async def ready(self) -> bool:
-        try:
-            response = await self._http.get("/")
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        """At least one server answers (with one down the others take every turn)."""
+        for server in self._servers:
+            try:
+                response = await server.get("/")
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return True
+        return False
 
     async def close(self) -> None:
-        await self._http.aclose()
+        for server in self._servers:
+            await server.aclose()

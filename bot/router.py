@@ -247,6 +247,43 @@ def answer_kb_choice(db: Database, message_id: int) -> list[int] | None:
         return created
 
 
+SLOW_DOWN = BotReply(
+    text="您发送消息的速度太快了，请稍候片刻再发。您已发送的消息我们都已收到。\n"
+    "You are sending messages faster than I can answer. Please wait a moment: every "
+    "message you sent has been received."
+)
+RATE_LIMITED = "rate_limited"
+
+
+def over_the_limit(db: Database, message_id: int, per_minute: int) -> list[int] | None:
+    """A customer who sent more than ``per_minute`` messages within the last minute is
+    not answered by the assistant (their messages are kept for staff); the first
+    message over the limit gets one notice. None means: within the limit."""
+    with db.session() as session:
+        inbound = session.get(Message, message_id)
+        assert inbound is not None
+        recent = session.execute(
+            select(Message.created_at, Message.intent)
+            .where(
+                Message.conversation_id == inbound.conversation_id,
+                Message.direction == "in",
+                Message.id <= inbound.id,
+            )
+            .order_by(Message.id.desc())
+            .limit(per_minute + 1)
+        ).all()
+        window_start = inbound.created_at - timedelta(minutes=1)
+        if len(recent) <= per_minute or recent[-1].created_at < window_start:
+            return None
+        told = recent[1].intent == RATE_LIMITED
+        created = _insert_replies(session, inbound, () if told else (SLOW_DOWN,), "limit")
+        inbound.status, inbound.not_before, inbound.intent = "done", None, RATE_LIMITED
+        log.warning(
+            "conversation %s is over %s messages a minute", inbound.conversation_id, per_minute
+        )
+        return created
+
+
 def not_a_command(text: str) -> str:
     """Rasa reads a message starting with "/" as an intent with entities
     ("/report_fraud", '/ticket_status{"ticket_number": ...}'); a customer must not be able
@@ -300,6 +337,10 @@ async def process(
         # Queued or with a person: the assistant stays silent (unless the customer
         # gives up waiting, which ends the queueing and keeps the ticket).
         return await to_thread.run_sync(leave_or_wait, db, message_id)
+    if settings is not None:
+        limited = await to_thread.run_sync(over_the_limit, db, message_id, settings.sender_per_min)
+        if limited is not None:
+            return limited
     if may_be_choice(item.text):
         picked = await to_thread.run_sync(answer_kb_choice, db, message_id)
         if picked is not None:

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -44,6 +45,9 @@ class StackConfig:
     # API, so webhooks are acknowledged by a process that does nothing else (0: one process).
     worker_port: int = 0
     rasa_port: int = 5005
+    # More Rasa servers beside the first (they share the Redis tracker and lock store;
+    # the service sends each turn to the next one).
+    extra_rasa_ports: tuple[int, ...] = ()
     actions_port: int = 5055
     embedded_redis_port: int = 6390
     service_token: str = ""
@@ -63,6 +67,15 @@ class Stack:
         return f"http://127.0.0.1:{self.config.service_port}"
 
     @property
+    def rasa_urls(self) -> list[str]:
+        ports = (self.config.rasa_port, *self.config.extra_rasa_ports)
+        return [f"http://127.0.0.1:{port}" for port in ports]
+
+    @property
+    def redis_url(self) -> str:
+        return self.config.redis_url or f"redis://127.0.0.1:{self.config.embedded_redis_port}/0"
+
+    @property
     def desk_url(self) -> str:
         """Where the action server reaches the service desk's internal API."""
         port = self.config.worker_port or self.config.service_port
@@ -80,8 +93,8 @@ class Stack:
         env = dict(os.environ)
         env.update(
             DATABASE_URL=c.database_url,
-            REDIS_URL=c.redis_url or f"redis://127.0.0.1:{c.embedded_redis_port}/0",
-            RASA_URL=f"http://127.0.0.1:{c.rasa_port}",
+            REDIS_URL=self.redis_url,
+            RASA_URL=",".join(self.rasa_urls),
             RASA_TOKEN=c.rasa_token,
             ANXIN_SERVICE_TOKEN=c.service_token,
             ANXIN_PUBLIC_URL=self.service_url,
@@ -126,6 +139,7 @@ class Stack:
             PYTHONPATH=str(ROOT),
             SANIC_HOST="127.0.0.1",
             ANXIN_EMBED_THREADS="1",  # the intent model's embeddings: leave a core free
+            **rasa_redis_env(self.redis_url, self.service_env().get("ANXIN_REDIS_PREFIX", "anxin")),
         )
         self._spawn(
             "actions",
@@ -140,27 +154,28 @@ class Stack:
             ],
             env,
         )
-        self._spawn(
-            "rasa",
-            [
-                str(RASA_BIN),
-                "run",
-                "--enable-api",
-                "--auth-token",
-                c.rasa_token,
-                "--model",
-                str(model),
-                "--port",
-                str(c.rasa_port),
-                "--interface",
-                "127.0.0.1",
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
-            env,
-        )
+        for index, port in enumerate((c.rasa_port, *c.extra_rasa_ports)):
+            self._spawn(
+                "rasa" if index == 0 else f"rasa-{index + 1}",
+                [
+                    str(RASA_BIN),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    c.rasa_token,
+                    "--model",
+                    str(model),
+                    "--port",
+                    str(port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                env,
+            )
 
     def start_service(self) -> None:
         split = bool(self.config.worker_port)
@@ -215,10 +230,29 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+def rasa_redis_env(redis_url: str, prefix: str) -> dict[str, str]:
+    """endpoints.yml's Redis tracker and lock store settings, from the service's Redis
+    (Rasa wants an alphanumeric key prefix)."""
+    parsed = urlsplit(redis_url)
+    return {
+        "RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(parsed.port or 6379),
+        "RASA_REDIS_DB": (parsed.path.strip("/") or "0"),
+        "RASA_REDIS_PREFIX": ("".join(ch for ch in prefix if ch.isalnum()) or "anxin") + "rasa",
+    }
+
+
 def prepare_database(database_url: str) -> None:
     env = dict(os.environ, DATABASE_URL=database_url)
     for args in (["migrate"], ["bootstrap"]):
         subprocess.run([str(PYTHON), "-m", "bot", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def rasa_servers() -> int:
+    value = os.environ.get("ANXIN_RASA_SERVERS", "1")
+    if not value.isdigit() or not 1 <= int(value) <= 8:
+        raise SystemExit(f"ANXIN_RASA_SERVERS must be a number from 1 to 8, not {value!r}")
+    return int(value)
 
 
 def main() -> int:
@@ -228,6 +262,7 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         service_port=int(os.environ.get("ANXIN_PORT", "8000")),
         worker_port=int(os.environ.get("ANXIN_WORKER_PORT", "8001")),
+        extra_rasa_ports=tuple(5006 + i for i in range(rasa_servers() - 1)),
         service_token=os.environ.get("ANXIN_SERVICE_TOKEN") or persistent_secret("service_token"),
         rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),
         data_key=os.environ.get("ANXIN_DATA_KEY") or persistent_secret("data_key"),

@@ -8,7 +8,6 @@ from anyio import to_thread
 from fastapi import HTTPException, Request
 
 from bot.inbox import Accepted, accept
-from bot.redact import redact
 from bot.services import Services
 from channels.base import InboundMessage
 
@@ -48,7 +47,7 @@ async def store(services: Services, inbound: InboundMessage) -> Accepted:
             "id": accepted.message_id,
             "client_id": inbound.provider_msg_id,
             "sender": "customer",
-            "text": redact(inbound.text),
+            "text": accepted.text,
             "buttons": [],
             "at": inbound.received_at.isoformat(),
         }

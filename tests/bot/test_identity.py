@@ -253,3 +253,11 @@ async def test_no_code_to_a_number_that_opted_out(db, customer) -> None:
 
 def test_without_sms_the_customer_is_told_to_ask_a_person(customer) -> None:
     assert customer.start(sms_ready=False) == NO_SMS.zh
+
+
+def test_what_staff_see_live_has_the_code_masked(db, customer) -> None:
+    with db.session() as session:
+        session.get(Conversation, customer.conversation.id).verification = "code"
+    inbound = InboundMessage("telegram", "tg-live", "5150", "验证码 042917", datetime.now(UTC))
+    # the text pushed live to an agent's console or the customer's other tabs
+    assert accept(db, inbound, VAULT).text == "验证码 [验证码/code]"

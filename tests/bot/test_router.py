@@ -72,3 +72,37 @@ def test_a_number_after_did_you_mean_is_answered_from_the_knowledge_base(
     finally:
         db.dispose()
     assert len(fake_rasa.calls) == 1  # the pick never reached Rasa
+
+
+async def test_a_flooding_sender_is_told_once_then_kept_but_not_answered(db, fake_rasa) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from bot.config import Settings
+    from bot.inbox import accept
+    from bot.models import Message
+    from bot.rasa_client import RasaClient
+    from bot.router import SLOW_DOWN, process
+    from channels.base import InboundMessage
+
+    rasa, settings = RasaClient(fake_rasa.url, "", 5), Settings(ANXIN_SENDER_PER_MIN=5)
+    start = datetime.now(UTC)
+
+    async def says(n: int, at: datetime, sender: str = "o-flood") -> list[str]:
+        inbound = InboundMessage("wechat", f"{sender}-{n}", sender, f"问题 {n}", at)
+        stored = await process(db, rasa, accept(db, inbound).message_id, settings)
+        with db.session() as session:
+            return list(session.scalars(select(Message.text).where(Message.id.in_(stored))))
+
+    answers = [await says(n, start + timedelta(seconds=n)) for n in range(8)]
+    assert answers[:5] == [[f"echo: 问题 {n}"] for n in range(5)]
+    assert answers[5] == [SLOW_DOWN.text] and answers[6] == answers[7] == []
+    assert await says(99, start, sender="o-calm") == ["echo: 问题 99"]  # others unaffected
+    assert await says(8, start + timedelta(minutes=2)) == ["echo: 问题 8"]  # a minute later
+    with db.session() as session:
+        kept = session.scalars(
+            select(Message.status).where(Message.direction == "in", Message.channel == "wechat")
+        ).all()
+    assert kept == ["done"] * 10  # nothing lost: every message is stored for staff
+    assert len(fake_rasa.calls) == 7

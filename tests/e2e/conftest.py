@@ -59,6 +59,7 @@ def stack(
             service_port=free_port(),
             worker_port=free_port(),  # as `make run`: webhooks and the worker apart
             rasa_port=free_port(),
+            extra_rasa_ports=(free_port(),),  # two Rasa servers on the Redis tracker store
             actions_port=free_port(),
             service_token=uuid.uuid4().hex + uuid.uuid4().hex,
             rasa_token=uuid.uuid4().hex,
