@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -71,6 +71,13 @@ def build_services(settings: Settings) -> Services:
     return services
 
 
+async def _bounded(what: str, work: Awaitable[None], seconds: float = 5.0) -> None:
+    try:
+        await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        log.warning("shutdown: %s took over %.0f s; going on without it", what, seconds)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # One thread for sentence embeddings in the service: a question takes ~15 ms on one
@@ -128,7 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await warming  # a thread cannot be cancelled: let it finish
             await services.rasa.close()
-            await services.events.close()
+            # redis-py can stall closing a connection another task still reads from (a
+            # chat's live subscription; redis/redis-py#3941): never let that hold up exit.
+            await _bounded("closing Redis", services.events.close())
             services.db.dispose()
 
     app = FastAPI(

@@ -24,11 +24,13 @@ import hmac
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,8 @@ from bot.lang import Said, pick
 from bot.models import Conversation, Customer, IdentityCheck, Message, OutboxItem, Ticket
 from bot.redact import MOBILE_NUMBER
 from bot.tickets.summary import summary
+
+T = TypeVar("T")
 
 SMS_CHANNEL = "sms"
 CODE_TTL = timedelta(minutes=5)
@@ -175,49 +179,47 @@ def code_hash(vault: ContactVault, check_id: int, code: str) -> str:
     return vault.pseudonym(f"otp:{check_id}:{code}")
 
 
-def _sms_conversation(session: Session, pseudonym: str, sealed: str) -> Conversation:
-    """The SMS conversation of a number (the one its own texts would use), created if new."""
-    query = select(Conversation).where(
-        Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym
-    )
+def _find_or_create(session: Session, query: Select[T], make: Callable[[], T]) -> T:
+    """The row ``query`` finds, or a new one from ``make`` (another process may insert
+    the same row at once: then theirs is taken)."""
     found = session.scalar(query)
     if found is not None:
         return found
     try:
         with session.begin_nested():
-            created = Conversation(
-                public_id=str(uuid.uuid4()),
-                channel=SMS_CHANNEL,
-                external_user_id=pseudonym,
-                recipient_sealed=sealed,
-            )
+            created = make()
             session.add(created)
         return created
     except IntegrityError:
         found = session.scalar(query)
         assert found is not None
         return found
+
+
+def _sms_conversation(session: Session, pseudonym: str, sealed: str) -> Conversation:
+    """The SMS conversation of a number (the one its own texts would use), created if new."""
+    return _find_or_create(
+        session,
+        select(Conversation).where(
+            Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym
+        ),
+        lambda: Conversation(
+            public_id=str(uuid.uuid4()),
+            channel=SMS_CHANNEL,
+            external_user_id=pseudonym,
+            recipient_sealed=sealed,
+        ),
+    )
 
 
 def _customer(session: Session, check: IdentityCheck, tail: str) -> Customer:
-    assert check.phone_pseudonym is not None and check.phone_sealed is not None
-    query = select(Customer).where(Customer.phone_pseudonym == check.phone_pseudonym)
-    found = session.scalar(query)
-    if found is not None:
-        return found
-    try:
-        with session.begin_nested():
-            created = Customer(
-                phone_pseudonym=check.phone_pseudonym,
-                phone_sealed=check.phone_sealed,
-                phone_tail=tail,
-            )
-            session.add(created)
-        return created
-    except IntegrityError:
-        found = session.scalar(query)
-        assert found is not None
-        return found
+    pseudonym, sealed = check.phone_pseudonym, check.phone_sealed
+    assert pseudonym is not None and sealed is not None
+    return _find_or_create(
+        session,
+        select(Customer).where(Customer.phone_pseudonym == pseudonym),
+        lambda: Customer(phone_pseudonym=pseudonym, phone_sealed=sealed, phone_tail=tail),
+    )
 
 
 def _code_sms(language: str, code: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,7 +59,9 @@ class LiveEvents:
                 if item.get("type") == "message":
                     yield str(item["data"])
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            # bounded: redis-py can stall closing a subscription (redis/redis-py#3941)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pubsub.aclose(), 2.0)  # type: ignore[no-untyped-call]
 
     def staff_channel(self) -> str:
         return f"{self._prefix}:staff"

@@ -18,7 +18,7 @@ from bot.app import create_app
 from bot.config import Settings, get_settings
 from bot.db import Database
 from bot.migrate import upgrade
-from tests.fakes import FakeRasa
+from tests.fakes import FakeRasa, FakeTwilio
 
 PG_ADMIN_URL = os.environ.get("ANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("ANXIN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -87,6 +87,13 @@ def redis_url() -> str:
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
     fake = FakeRasa().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio()
     yield fake
     fake.stop()
 

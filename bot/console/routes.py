@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from bot import identity
 from bot.api.deps import address_of
 from bot.console import csrf
 from bot.console.auth import (
@@ -38,7 +39,7 @@ from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services
 from bot.console.throttle import LoginThrottle
 from bot.console.transcript import transcript as conversation_transcript
 from bot.handoff import queue
-from bot.models import Conversation, Handoff, Message, Ticket
+from bot.models import Conversation, Customer, Handoff, Message, Ticket, utcnow
 from bot.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -227,6 +228,11 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 .order_by(Message.id.desc())
                 .limit(1)
             )
+            customer = (
+                session.get(Customer, conversation.customer_id)
+                if identity.is_verified(conversation, utcnow()) and conversation.customer_id
+                else None
+            )
             earlier = session.scalar(
                 select(func.count(Handoff.id)).where(
                     Handoff.conversation_id == conversation.id, Handoff.id != handoff.id
@@ -236,6 +242,9 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 "channel": conversation.channel,
                 "language": conversation.language,
                 "tier": conversation.tier,
+                # whether the customer proved who they are (SMS code) and with which number
+                "verified": identity.is_verified(conversation, utcnow()),
+                "phone_tail": customer.phone_tail if customer is not None else None,
                 "since": conversation.created_at.isoformat(),
                 "earlier_chats_with_staff": int(earlier or 0),
                 "suggestions": [

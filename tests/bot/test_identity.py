@@ -39,13 +39,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def rasa(fake_rasa):
     return RasaClient(fake_rasa.url, "", 5)
 

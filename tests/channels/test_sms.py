@@ -12,19 +12,11 @@ from bot.db import Database
 from bot.models import Conversation, Message, OutboxItem
 from channels.base import Button, OutboundMessage
 from channels.sms import split_message, twilio_signature
-from tests.fakes import FakeTwilio
 from tests.helpers import wait_for
 
 SID, AUTH = "AC" + "1" * 32, "twilio-auth-token"
 PUBLIC = "https://bank.example/webhooks/sms"
 PHONE = "+8613812345678"
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

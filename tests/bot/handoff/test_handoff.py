@@ -7,7 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from bot.models import Conversation, Handoff
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts, wait_for
+from tests.helpers import (
+    agent_client,
+    ask_for_human,
+    beat,
+    new_id,
+    texts,
+    verify_identity,
+    wait_for,
+)
 
 
 def test_nobody_on_shift_is_said_honestly(customer) -> None:
@@ -189,6 +197,15 @@ def test_customer_panel_and_canned_replies(customer, settings, app_db) -> None:
         panel = li.get(f"/console/api/handoffs/{item['handoff_id']}/customer").json()
         assert panel["channel"] == "webchat" and panel["tickets"][0]["number"] == item["ticket"]
         assert isinstance(panel["suggestions"], list)
+        assert panel["verified"] is False and panel["phone_tail"] is None
+        with app_db.session() as s:
+            from bot.models import Conversation, Handoff
+
+            handoff = s.get(Handoff, item["handoff_id"])
+            public_id = s.get(Conversation, handoff.conversation_id).public_id
+        verify_identity(app_db, public_id, "+8613800004321")
+        panel = li.get(f"/console/api/handoffs/{item['handoff_id']}/customer").json()
+        assert panel["verified"] is True and panel["phone_tail"] == "4321"
         assert wang.get(f"/console/api/handoffs/{item['handoff_id']}/customer").status_code == 403
         zh = li.get("/console/api/canned").json()
         en = li.get("/console/api/canned", params={"language": "en"}).json()
