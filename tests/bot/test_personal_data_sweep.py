@@ -129,6 +129,7 @@ def test_no_personal_data_in_clear_anywhere(
     fake_rasa.reply = lambda said: [{"text": f"您说：{said}"}]  # an assistant that echoes
     client = channel_client(
         log_level="DEBUG",
+        sender_per_min=10_000,  # a few senders write all 1,000: every one must reach Rasa
         **wechat_test._config(wechat),
         wecom_corp_id=wecom_test.CORP,
         wecom_secret=wecom_test.SECRET,
