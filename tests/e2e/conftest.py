@@ -3,6 +3,7 @@ with the WeChat, Twilio and Telegram APIs played by fakes on 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from bot.stack import Stack, StackConfig, prepare_database
 from bot.training import ensure_model
 from tests.conftest import schema_reset
 from tests.fakes import FakeTelegram, FakeTwilio, FakeWeChat
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_for
 
 
 @dataclass
@@ -22,6 +23,23 @@ class Providers:
     wechat: FakeWeChat
     twilio: FakeTwilio
     telegram: FakeTelegram
+
+
+def texts_to(providers: Providers, phone: str) -> list[dict[str, str]]:
+    """The text messages the fake Twilio was asked to send to ``phone``."""
+    forms = [call.form() for call in providers.twilio.calls("/Messages.json")]
+    return [form for form in forms if form["To"] == phone]
+
+
+def sms_code(providers: Providers, phone: str) -> str:
+    """The newest one-time code texted to ``phone`` (waits for it)."""
+    codes = wait_for(
+        lambda: [f["Body"] for f in texts_to(providers, phone) if "验证码" in f["Body"]],
+        timeout=60,
+    )
+    found = re.search(r"\b(\d{6})\b", codes[-1])
+    assert found is not None, codes[-1]
+    return found.group(1)
 
 
 CHANNEL_SECRETS = {

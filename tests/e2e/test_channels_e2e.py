@@ -15,7 +15,7 @@ from bot.stack import Stack
 from channels.sms import twilio_signature
 from channels.telegram import SECRET_HEADER
 from channels.wechat_crypto import sha1_signature
-from tests.e2e.conftest import CHANNEL_SECRETS, Providers
+from tests.e2e.conftest import CHANNEL_SECRETS, Providers, sms_code, texts_to
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -67,9 +67,9 @@ def test_wechat_text_answered_success_fast_and_replied_once(
 def test_sms_lost_card_gets_its_p1_ticket_once(stack: Stack, providers: Providers) -> None:
     for _ in range(3):  # Twilio retries
         assert sms_text(stack, "SM-e2e-1", "+8613900001234", "我的信用卡丢了").status_code == 200
-    sent = wait_for(lambda: _texts_to(providers, "+8613900001234"), timeout=60)
+    sent = wait_for(lambda: texts_to(providers, "+8613900001234"), timeout=60)
     _settle()
-    assert len(_texts_to(providers, "+8613900001234")) == 1
+    assert len(texts_to(providers, "+8613900001234")) == 1
     form = sent[0]
     assert form["To"] == "+8613900001234" and "P1" in form["Body"] and "AX" in form["Body"]
 
@@ -98,11 +98,6 @@ def test_telegram_english_faq_answered_once(stack: Stack, providers: Providers) 
     assert "Forgot password" in sent[0].form()["text"]
 
 
-def _texts_to(providers: Providers, phone: str) -> list[dict[str, str]]:
-    forms = [call.form() for call in providers.twilio.calls("/Messages.json")]
-    return [form for form in forms if form["To"] == phone]
-
-
 def _wechat_to(providers: Providers, openid: str) -> list[str]:
     payloads = [call.json() for call in providers.wechat.calls("/cgi-bin/message/custom/send")]
     return [p["text"]["content"] for p in payloads if p["touser"] == openid and "text" in p]
@@ -115,7 +110,7 @@ def test_a_wechat_identity_verified_by_sms_code_hears_about_the_sms_ticket(
     their WeChat only after the SMS one-time code binds the WeChat identity to them."""
     phone, openid = "+8613900005678", "o-e2e-identity"
     assert sms_text(stack, "SM-e2e-id-1", phone, "我的借记卡丢了").status_code == 200
-    first = wait_for(lambda: _texts_to(providers, phone), timeout=60)
+    first = wait_for(lambda: texts_to(providers, phone), timeout=60)
     number = re.search(r"AX\d{11}", first[0]["Body"])
     assert number is not None, first[0]["Body"]
 
@@ -129,9 +124,6 @@ def test_a_wechat_identity_verified_by_sms_code_hears_about_the_sms_ticket(
     assert "手机号码" in asked[0] and number.group(0) not in asked[0]
     told = wechat_says(7100000002, "13900005678")
     assert "尾号 5678" in told[0]
-    codes = wait_for(lambda: [f for f in _texts_to(providers, phone) if "验证码" in f["Body"]])
-    code = re.search(r"\b(\d{6})\b", codes[0]["Body"])
-    assert code is not None
-    answers = wechat_says(7100000003, code.group(1), expect=2)
+    answers = wechat_says(7100000003, sms_code(providers, phone), expect=2)
     assert answers[0] == "身份验证成功（手机尾号 5678）。"
     assert answers[1].startswith(f"工单 {number.group(0)}（")

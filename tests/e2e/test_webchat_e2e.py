@@ -15,6 +15,7 @@ import websockets
 from bot.accounts import create_token
 from bot.db import Database
 from bot.stack import Stack
+from tests.e2e.conftest import Providers, sms_code
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"AX\d{11}")
@@ -65,16 +66,24 @@ async def test_greeting_in_chinese_with_quick_replies(stack: Stack) -> None:
     assert any(b["title"] == "转人工" for r in replies for b in r["buttons"])
 
 
-async def test_lost_card_opens_p1_ticket_and_status_is_for_the_owner_only(stack: Stack) -> None:
+async def test_lost_card_opens_p1_ticket_and_status_is_for_its_verified_owner_only(
+    stack: Stack, providers: Providers
+) -> None:
     async with Customer(stack) as customer:
         reply = _text(await customer.say("我的信用卡丢了"))
         assert "P1" in reply
         number = TICKET.search(reply).group(0)
-        status = _text(await customer.say(f"查询工单 {number}"))
-        assert number in status and "已受理" in status
+        asked = _text(await customer.say(f"查询工单 {number}"))
+        assert "手机号码" in asked and "已受理" not in asked  # nothing before the SMS code
+        assert "尾号 7788" in _text(await customer.say("我的手机是 139 0000 7788"))
+        status = _text(await customer.say(sms_code(providers, "+8613900007788")))
+        assert "身份验证成功" in status and number in status and "已受理" in status
     async with Customer(stack) as stranger:
         other = _text(await stranger.say(f"查询工单 {number}"))
-    assert "没有找到" in other and "已受理" not in other
+        assert "手机号码" in other and "已受理" not in other
+        await stranger.say("13900006655")
+        other = _text(await stranger.say(sms_code(providers, "+8613900006655")))
+    assert "没有找到" in other and "已受理" not in other  # verified, but not the owner
     ticket = await _ticket(stack, number)
     assert ticket["priority"] == "P1" and ticket["category"] == "incident"
     assert ticket["subcategory"] == "card_lost"
