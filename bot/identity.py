@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,26 @@ def _customer_of(session: Session, conversation: Conversation) -> int | None:
     return session.scalar(
         select(Customer.id).where(Customer.phone_pseudonym == conversation.external_user_id)
     )
+
+
+def same_customer(session: Session, conversation: Conversation) -> list[int]:
+    """The ids of every conversation of this conversation's customer (itself included):
+    the identities bound to them and their SMS conversation."""
+    customer = _customer_of(session, conversation)
+    if customer is None:
+        return [conversation.id]
+    pseudonym = select(Customer.phone_pseudonym).where(Customer.id == customer).scalar_subquery()
+    ids = session.scalars(
+        select(Conversation.id).where(
+            or_(
+                Conversation.customer_id == customer,
+                and_(
+                    Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym
+                ),
+            )
+        )
+    ).all()
+    return sorted({conversation.id, *ids})
 
 
 def may_see(session: Session, asking: Conversation, owner: Conversation) -> bool:

@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from anyio import to_thread
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
 from bot.log_format import conversation_id
-from bot.models import Conversation, DeliveryAttempt, Message, OutboxItem, is_pending, utcnow
+from bot.models import (
+    Conversation,
+    Customer,
+    DeliveryAttempt,
+    Message,
+    OutboxItem,
+    is_pending,
+    utcnow,
+)
 from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+SMS = "sms"
 
 
 def backoff(attempts: int, cap_s: float, retry_after: float | None = None) -> timedelta:
@@ -83,6 +92,8 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
 class Loaded:
     outbound: OutboundMessage | None  # None: the customer opted out
     attempts: int
+    # The verified customer's mobile number, for when this channel's window is closed.
+    fallback_phone: str | None = None
 
 
 class Delivery:
@@ -135,7 +146,27 @@ class Delivery:
                 parts_sent=item.parts_sent,
                 author=message.author,
             )
-            return Loaded(outbound, item.attempts)
+            return Loaded(outbound, item.attempts, self._fallback_phone(session, conversation))
+
+    def _fallback_phone(self, session: Session, conversation: Conversation) -> str | None:
+        """The number of the customer this identity is bound to, if SMS can reach it."""
+        if (
+            conversation.customer_id is None
+            or conversation.channel == SMS
+            or SMS not in self.senders
+            or self.vault is None
+        ):
+            return None
+        customer = session.get(Customer, conversation.customer_id)
+        if customer is None:
+            return None
+        opted_out = session.scalar(
+            select(Conversation.opted_out_at).where(
+                Conversation.channel == SMS,
+                Conversation.external_user_id == customer.phone_pseudonym,
+            )
+        )
+        return None if opted_out is not None else self.vault.open(customer.phone_sealed)
 
     def _record(
         self, item_id: int, attempts: int, route: str | None, error: DeliveryError | None
@@ -174,6 +205,18 @@ class Delivery:
             assert item is not None
             item.status, item.sealed_text = "suppressed", None
 
+    @staticmethod
+    async def _send(
+        sender: ChannelSender, outbound: OutboundMessage, item_id: int
+    ) -> tuple[str | None, DeliveryError | None]:
+        try:
+            return await sender.send(outbound), None
+        except DeliveryError as exc:
+            return None, exc
+        except Exception as exc:  # a provider bug must not kill the loop
+            log.exception("unexpected delivery failure for outbox item %s", item_id)
+            return None, DeliveryError(type(exc).__name__)
+
     async def deliver(self, item_id: int) -> bool:
         """Send one claimed outbox row. Returns True when it went out."""
         loaded = await to_thread.run_sync(self._load, item_id)
@@ -190,13 +233,12 @@ class Delivery:
         if sender is None:
             error = DeliveryError(f"channel {outbound.channel} is not configured")
         else:
-            try:
-                route = await sender.send(outbound)
-            except DeliveryError as exc:
-                error = exc
-            except Exception as exc:  # a provider bug must not kill the loop
-                log.exception("unexpected delivery failure for outbox item %s", item_id)
-                error = DeliveryError(type(exc).__name__)
+            route, error = await self._send(sender, outbound, item_id)
+            if error is not None and error.window_closed and loaded.fallback_phone:
+                # WeChat or WeCom may not message them now: their verified number may.
+                by_sms = replace(outbound, channel=SMS, recipient=loaded.fallback_phone)
+                route, error = await self._send(self.senders[SMS], by_sms, item_id)
+                route = route or SMS
         state = await to_thread.run_sync(self._record, item_id, loaded.attempts, route, error)
         if error is not None:
             log.warning(

@@ -50,7 +50,9 @@ class DeliveryError(Exception):
     """A send failed. Retried with backoff unless ``permanent``.
 
     ``retry_after`` is the provider's own wait (rate limiting); ``parts_done`` how many
-    parts of a long message went out before the failure, so they are not sent twice.
+    parts of a long message went out before the failure, so they are not sent twice;
+    ``window_closed`` that the channel may not message this customer now (WeChat's and
+    WeCom's 48-hour rule), so another of the customer's channels may be tried.
     """
 
     def __init__(
@@ -60,8 +62,10 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         parts_done: int | None = None,
         permanent: bool = False,
+        window_closed: bool = False,
     ) -> None:
         super().__init__(reason)
+        self.window_closed = window_closed
         self.reason = reason
         self.retry_after = retry_after
         self.parts_done = parts_done

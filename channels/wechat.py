@@ -237,7 +237,11 @@ class WeChatSender:
 
     async def _send_template(self, message: OutboundMessage, text: str) -> str:
         if not self._template_id:
-            raise DeliveryError("48-hour window closed and no WECHAT_TEMPLATE_ID", permanent=True)
+            raise DeliveryError(
+                "48-hour window closed and no WECHAT_TEMPLATE_ID",
+                permanent=True,
+                window_closed=True,
+            )
         errcode = await self._call(
             "/cgi-bin/message/template/send",
             {

@@ -163,9 +163,13 @@ class WeComSender:
         except RedisError as exc:
             raise DeliveryError(type(exc).__name__) from exc
         if used == 0:
-            raise DeliveryError("48-hour window closed (no customer message)", permanent=True)
+            raise DeliveryError(
+                "48-hour window closed (no customer message)", permanent=True, window_closed=True
+            )
         if used > BUDGET:
-            raise DeliveryError(f"over WeCom's {BUDGET} messages per 48 hours", permanent=True)
+            raise DeliveryError(
+                f"over WeCom's {BUDGET} messages per 48 hours", permanent=True, window_closed=True
+            )
         kfid, user = message.recipient.split("|", 1)
         payload = {
             "touser": user,

@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.identity import same_customer
 from bot.lang import pick
 from bot.models import (
     Conversation,
@@ -131,11 +132,15 @@ def on_status_change(session: Session, ticket: Ticket, old: str, new: str) -> No
 
 
 def answer(session: Session, conversation_id: int, text: str) -> Handled | None:
-    """If the customer is answering a follow-up question, record it and say what to do."""
+    """If the customer is answering a follow-up question, record it and say what to do.
+    The question may have reached them on another of their channels (an SMS sent when
+    WeChat's window was closed), so every conversation of the customer counts."""
+    asking = session.get(Conversation, conversation_id)
+    assert asking is not None
     followup = session.scalar(
         select(Followup)
         .where(
-            Followup.conversation_id == conversation_id,
+            Followup.conversation_id.in_(same_customer(session, asking)),
             Followup.state == "awaiting",
             Followup.expires_at > utcnow(),
         )

@@ -23,15 +23,25 @@ from bot.identity import (
     start,
 )
 from bot.inbox import accept, get_or_create_conversation
-from bot.models import Conversation, Customer, IdentityCheck, Message, OutboxItem, utcnow
+from bot.models import (
+    Conversation,
+    Customer,
+    IdentityCheck,
+    Message,
+    OutboxItem,
+    Ticket,
+    utcnow,
+)
 from bot.outbox import Delivery
 from bot.rasa_client import RasaClient
 from bot.router import process
+from bot.tickets import followup
 from bot.tickets.service import NotVerified, get_ticket_for_customer, open_ticket
 from channels.base import InboundMessage
 from channels.sms import TwilioSender
 from tests.conftest import DATA_KEY
 from tests.fakes import FakeTwilio
+from tests.helpers import verify_identity
 
 VAULT = ContactVault(DATA_KEY)
 PHONE = "+8613800001111"
@@ -254,3 +264,29 @@ def test_what_staff_see_live_has_the_code_masked(db, customer) -> None:
     inbound = InboundMessage("telegram", "tg-live", "5150", "验证码 042917", datetime.now(UTC))
     # the text pushed live to an agent's console or the customer's other tabs
     assert accept(db, inbound, VAULT).text == "验证码 [验证码/code]"
+
+
+def test_a_followup_question_is_answered_from_the_customers_other_channel(db) -> None:
+    """The 「solved?」 question went out by SMS (WeChat's window was closed): the answer
+    texted back counts for the WeChat conversation's ticket."""
+    wechat = get_or_create_conversation(db, "wechat", "o-followup")
+    ticket, _ = open_ticket(
+        db,
+        Settings(),
+        conversation_public_id=wechat.public_id,
+        category="complaint",
+        subcategory=None,
+        description="",
+        idempotency_key="identity-followup",
+    )
+    verify_identity(db, wechat.public_id, PHONE)
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == ticket.number))
+        followup.on_status_change(session, row, "open", "resolved")
+    sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
+    stranger = get_or_create_conversation(db, "sms", VAULT.pseudonym("+8613999999999"))
+    with db.session() as session:
+        assert followup.answer(session, stranger.id, "1") is None
+        handled = followup.answer(session, sms.id, "1")
+    assert handled is not None and handled.move_to == "closed"
+    assert handled.ticket_number == ticket.number

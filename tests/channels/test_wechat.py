@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.models import Message, OutboxItem
+from bot.models import Conversation, Message, OutboxItem
 from channels.wechat_crypto import MessageCrypto, SignatureError, check_signature, sha1_signature
 from tests.fakes import FakeWeChat
-from tests.helpers import wait_for
+from tests.helpers import verify_identity, wait_for
 
 TOKEN, APP_ID, SECRET = "anxin-wechat-token", "wx0123456789abcdef", "app-secret"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -299,6 +299,31 @@ def test_window_closed_without_template_is_recorded_dead(client, settings, fake_
     fake_wechat.errcodes = [45015]
     client.post(f"/webhooks/wechat?{signed_query()}", content=text_xml(50002))
     wait_for(lambda: _outbox(settings) == [("dead", None)])
+
+
+def test_window_closed_reaches_a_verified_customer_by_sms(
+    channel_client, settings, fake_wechat, fake_twilio
+) -> None:
+    client = channel_client(
+        **_config(fake_wechat),
+        twilio_account_sid="AC" + "2" * 32,
+        twilio_auth_token="auth",
+        twilio_from="+15550001111",
+        twilio_api_base_url=fake_twilio.url,
+        sms_public_url="https://bank.example/webhooks/sms",
+    )
+    client.post(f"/webhooks/wechat?{signed_query()}", content=text_xml(50003))
+    wait_for(lambda: _outbox(settings) == [("sent", None)])
+    db = Database(settings.database_url)
+    with db.session() as s:
+        public_id = s.scalar(select(Conversation.public_id).where(Conversation.channel == "wechat"))
+    verify_identity(db, public_id, "+8613800002468")  # bound to a customer by SMS code
+    db.dispose()
+    fake_wechat.errcodes = [45015]  # the customer's 48 hours have passed
+    client.post(f"/webhooks/wechat?{signed_query()}", content=text_xml(50004))
+    wait_for(lambda: _outbox(settings) == [("sent", None), ("sent", "sms")])
+    [sms] = fake_twilio.calls("/Messages.json")
+    assert sms.form()["To"] == "+8613800002468" and sms.form()["Body"] == "echo: 你好"
 
 
 def test_provider_down_then_back(client, settings, fake_wechat) -> None:
