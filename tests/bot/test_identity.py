@@ -53,22 +53,27 @@ def rasa(fake_rasa):
     return RasaClient(fake_rasa.url, "", 5)
 
 
+def ticket_for(db, conversation: Conversation, category: str) -> str:
+    """Open a ticket for ``conversation``; its number."""
+    ticket, _ = open_ticket(
+        db,
+        Settings(),
+        conversation_public_id=conversation.public_id,
+        category=category,
+        subcategory=None,
+        description="",
+        idempotency_key=f"identity-{conversation.public_id}",
+    )
+    return ticket.number
+
+
 class Customer5150:
     """A Telegram identity with a complaint ticket, and the steps it can take."""
 
     def __init__(self, db, rasa, twilio: FakeTwilio) -> None:
         self.db, self.rasa, self.twilio = db, rasa, twilio
         self.conversation = get_or_create_conversation(db, "telegram", "5150")
-        ticket, _ = open_ticket(
-            db,
-            Settings(),
-            conversation_public_id=self.conversation.public_id,
-            category="complaint",
-            subcategory=None,
-            description="ATM 吞卡",
-            idempotency_key="identity-test",
-        )
-        self.number = ticket.number
+        self.number = ticket_for(db, self.conversation, "complaint")
         self.identity = Identity(VAULT, timedelta(hours=24), TZ)
         self.sent = 0
 
@@ -184,22 +189,14 @@ def fake_twilio_recipients(twilio: FakeTwilio) -> list[str]:
 async def test_one_customer_sees_tickets_opened_on_their_other_channels(db, customer) -> None:
     # The same person texted us earlier; that SMS conversation opened a ticket.
     sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
-    sms_ticket, _ = open_ticket(
-        db,
-        Settings(),
-        conversation_public_id=sms.public_id,
-        category="inquiry",
-        subcategory=None,
-        description="",
-        idempotency_key="identity-sms",
-    )
+    sms_ticket = ticket_for(db, sms, "inquiry")
     stranger = get_or_create_conversation(db, "sms", VAULT.pseudonym("+8613999999999"))
     customer.start()
     await customer.says("13800001111")
     code = _code((await customer.deliver_sms())[0])
     await customer.says(code)
     telegram = customer.conversation.public_id
-    assert get_ticket_for_customer(db, sms_ticket.number, telegram) is not None
+    assert get_ticket_for_customer(db, sms_ticket, telegram) is not None
     # and the SMS identity sees the Telegram one's ticket; another number sees neither
     assert get_ticket_for_customer(db, customer.number, sms.public_id) is not None
     assert get_ticket_for_customer(db, customer.number, stranger.public_id) is None
@@ -270,18 +267,10 @@ def test_a_followup_question_is_answered_from_the_customers_other_channel(db) ->
     """The 「solved?」 question went out by SMS (WeChat's window was closed): the answer
     texted back counts for the WeChat conversation's ticket."""
     wechat = get_or_create_conversation(db, "wechat", "o-followup")
-    ticket, _ = open_ticket(
-        db,
-        Settings(),
-        conversation_public_id=wechat.public_id,
-        category="complaint",
-        subcategory=None,
-        description="",
-        idempotency_key="identity-followup",
-    )
+    number = ticket_for(db, wechat, "complaint")
     verify_identity(db, wechat.public_id, PHONE)
     with db.session() as session:
-        row = session.scalar(select(Ticket).where(Ticket.number == ticket.number))
+        row = session.scalar(select(Ticket).where(Ticket.number == number))
         followup.on_status_change(session, row, "open", "resolved")
     sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
     stranger = get_or_create_conversation(db, "sms", VAULT.pseudonym("+8613999999999"))
@@ -289,4 +278,4 @@ def test_a_followup_question_is_answered_from_the_customers_other_channel(db) ->
         assert followup.answer(session, stranger.id, "1") is None
         handled = followup.answer(session, sms.id, "1")
     assert handled is not None and handled.move_to == "closed"
-    assert handled.ticket_number == ticket.number
+    assert handled.ticket_number == number
