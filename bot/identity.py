@@ -272,12 +272,12 @@ class Identity:
         one (the check is dropped and the message goes on to the assistant)."""
         conversation = session.get(Conversation, inbound.conversation_id)
         assert conversation is not None
+        secret = self.vault.open(inbound.sealed_secret) if inbound.sealed_secret else None
+        inbound.sealed_secret = None  # read once, then gone (even if the check has ended)
         if conversation.verification is None:
             return None
         language = conversation.language
         check = _open_check(session, conversation)
-        secret = self.vault.open(inbound.sealed_secret) if inbound.sealed_secret else None
-        inbound.sealed_secret = None  # read once, then gone
         if check is None:
             conversation.verification = None
             return None

@@ -44,6 +44,7 @@ class InboxItem:
     conversation_id: int
     tier: str
     verification: str | None = None
+    sealed_secret: bool = False
 
 
 def load_item(db: Database, message_id: int) -> InboxItem | None:
@@ -68,6 +69,7 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             conversation_id=conversation.id,
             tier=conversation.tier,
             verification=conversation.verification,
+            sealed_secret=message.sealed_secret is not None,
         )
 
 
@@ -324,7 +326,7 @@ async def process(
     canned = canned_replies(item.kind, item.language)
     if canned is not None:
         return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
-    if item.verification is not None and identity is not None:
+    if (item.verification is not None or item.sealed_secret) and identity is not None:
         checked = await to_thread.run_sync(answer_identity, db, identity, message_id)
         if checked is not None:
             return checked

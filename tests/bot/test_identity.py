@@ -279,3 +279,18 @@ def test_a_followup_question_is_answered_from_the_customers_other_channel(db) ->
         handled = followup.answer(session, sms.id, "1")
     assert handled is not None and handled.move_to == "closed"
     assert handled.ticket_number == number
+
+
+async def test_a_number_sealed_after_the_check_ended_is_erased_all_the_same(db, customer) -> None:
+    customer.start()
+    with db.session() as session:  # 「取消」 and the number arrive before either is answered
+        session.get(Conversation, customer.conversation.id).verification = "phone"
+    first = InboundMessage("telegram", "tg-a", "5150", "取消", datetime.now(UTC))
+    second = InboundMessage("telegram", "tg-b", "5150", "13800001111", datetime.now(UTC))
+    ids = [accept(db, m, VAULT).message_id for m in (first, second)]
+    for message_id in ids:
+        await process(db, customer.rasa, message_id, Settings(), customer.identity)
+    with db.session() as session:
+        assert session.scalars(select(Message.sealed_secret)).all().count(None) == len(
+            session.scalars(select(Message.id)).all()
+        )
