@@ -82,6 +82,8 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         agent.wait_for_function(
             f"[...document.querySelectorAll('#tickets-panel .ticket')].some(d => d.textContent.includes('{ticket}'))"
         )
+        # The customer has not proved who they are: the agent is warned.
+        assert agent.text_content("#identity") == "身份未验证：勿透露工单或账户信息"
         # The ticket panel: move the ticket, add a note, open a second ticket.
         row = f"#tickets-panel .ticket[data-number='{ticket}']"
         agent.select_option(f"{row} select.move", "open")
