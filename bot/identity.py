@@ -27,12 +27,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.contact_vault import ContactVault
 from bot.lang import Said, pick
@@ -56,6 +57,11 @@ _DIGIT = re.compile(r"\d")
 _CANCEL = re.compile(
     r"(?i)^\s*(取消|不验证了|算了|不用了|cancel|stop|quit|never ?mind)\s*[。.!！]?\s*$"
 )
+
+
+def is_sms_identity(pseudonym: Any) -> ColumnElement[bool]:
+    """The SMS conversation of a number (its keyed pseudonym): the one its texts use."""
+    return and_(Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym)
 
 
 def mobile_number(text: str) -> str | None:
@@ -107,12 +113,7 @@ def same_customer(session: Session, conversation: Conversation) -> list[int]:
     pseudonym = select(Customer.phone_pseudonym).where(Customer.id == customer).scalar_subquery()
     ids = session.scalars(
         select(Conversation.id).where(
-            or_(
-                Conversation.customer_id == customer,
-                and_(
-                    Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym
-                ),
-            )
+            or_(Conversation.customer_id == customer, is_sms_identity(pseudonym))
         )
     ).all()
     return sorted({conversation.id, *ids})
@@ -124,6 +125,16 @@ def may_see(session: Session, asking: Conversation, owner: Conversation) -> bool
         return True
     customer = _customer_of(session, asking)
     return customer is not None and customer == _customer_of(session, owner)
+
+
+def visible_ticket(session: Session, number: str, asking: Conversation) -> Ticket | None:
+    """Ticket ``number`` if ``asking`` may be told about it (see ``may_see``)."""
+    row = session.execute(
+        select(Ticket, Conversation)
+        .join(Conversation, Ticket.conversation_id == Conversation.id)
+        .where(Ticket.number == number.upper())
+    ).first()
+    return row[0] if row is not None and may_see(session, asking, row[1]) else None
 
 
 def _sends_since(session: Session, since: datetime, **where: object) -> int:
@@ -220,9 +231,7 @@ def _sms_conversation(session: Session, pseudonym: str, sealed: str) -> Conversa
     """The SMS conversation of a number (the one its own texts would use), created if new."""
     return _find_or_create(
         session,
-        select(Conversation).where(
-            Conversation.channel == SMS_CHANNEL, Conversation.external_user_id == pseudonym
-        ),
+        select(Conversation).where(is_sms_identity(pseudonym)),
         lambda: Conversation(
             public_id=str(uuid.uuid4()),
             channel=SMS_CHANNEL,
@@ -420,12 +429,7 @@ class Identity:
         conversation.customer_id = customer.id
         conversation.verified_until = now + self.verified_for
         _close(conversation, check, "verified")
-        sms = session.scalar(
-            select(Conversation).where(
-                Conversation.channel == SMS_CHANNEL,
-                Conversation.external_user_id == customer.phone_pseudonym,
-            )
-        )
+        sms = session.scalar(select(Conversation).where(is_sms_identity(customer.phone_pseudonym)))
         if sms is not None and sms.customer_id is None:
             sms.customer_id = customer.id
         replies = [
@@ -441,14 +445,9 @@ class Identity:
     def _ticket_line(
         self, session: Session, conversation: Conversation, number: str, language: str
     ) -> str:
-        row = session.execute(
-            select(Ticket, Conversation)
-            .join(Conversation, Ticket.conversation_id == Conversation.id)
-            .where(Ticket.number == number)
-        ).first()
-        if row is None or not may_see(session, conversation, row[1]):
+        ticket = visible_ticket(session, number, conversation)
+        if ticket is None:
             return not_found(number).to(language)
-        ticket = row[0]
         return summary(
             number,
             ticket.category,

@@ -15,10 +15,12 @@ from datetime import timedelta
 
 from anyio import to_thread
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from bot.contact_vault import ContactVault, VaultError
 from bot.db import Database
+from bot.identity import SMS_CHANNEL as SMS
+from bot.identity import is_sms_identity
 from bot.log_format import conversation_id
 from bot.models import (
     Conversation,
@@ -34,7 +36,6 @@ from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-SMS = "sms"
 
 
 def backoff(attempts: int, cap_s: float, retry_after: float | None = None) -> timedelta:
@@ -92,8 +93,7 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
 class Loaded:
     outbound: OutboundMessage | None  # None: the customer opted out
     attempts: int
-    # The verified customer's mobile number, for when this channel's window is closed.
-    fallback_phone: str | None = None
+    conversation_id: int = 0
 
 
 class Delivery:
@@ -146,27 +146,24 @@ class Delivery:
                 parts_sent=item.parts_sent,
                 author=message.author,
             )
-            return Loaded(outbound, item.attempts, self._fallback_phone(session, conversation))
+            return Loaded(outbound, item.attempts, conversation.id)
 
-    def _fallback_phone(self, session: Session, conversation: Conversation) -> str | None:
+    def _fallback_phone(self, conversation_id: int) -> str | None:
         """The number of the customer this identity is bound to, if SMS can reach it."""
-        if (
-            conversation.customer_id is None
-            or conversation.channel == SMS
-            or SMS not in self.senders
-            or self.vault is None
-        ):
+        if SMS not in self.senders or self.vault is None:
             return None
-        customer = session.get(Customer, conversation.customer_id)
-        if customer is None:
-            return None
-        opted_out = session.scalar(
-            select(Conversation.opted_out_at).where(
-                Conversation.channel == SMS,
-                Conversation.external_user_id == customer.phone_pseudonym,
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            assert conversation is not None
+            if conversation.customer_id is None or conversation.channel == SMS:
+                return None
+            customer = session.get(Customer, conversation.customer_id)
+            if customer is None:
+                return None
+            opted_out = session.scalar(
+                select(Conversation.opted_out_at).where(is_sms_identity(customer.phone_pseudonym))
             )
-        )
-        return None if opted_out is not None else self.vault.open(customer.phone_sealed)
+            return None if opted_out is not None else self.vault.open(customer.phone_sealed)
 
     def _record(
         self, item_id: int, attempts: int, route: str | None, error: DeliveryError | None
@@ -234,9 +231,14 @@ class Delivery:
             error = DeliveryError(f"channel {outbound.channel} is not configured")
         else:
             route, error = await self._send(sender, outbound, item_id)
-            if error is not None and error.window_closed and loaded.fallback_phone:
+            phone = (
+                await to_thread.run_sync(self._fallback_phone, loaded.conversation_id)
+                if error is not None and error.window_closed
+                else None
+            )
+            if phone is not None:
                 # WeChat or WeCom may not message them now: their verified number may.
-                by_sms = replace(outbound, channel=SMS, recipient=loaded.fallback_phone)
+                by_sms = replace(outbound, channel=SMS, recipient=phone)
                 route, error = await self._send(self.senders[SMS], by_sms, item_id)
                 route = route or SMS
         state = await to_thread.run_sync(self._record, item_id, loaded.attempts, route, error)

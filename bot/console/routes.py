@@ -228,9 +228,10 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 .order_by(Message.id.desc())
                 .limit(1)
             )
+            verified = identity.is_verified(conversation, utcnow())
             customer = (
                 session.get(Customer, conversation.customer_id)
-                if identity.is_verified(conversation, utcnow()) and conversation.customer_id
+                if verified and conversation.customer_id
                 else None
             )
             earlier = session.scalar(
@@ -243,7 +244,7 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 "language": conversation.language,
                 "tier": conversation.tier,
                 # whether the customer proved who they are (SMS code) and with which number
-                "verified": identity.is_verified(conversation, utcnow()),
+                "verified": verified,
                 "phone_tail": customer.phone_tail if customer is not None else None,
                 "since": conversation.created_at.isoformat(),
                 "earlier_chats_with_staff": int(earlier or 0),

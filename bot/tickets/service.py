@@ -168,14 +168,12 @@ def get_ticket_for_customer(
         )
         if asking is None or not identity.is_verified(asking, utcnow()):
             raise NotVerified(conversation_public_id)
-        row = session.execute(
-            select(Ticket, Conversation)
-            .join(Conversation, Ticket.conversation_id == Conversation.id)
-            .where(Ticket.number == number.upper())
-        ).first()
-        if row is None or not identity.may_see(session, asking, row[1]):
+        ticket = identity.visible_ticket(session, number, asking)
+        if ticket is None:
             return None
-        return _view(*row)
+        owner = session.get(Conversation, ticket.conversation_id)
+        assert owner is not None
+        return _view(ticket, owner)
 
 
 def list_tickets(
