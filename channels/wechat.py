@@ -150,6 +150,7 @@ async def wechat_callback(request: Request) -> str:
     except UnicodeDecodeError as exc:
         raise HTTPException(400, "body is not UTF-8") from exc
     except RedisError as exc:
+        log.warning("WeChat replay check failed (%s); answered 503", type(exc).__name__)
         raise HTTPException(503, "replay cache unavailable, retry") from exc
     try:
         inbound = inbound_from_xml(xml)
