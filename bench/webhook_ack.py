@@ -51,7 +51,7 @@ def text_xml(i: int, content: str = "", openid: str = "") -> str:
     """A WeChat text message; MsgId ``i`` is fresh for every run."""
     return (
         f"<xml><ToUserName><![CDATA[gh]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid or f'o-bench-{i % 50}'}]]></FromUserName>"
+        f"<FromUserName><![CDATA[{openid or f'o-bench-{RUN}-{i % 50}'}]]></FromUserName>"
         f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
         f"<Content><![CDATA[{content or f'msg-{i}'}]]></Content><MsgId>{10**12 + RUN + i}</MsgId></xml>"
     )
@@ -112,6 +112,7 @@ def main() -> None:
         ANXIN_LOG_LEVEL="WARNING",
         ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN="0",  # one load generator, one address
         ANXIN_WEBCHAT_PER_VISITOR_PER_MIN="0",
+        ANXIN_SENDER_PER_MIN="1000000",  # 50 customers write many times a minute here
         ANXIN_BUSY_AFTER_S="0",  # every reply is the echo this bench counts
     )
     port = free_port()

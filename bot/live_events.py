@@ -9,12 +9,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+
+COMMAND_CONNECTIONS = 64  # a burst waits for a free connection instead of failing
+SUBSCRIBER_CONNECTIONS = 10_000  # each open chat or console holds one while it listens
 
 
 class LiveEvents:
     def __init__(self, redis_url: str, prefix: str) -> None:
-        self.redis: Redis = Redis.from_url(redis_url, decode_responses=True)
+        # Short commands share a bounded pool; past it they wait (up to 5 s). redis-py's
+        # default pool raises MaxConnectionsError instead, which turned a burst of
+        # 300 webhooks a second into 503s.
+        self.redis: Redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                redis_url, decode_responses=True, max_connections=COMMAND_CONNECTIONS, timeout=5
+            )
+        )
+        # Subscriptions hold their connection for as long as someone listens.
+        self.subscriber: Redis = Redis.from_url(
+            redis_url, decode_responses=True, max_connections=SUBSCRIBER_CONNECTIONS
+        )
         self._prefix = prefix
 
     def _channel(self, conversation_public_id: str) -> str:
@@ -27,7 +41,7 @@ class LiveEvents:
     async def subscribe(
         self, conversation_public_id: str
     ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self._channel(conversation_public_id))
 
         async def frames() -> AsyncIterator[dict[str, Any]]:
@@ -52,7 +66,7 @@ class LiveEvents:
             pass
 
     async def wakes(self) -> AsyncIterator[str]:
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self._wake_channel())
         try:
             async for item in pubsub.listen():
@@ -75,3 +89,4 @@ class LiveEvents:
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.subscriber.aclose()

@@ -36,6 +36,9 @@ from channels.base import Button, ChannelSender, DeliveryError, OutboundMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# Built once: a fresh alias per claim makes SQLAlchemy index its columns again each time
+# (a tenth of the service's CPU under load, measured with py-spy).
+_OTHER_ITEM, _OTHER_MESSAGE = aliased(OutboxItem), aliased(Message)
 
 
 def backoff(attempts: int, cap_s: float, retry_after: float | None = None) -> timedelta:
@@ -55,7 +58,7 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
     """
     now = utcnow()
     claimed: list[int] = []
-    other, other_message = aliased(OutboxItem), aliased(Message)
+    other, other_message = _OTHER_ITEM, _OTHER_MESSAGE
     oldest_pending = (
         select(func.min(other.id))
         .join(other_message, other.message_id == other_message.id)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
 POLL_SECONDS = 0.5
 SCAN_ROUNDS = 20
+_EARLIER = aliased(Message)  # built once (see bot.outbox)
 
 
 def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
@@ -46,7 +47,7 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     may ask Rasa again, but the replies are still stored once.
     """
     now = utcnow()
-    earlier = aliased(Message)
+    earlier = _EARLIER
     oldest_open = (
         select(func.min(earlier.id))
         .where(earlier.conversation_id == Message.conversation_id, is_open_inbound(earlier))

@@ -12,6 +12,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 
+# Keep connections open between requests, as Rasa and the providers' APIs do (HTTP/1.0
+# would make every call a new connection and a new thread, which a benchmark then counts).
+KEEP_ALIVE = "HTTP/1.1"
+
+
 class FakeServer(ThreadingHTTPServer):
     """A threaded HTTP server with a listen backlog for bursts (the default of 5 makes a
     burst of new connections fail at the fake, not at the code under test)."""
@@ -48,6 +53,8 @@ class FakeRasa:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = KEEP_ALIVE
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -128,6 +135,8 @@ class FakeProvider:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = KEEP_ALIVE
+
             def log_message(self, *args: Any) -> None:
                 pass
 

@@ -6,7 +6,6 @@ import json
 
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from redis.asyncio import Redis
 
 from bot.accounts import token_name
 from bot.services import Services
@@ -23,8 +22,7 @@ async def notifications(websocket: WebSocket) -> None:
         await websocket.close(code=4401, reason="invalid token")
         return
     await websocket.accept()
-    redis: Redis = services.events.redis
-    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    pubsub = services.events.subscriber.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(services.events.staff_channel())
     try:
         async for item in pubsub.listen():

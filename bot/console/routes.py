@@ -290,7 +290,7 @@ async def console_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     await presence.beat(agent)
     await services.route_handoffs()
-    pubsub = services.events.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub = services.events.subscriber.pubsub(ignore_subscribe_messages=True)
     await pubsub.psubscribe(f"{services.settings.redis_prefix}:conv:*")
     await pubsub.subscribe(services.events.staff_channel())
 
