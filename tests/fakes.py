@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
 
-
 # Keep connections open between requests, as Rasa and the providers' APIs do (HTTP/1.0
 # would make every call a new connection and a new thread, which a benchmark then counts).
 KEEP_ALIVE = "HTTP/1.1"
