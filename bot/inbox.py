@@ -35,6 +35,18 @@ def find_conversation(session: Session, channel: str, external_user_id: str) -> 
     )
 
 
+def _new_conversation(session: Session, channel: str, external_user_id: str) -> Conversation:
+    conversation = Conversation(
+        public_id=str(uuid.uuid4()),
+        channel=channel,
+        external_user_id=external_user_id,
+        tier="vip" if is_vip(session, channel, external_user_id) else "standard",
+    )
+    session.add(conversation)
+    session.flush()  # a concurrent creation of the same identity fails here
+    return conversation
+
+
 def get_or_create_conversation(db: Database, channel: str, external_user_id: str) -> Conversation:
     """Find the conversation of a channel identity, creating it race-free."""
     with db.session() as session:
@@ -43,14 +55,7 @@ def get_or_create_conversation(db: Database, channel: str, external_user_id: str
             return found
     try:
         with db.session() as session:
-            conversation = Conversation(
-                public_id=str(uuid.uuid4()),
-                channel=channel,
-                external_user_id=external_user_id,
-                tier="vip" if is_vip(session, channel, external_user_id) else "standard",
-            )
-            session.add(conversation)
-        return conversation
+            return _new_conversation(session, channel, external_user_id)
     except IntegrityError:
         with db.session() as session:
             found = find_conversation(session, channel, external_user_id)
@@ -67,54 +72,66 @@ def _existing(session: Session, inbound: InboundMessage) -> Message | None:
     )
 
 
+ATTEMPTS = 3  # a lost race (same customer, or same message, stored at once) is retried
+
+
 def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = None) -> Accepted:
     """Store ``inbound`` (redacted) as a pending inbox row; idempotent on the provider id.
 
-    A reply address that is personal data is sealed with ``vault`` (required then).
+    One transaction (a new customer's conversation is created in it too): this is the
+    path every webhook waits for. A reply address that is personal data is sealed with
+    ``vault`` (required then).
     """
     if inbound.reply_address is not None and vault is None:
         raise VaultError("a sealed reply address needs ANXIN_DATA_KEY")
-    conversation = get_or_create_conversation(db, inbound.channel, inbound.sender)
-    try:
-        with db.session() as session:
-            existing = _existing(session, inbound)
-            if existing is not None:
-                return Accepted(existing.id, conversation.public_id, duplicate=True)
-            conv = session.get(Conversation, conversation.id)
-            assert conv is not None
-            if inbound.kind == "text":
-                language = inbound.language_hint or detect_language(inbound.text, conv.language)
-            else:  # placeholders like "[image]" say nothing about the customer's language
-                language = conv.language
-            text, sealed_secret = inbound.text, None
-            if conv.verification is not None and inbound.kind == "text" and vault is not None:
-                text, sealed_secret = capture(conv.verification, text, vault)
-            message = Message(
-                conversation_id=conv.id,
-                channel=inbound.channel,
-                provider_msg_id=inbound.provider_msg_id,
-                direction="in",
-                sender="customer",
-                kind=inbound.kind,
-                text=redact(text),
-                language=language,
-                status="pending",
-                created_at=inbound.received_at,
-                sealed_secret=sealed_secret,
-            )
-            session.add(message)
-            conv.language = language
-            conv.last_message_at = utcnow()
-            if inbound.reply_address is not None and vault is not None:
-                conv.recipient_sealed = vault.seal(inbound.reply_address)
-            if inbound.kind == "optout":
-                conv.opted_out_at = utcnow()
-            elif inbound.kind == "optin":
-                conv.opted_out_at = None
-            session.flush()
-            return Accepted(message.id, conv.public_id, duplicate=False, text=message.text)
-    except IntegrityError:
-        with db.session() as session:
-            existing = _existing(session, inbound)
-            assert existing is not None
-            return Accepted(existing.id, conversation.public_id, duplicate=True)
+    for attempt in range(ATTEMPTS):
+        try:
+            with db.session() as session:
+                return _store(session, inbound, vault)
+        except IntegrityError:
+            # Another request created this conversation or stored this message first;
+            # the next attempt finds it.
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(session: Session, inbound: InboundMessage, vault: ContactVault | None) -> Accepted:
+    conv = find_conversation(session, inbound.channel, inbound.sender)
+    if conv is None:
+        conv = _new_conversation(session, inbound.channel, inbound.sender)
+    else:
+        existing = _existing(session, inbound)
+        if existing is not None:
+            return Accepted(existing.id, conv.public_id, duplicate=True)
+    if inbound.kind == "text":
+        language = inbound.language_hint or detect_language(inbound.text, conv.language)
+    else:  # placeholders like "[image]" say nothing about the customer's language
+        language = conv.language
+    text, sealed_secret = inbound.text, None
+    if conv.verification is not None and inbound.kind == "text" and vault is not None:
+        text, sealed_secret = capture(conv.verification, text, vault)
+    message = Message(
+        conversation_id=conv.id,
+        channel=inbound.channel,
+        provider_msg_id=inbound.provider_msg_id,
+        direction="in",
+        sender="customer",
+        kind=inbound.kind,
+        text=redact(text),
+        language=language,
+        status="pending",
+        created_at=inbound.received_at,
+        sealed_secret=sealed_secret,
+    )
+    session.add(message)
+    conv.language = language
+    conv.last_message_at = utcnow()
+    if inbound.reply_address is not None and vault is not None:
+        conv.recipient_sealed = vault.seal(inbound.reply_address)
+    if inbound.kind == "optout":
+        conv.opted_out_at = utcnow()
+    elif inbound.kind == "optin":
+        conv.opted_out_at = None
+    session.flush()
+    return Accepted(message.id, conv.public_id, duplicate=False, text=message.text)

@@ -24,7 +24,7 @@ from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
 from bot.redact import redact
 from bot.tickets import followup
-from bot.tickets.lifecycle import TRANSITIONS, apply_transition, customer_wrote
+from bot.tickets.lifecycle import TRANSITIONS, apply_transition, customer_wrote_in
 
 log = logging.getLogger(__name__)
 
@@ -185,34 +185,55 @@ def leave_or_wait(db: Database, message_id: int) -> list[int]:
     with db.session() as session:
         inbound = session.get(Message, message_id)
         assert inbound is not None
-        conversation = session.get(Conversation, inbound.conversation_id)
-        assert conversation is not None
-        reply = handoff_queue.leave_queue(session, conversation, inbound.text)
-        created = _insert_replies(session, inbound, (BotReply(reply),) if reply else (), "queue")
-        inbound.status, inbound.not_before = "done", None
-        return created
+        return _leave_or_wait(session, inbound)
 
 
-def answer_followup(db: Database, settings: Settings, message_id: int) -> list[int] | None:
+def _leave_or_wait(session: Session, inbound: Message) -> list[int]:
+    conversation = session.get(Conversation, inbound.conversation_id)
+    assert conversation is not None
+    reply = handoff_queue.leave_queue(session, conversation, inbound.text)
+    created = _insert_replies(session, inbound, (BotReply(reply),) if reply else (), "queue")
+    inbound.status, inbound.not_before = "done", None
+    return created
+
+
+def _answer_followup(session: Session, settings: Settings, inbound: Message) -> list[int] | None:
     """If the customer is answering a follow-up question (solved? / 1-5), handle it here,
-    in one transaction with the ticket's status change; None means it is not an answer."""
+    with the ticket's status change; None means it is not an answer."""
+    handled = followup.answer(session, inbound.conversation_id, inbound.text)
+    if handled is None:
+        return None
+    if handled.move_to and handled.ticket_number:
+        ticket = session.scalar(
+            select(Ticket).where(Ticket.number == handled.ticket_number).with_for_update()
+        )
+        if ticket is not None and handled.move_to in TRANSITIONS.get(ticket.status, set()):
+            apply_transition(session, settings, ticket, handled.move_to, "customer")
+    created = _insert_replies(
+        session, inbound, tuple(BotReply(t) for t in handled.replies), "followup"
+    )
+    inbound.status, inbound.not_before, inbound.intent = "done", None, "followup_answer"
+    return created
+
+
+def before_rasa(db: Database, settings: Settings, message_id: int, mode: str) -> list[int] | None:
+    """What is settled before Rasa is asked, in one transaction (each transaction is a
+    good part of the service's CPU per message): an answer to a follow-up question; the
+    ticket's clocks (the customer wrote); a queued or staffed conversation (the
+    assistant stays silent); the per-customer limit. Reply ids when it is settled here,
+    None when Rasa is to be asked."""
     with db.session() as session:
         inbound = session.get(Message, message_id)
         assert inbound is not None
-        handled = followup.answer(session, inbound.conversation_id, inbound.text)
-        if handled is None:
-            return None
-        if handled.move_to and handled.ticket_number:
-            ticket = session.scalar(
-                select(Ticket).where(Ticket.number == handled.ticket_number).with_for_update()
-            )
-            if ticket is not None and handled.move_to in TRANSITIONS.get(ticket.status, set()):
-                apply_transition(session, settings, ticket, handled.move_to, "customer")
-        created = _insert_replies(
-            session, inbound, tuple(BotReply(t) for t in handled.replies), "followup"
-        )
-        inbound.status, inbound.not_before, inbound.intent = "done", None, "followup_answer"
-        return created
+        answered = _answer_followup(session, settings, inbound)
+        if answered is not None:
+            return answered
+        customer_wrote_in(session, settings, inbound.conversation_id)
+        if mode != "bot":
+            # Queued or with a person: the assistant stays silent (unless the customer
+            # gives up waiting, which ends the queueing and keeps the ticket).
+            return _leave_or_wait(session, inbound)
+        return _over_the_limit(session, inbound, settings.sender_per_min)
 
 
 def answer_identity(db: Database, identity: Identity, message_id: int) -> list[int] | None:
@@ -257,33 +278,28 @@ SLOW_DOWN = BotReply(
 RATE_LIMITED = "rate_limited"
 
 
-def over_the_limit(db: Database, message_id: int, per_minute: int) -> list[int] | None:
+def _over_the_limit(session: Session, inbound: Message, per_minute: int) -> list[int] | None:
     """A customer who sent more than ``per_minute`` messages within the last minute is
     not answered by the assistant (their messages are kept for staff); the first
     message over the limit gets one notice. None means: within the limit."""
-    with db.session() as session:
-        inbound = session.get(Message, message_id)
-        assert inbound is not None
-        recent = session.execute(
-            select(Message.created_at, Message.intent)
-            .where(
-                Message.conversation_id == inbound.conversation_id,
-                Message.direction == "in",
-                Message.id <= inbound.id,
-            )
-            .order_by(Message.id.desc())
-            .limit(per_minute + 1)
-        ).all()
-        window_start = inbound.created_at - timedelta(minutes=1)
-        if len(recent) <= per_minute or recent[-1].created_at < window_start:
-            return None
-        told = recent[1].intent == RATE_LIMITED
-        created = _insert_replies(session, inbound, () if told else (SLOW_DOWN,), "limit")
-        inbound.status, inbound.not_before, inbound.intent = "done", None, RATE_LIMITED
-        log.warning(
-            "conversation %s is over %s messages a minute", inbound.conversation_id, per_minute
+    recent = session.execute(
+        select(Message.created_at, Message.intent)
+        .where(
+            Message.conversation_id == inbound.conversation_id,
+            Message.direction == "in",
+            Message.id <= inbound.id,
         )
-        return created
+        .order_by(Message.id.desc())
+        .limit(per_minute + 1)
+    ).all()
+    window_start = inbound.created_at - timedelta(minutes=1)
+    if len(recent) <= per_minute or recent[-1].created_at < window_start:
+        return None
+    told = recent[1].intent == RATE_LIMITED
+    created = _insert_replies(session, inbound, () if told else (SLOW_DOWN,), "limit")
+    inbound.status, inbound.not_before, inbound.intent = "done", None, RATE_LIMITED
+    log.warning("conversation %s is over %s messages a minute", inbound.conversation_id, per_minute)
+    return created
 
 
 def not_a_command(text: str) -> str:
@@ -331,18 +347,11 @@ async def process(
         if checked is not None:
             return checked
     if settings is not None:
-        answered = await to_thread.run_sync(answer_followup, db, settings, message_id)
-        if answered is not None:
-            return answered
-        await to_thread.run_sync(customer_wrote, db, settings, item.conversation_id)
-    if item.mode != "bot":
-        # Queued or with a person: the assistant stays silent (unless the customer
-        # gives up waiting, which ends the queueing and keeps the ticket).
+        settled = await to_thread.run_sync(before_rasa, db, settings, message_id, item.mode)
+        if settled is not None:
+            return settled
+    elif item.mode != "bot":
         return await to_thread.run_sync(leave_or_wait, db, message_id)
-    if settings is not None:
-        limited = await to_thread.run_sync(over_the_limit, db, message_id, settings.sender_per_min)
-        if limited is not None:
-            return limited
     if may_be_choice(item.text):
         picked = await to_thread.run_sync(answer_kb_choice, db, message_id)
         if picked is not None:

@@ -159,23 +159,28 @@ def customer_wrote(db: Database, settings: Settings, conversation_id: int) -> No
     """The customer wrote: their open ticket (if it had a first answer) now waits for a
     next response, and a ticket waiting for the customer is open again."""
     with db.session() as session:
-        ticket = session.scalar(
-            select(Ticket)
-            .where(
-                Ticket.conversation_id == conversation_id,
-                Ticket.status.in_(("open", "pending_customer")),
-            )
-            .order_by(Ticket.id.desc())
-            .limit(1)
-            .with_for_update()
+        customer_wrote_in(session, settings, conversation_id)
+
+
+def customer_wrote_in(session: Session, settings: Settings, conversation_id: int) -> None:
+    """``customer_wrote`` inside the caller's transaction."""
+    ticket = session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.status.in_(("open", "pending_customer")),
         )
-        if ticket is None:
-            return
-        if ticket.status == "pending_customer":
-            apply_transition(session, settings, ticket, "open", "customer")
-        if ticket.first_responded_at is not None and ticket.next_response_due_at is None:
-            targets = targets_for(session, ticket.priority, ticket.category)
-            ticket.next_response_due_at = calendars(session, settings).add(
-                ticket.calendar, utcnow(), targets.next_response
-            )
-            ticket.next_escalation_at = utcnow()
+        .order_by(Ticket.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if ticket is None:
+        return
+    if ticket.status == "pending_customer":
+        apply_transition(session, settings, ticket, "open", "customer")
+    if ticket.first_responded_at is not None and ticket.next_response_due_at is None:
+        targets = targets_for(session, ticket.priority, ticket.category)
+        ticket.next_response_due_at = calendars(session, settings).add(
+            ticket.calendar, utcnow(), targets.next_response
+        )
+        ticket.next_escalation_at = utcnow()
