@@ -4,7 +4,7 @@
         [--steady-rate 10] [--steady-seconds 20] [--rasa-messages 600]
         [--database-url postgresql://postgres@127.0.0.1:5432/test]
         [--redis-url redis://127.0.0.1:6379/0] [--rasa-url URL] [--rasa-servers N]
-        [--background-nice 10]
+        [--background-nice 10] [--web-processes 1]
 
 One run starts Rasa (the trained model, as ``make run`` does), the action server and
 the service, with a fake WeChat customer-service API on 127.0.0.1 (Rasa, the action
@@ -368,6 +368,9 @@ def main() -> None:
         default=10,
         help="nice value of Rasa, the action server and the worker (0: same as the web process)",
     )
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="web processes acknowledging webhooks"
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
 
@@ -387,6 +390,7 @@ def main() -> None:
         rasa_token=uuid.uuid4().hex,
         log_dir=workdir / "log",
         background_nice=args.background_nice,
+        web_processes=args.web_processes,
         extra_env={
             "ANXIN_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:6]}",
             "WECHAT_TOKEN": TOKEN,
@@ -416,6 +420,7 @@ def main() -> None:
         "database": args.database_url.split(":", 1)[0],
         "rasa_servers": 1 if args.rasa_url else max(args.rasa_servers, 1),
         "background_nice": args.background_nice,
+        "web_processes": args.web_processes,
         "ack_p50_ms": top["ack"]["p50_ms"],
         "ack_p99_ms": top["ack"]["p99_ms"],
         "ack_p99_rate": args.rates[-1] if args.rates else None,

@@ -59,6 +59,9 @@ class StackConfig:
     # Rasa, the action server, the worker. Past capacity the web process still
     # acknowledges every webhook at once; the backlog waits in the database instead.
     background_nice: int = 0
+    # Web processes acknowledging webhooks (uvicorn --workers), with a separate worker
+    # process only: acknowledgements scale with them, the backlog waits in the database.
+    web_processes: int = 1
 
 
 @dataclass
@@ -189,7 +192,10 @@ class Stack:
 
     def start_service(self) -> None:
         split = bool(self.config.worker_port)
-        self._spawn("service", self._uvicorn(self.config.service_port), self._env(not split))
+        web = self._uvicorn(self.config.service_port)
+        if split and self.config.web_processes > 1:
+            web += ["--workers", str(self.config.web_processes)]
+        self._spawn("service", web, self._env(not split))
         if split:
             self._spawn(
                 "worker", self._uvicorn(self.config.worker_port), self._env(True), background=True
@@ -260,18 +266,23 @@ def prepare_database(database_url: str) -> None:
         subprocess.run([str(PYTHON), "-m", "bot", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def rasa_servers() -> int:
-    value = os.environ.get("ANXIN_RASA_SERVERS", "1")
-    if not value.isdigit() or not 1 <= int(value) <= 8:
-        raise SystemExit(f"ANXIN_RASA_SERVERS must be a number from 1 to 8, not {value!r}")
+def _setting(name: str, default: int, low: int, high: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise SystemExit(f"{name} must be a number from {low} to {high}, not {value!r}")
     return int(value)
+
+
+def rasa_servers() -> int:
+    return _setting("ANXIN_RASA_SERVERS", 1, 1, 8)
 
 
 def background_nice() -> int:
-    value = os.environ.get("ANXIN_BACKGROUND_NICE", "0")
-    if not value.isdigit() or not 0 <= int(value) <= 19:
-        raise SystemExit(f"ANXIN_BACKGROUND_NICE must be a number from 0 to 19, not {value!r}")
-    return int(value)
+    return _setting("ANXIN_BACKGROUND_NICE", 0, 0, 19)
+
+
+def web_processes() -> int:
+    return _setting("ANXIN_WEB_PROCESSES", 1, 1, 16)
 
 
 def main() -> int:
@@ -286,6 +297,7 @@ def main() -> int:
         rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),
         data_key=os.environ.get("ANXIN_DATA_KEY") or persistent_secret("data_key"),
         background_nice=background_nice(),
+        web_processes=web_processes(),
     )
     model = ensure_model()
     prepare_database(database_url)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
+import httpx
+import psutil
 import pytest
 
-from bot.stack import Stack, StackConfig, background_nice
+from bot.stack import Stack, StackConfig, background_nice, prepare_database
+from tests.fakes import FakeRasa
+from tests.helpers import free_port
 
 SHOW_NICE = [sys.executable, "-c", "import os; print(os.nice(0))"]
 
@@ -35,3 +40,32 @@ def test_background_nice_is_read_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("ANXIN_BACKGROUND_NICE", "twenty")
     with pytest.raises(SystemExit, match="ANXIN_BACKGROUND_NICE"):
         background_nice()
+
+
+def test_several_web_processes_share_the_port(
+    tmp_path: Path, redis_url: str, fake_rasa: FakeRasa
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'stack.db'}"
+    prepare_database(database_url)
+    stack = Stack(
+        StackConfig(
+            database_url=database_url,
+            redis_url=redis_url,
+            service_port=free_port(),
+            worker_port=free_port(),
+            rasa_port=int(fake_rasa.url.rsplit(":", 1)[1]),
+            service_token=uuid.uuid4().hex * 2,
+            log_dir=tmp_path / "log",
+            web_processes=2,
+            extra_env={"ANXIN_REDIS_PREFIX": f"test-stack-{uuid.uuid4().hex[:6]}"},
+        )
+    )
+    try:
+        stack.start_service()
+        stack.wait_ready(timeout_s=120)
+        supervisor = psutil.Process(stack.processes["service"].pid)
+        web = [p for p in supervisor.children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(web) == 2  # uvicorn's two web processes (beside multiprocessing's tracker)
+        assert httpx.get(f"{stack.service_url}/healthz").json() == {"status": "alive"}
+    finally:
+        stack.stop()
