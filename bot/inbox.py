@@ -97,13 +97,14 @@ def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = N
 
 
 def _store(session: Session, inbound: InboundMessage, vault: ContactVault | None) -> Accepted:
+    existing = _existing(session, inbound)
+    if existing is not None:  # a provider's retry (even one naming another sender)
+        owner = session.get(Conversation, existing.conversation_id)
+        assert owner is not None
+        return Accepted(existing.id, owner.public_id, duplicate=True)
     conv = find_conversation(session, inbound.channel, inbound.sender)
     if conv is None:
         conv = _new_conversation(session, inbound.channel, inbound.sender)
-    else:
-        existing = _existing(session, inbound)
-        if existing is not None:
-            return Accepted(existing.id, conv.public_id, duplicate=True)
     if inbound.kind == "text":
         language = inbound.language_hint or detect_language(inbound.text, conv.language)
     else:  # placeholders like "[image]" say nothing about the customer's language

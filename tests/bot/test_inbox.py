@@ -42,3 +42,14 @@ def test_language_follows_the_customer(db) -> None:
     with db.session() as s:
         assert s.scalars(select(Message.language).order_by(Message.id)).all() == ["zh", "en"]
         assert s.scalar(select(Conversation.language)) == "en"
+
+
+def test_a_repeated_message_id_from_another_sender_is_a_duplicate(db) -> None:
+    """A provider id already stored is acknowledged as a duplicate even when the repeat
+    names another sender (a forged or garbled retry): no new conversation, no error."""
+    first = accept(db, _msg("m-00000020", "你好", sender="visitor-first001"))
+    again = accept(db, _msg("m-00000020", "你好", sender="visitor-other001"))
+    assert again.duplicate and again.message_id == first.message_id
+    assert again.conversation_public_id == first.conversation_public_id
+    with db.session() as s:
+        assert s.scalar(select(func.count(Conversation.id))) == 1
