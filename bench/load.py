@@ -159,6 +159,28 @@ async def at_rate(
     await asyncio.gather(*tasks)
 
 
+async def every_rasa_answers(urls: list[str], timeout_s: float = 240.0) -> None:
+    """Wait until each Rasa server answers a turn. The service is ready once any one is,
+    and plain Rasa must not be measured against one still loading its model (every
+    request refused: 0 messages per second)."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        for url in urls:
+            while True:
+                try:
+                    async with http.post(
+                        f"{url}/webhooks/rest/webhook",
+                        json={"sender": f"warm-up-{RUN}", "message": "hello"},
+                    ) as response:
+                        if response.status == 200 and await response.json():
+                            break
+                except (aiohttp.ClientError, TimeoutError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"Rasa at {url} did not answer within {timeout_s:.0f} s")
+                await asyncio.sleep(1.0)
+
+
 async def plain_rasa(rasa_url: str, messages: int, concurrency: int) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -253,9 +275,11 @@ def wait_drained(
 
 
 async def drive(
-    args: argparse.Namespace, url: str, rasa_url: str, wechat: FakeWeChat
+    args: argparse.Namespace, url: str, rasa_urls: list[str], wechat: FakeWeChat
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
+    await every_rasa_answers(rasa_urls)
+    rasa_url = rasa_urls[0]
     result["plain_rasa"] = await plain_rasa(rasa_url, args.rasa_messages, 16)
     print(
         f"plain Rasa: {result['plain_rasa']['throughput_msgs_per_s']} msg/s, "
@@ -404,13 +428,13 @@ def main() -> None:
         },
     )
     stack = Stack(config)
-    rasa_url = args.rasa_url or f"http://127.0.0.1:{config.rasa_port}"
     try:
         if not args.rasa_url:
             stack.start_rasa(ensure_model())
         stack.start_service()
         stack.wait_ready()
-        result = asyncio.run(drive(args, stack.service_url, rasa_url, wechat))
+        rasa_urls = [args.rasa_url] if args.rasa_url else stack.rasa_urls
+        result = asyncio.run(drive(args, stack.service_url, rasa_urls, wechat))
     finally:
         stack.stop()
         wechat.stop()

@@ -15,6 +15,7 @@ from tests.fakes import FakeRasa
 from tests.helpers import free_port
 
 SHOW_NICE = [sys.executable, "-c", "import os; print(os.nice(0))"]
+AUTOGROUPS = Path("/proc/sys/kernel/sched_autogroup_enabled")
 
 
 def _niceness(tmp_path: Path, nice: int, background: bool) -> int:
@@ -32,6 +33,33 @@ def test_background_processes_run_at_the_configured_nice(tmp_path: Path) -> None
     base = _niceness(tmp_path / "a", 0, background=True)
     assert _niceness(tmp_path / "b", 7, background=True) == min(base + 7, 19)
     assert _niceness(tmp_path / "c", 7, background=False) == base  # the web process
+
+
+@pytest.mark.skipif(
+    not AUTOGROUPS.exists() or AUTOGROUPS.read_text().strip() != "1",
+    reason="the kernel does not group sessions for scheduling",
+)
+def test_background_sessions_get_the_lower_priority_too(tmp_path: Path) -> None:
+    """Each spawned process leads a session of its own, and with autogroups the kernel
+    shares the CPU between sessions regardless of nice: the group must be niced too."""
+    stack = Stack(
+        StackConfig(database_url="sqlite://", redis_url=None, log_dir=tmp_path, background_nice=7)
+    )
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    stack._spawn("background", sleeper, {}, background=True)
+    stack._spawn("web", sleeper, {}, background=False)
+    try:
+        groups = {
+            name: Path(f"/proc/{p.pid}/autogroup").read_text()
+            for name, p in stack.processes.items()
+        }
+        assert groups["background"].split()[-1] == "7"
+        assert groups["web"].split()[-1] == "0"
+        assert groups["background"].split()[0] != groups["web"].split()[0]
+    finally:
+        for process in stack.processes.values():
+            process.kill()
+            process.wait(timeout=10)
 
 
 def test_background_nice_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
