@@ -20,3 +20,37 @@ def test_sqlite_parent_directory_is_created(tmp_path) -> None:
 def test_unsupported_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported"):
         normalise_url("mysql://root@localhost/db")
+
+
+def test_a_burst_reuses_sqlite_connections(tmp_path) -> None:
+    """Fifteen sessions at once, twice: the second burst opens no new connection (past
+    the fifth, SQLAlchemy's default pool opened and closed one per request)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from sqlalchemy import event, text
+
+    from bot.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'pool.db'}")
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(db.engine, "connect", count)
+    barrier = Barrier(15)
+
+    def one(_: int) -> None:
+        with db.session() as session:
+            session.execute(text("select 1"))
+            barrier.wait(timeout=10)  # all fifteen hold a connection at once
+
+    with ThreadPoolExecutor(15) as pool:
+        list(pool.map(one, range(15)))
+        first = opened
+        list(pool.map(one, range(15)))
+    assert first == 15
+    assert opened == first
+    db.engine.dispose()
