@@ -279,8 +279,7 @@ async def drive(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     await every_rasa_answers(rasa_urls)
-    rasa_url = rasa_urls[0]
-    result["plain_rasa"] = await plain_rasa(rasa_url, args.rasa_messages, 16)
+    result["plain_rasa"] = await plain_rasa(rasa_urls[0], args.rasa_messages, 16)
     print(
         f"plain Rasa: {result['plain_rasa']['throughput_msgs_per_s']} msg/s, "
         f"p99 {result['plain_rasa']['p99_ms']} ms",

@@ -93,14 +93,15 @@ class Stack:
     ) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.config.log_dir / f"{name}.log").open("ab")
-        if background and self.config.background_nice:
-            argv = ["nice", "-n", str(self.config.background_nice), *argv]
+        nice = self.config.background_nice if background else 0
+        if nice:
+            argv = ["nice", "-n", str(nice), *argv]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.processes[name] = process
-        if background and self.config.background_nice:
-            lower_session_priority(process.pid, self.config.background_nice)
+        if nice:
+            lower_session_priority(process.pid, nice)
 
     def service_env(self) -> dict[str, str]:
         c = self.config

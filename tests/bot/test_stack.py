@@ -57,9 +57,7 @@ def test_background_sessions_get_the_lower_priority_too(tmp_path: Path) -> None:
         assert groups["web"].split()[-1] == "0"
         assert groups["background"].split()[0] != groups["web"].split()[0]
     finally:
-        for process in stack.processes.values():
-            process.kill()
-            process.wait(timeout=10)
+        stack.stop()
 
 
 def test_background_nice_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
