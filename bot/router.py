@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from anyio import to_thread
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,35 +73,74 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
         )
 
 
+class ReplyTarget(Protocol):
+    """What replies are stored against: the inbound message (an ORM row or its columns)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def conversation_id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+# Core statements, built once: storing a turn's replies is on every turn's path, and
+# through the ORM (a unit of work per row) it was the worker's largest single cost.
+_MESSAGES = cast(Table, Message.__table__)
+_OUTBOX = cast(Table, OutboxItem.__table__)
+_STORED = select(Message.provider_msg_id).where(
+    Message.channel == bindparam("channel"),
+    Message.provider_msg_id.in_(bindparam("ids", expanding=True)),
+)
+_NEW_REPLY = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_NEW_OUTBOX = insert(_OUTBOX)
+_INBOUND = select(Message.id, Message.conversation_id, Message.channel, Message.language).where(
+    Message.id == bindparam("id")
+)
+_FINISH = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        status="done",
+        not_before=None,
+        intent=bindparam("intent"),
+        confidence=bindparam("confidence"),
+    )
+)
+
+
 def _insert_replies(
-    session: Session, inbound: Message, replies: tuple[BotReply, ...], prefix: str
+    session: Session, inbound: ReplyTarget, replies: tuple[BotReply, ...], prefix: str
 ) -> list[int]:
+    """Store each reply with its outbox row, unless a reply with its id is stored."""
+    ids = [f"{prefix}-{inbound.id}-{index}" for index in range(len(replies))]
+    if not ids:
+        return []
+    stored = set(session.scalars(_STORED, {"channel": inbound.channel, "ids": ids}))
     created: list[int] = []
-    for index, reply in enumerate(replies):
-        provider_id = f"{prefix}-{inbound.id}-{index}"
-        exists = session.scalar(
-            select(Message.id).where(
-                Message.channel == inbound.channel, Message.provider_msg_id == provider_id
-            )
-        )
-        if exists is not None:
+    for provider_id, reply in zip(ids, replies, strict=True):
+        if provider_id in stored:
             continue
-        out = Message(
-            conversation_id=inbound.conversation_id,
-            channel=inbound.channel,
-            provider_msg_id=provider_id,
-            direction="out",
-            sender="bot",
-            text=redact(reply.text),
-            buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons] or None,
-            language=inbound.language,
-            status="done",
-            reply_to_id=inbound.id,
-        )
-        session.add(out)
-        session.flush()
-        session.add(OutboxItem(message_id=out.id))
-        created.append(out.id)
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons] or None
+        out_id = session.execute(
+            _NEW_REPLY,
+            {
+                "conversation_id": inbound.conversation_id,
+                "channel": inbound.channel,
+                "provider_msg_id": provider_id,
+                "direction": "out",
+                "sender": "bot",
+                "text": redact(reply.text),
+                "buttons": buttons,
+                "language": inbound.language,
+                "status": "done",
+                "reply_to_id": inbound.id,
+            },
+        ).scalar_one()
+        session.execute(_NEW_OUTBOX, {"message_id": out_id})
+        created.append(out_id)
     return created
 
 
@@ -122,15 +161,17 @@ def store_replies(
     """
     try:
         with db.session() as session:
-            inbound = session.get(Message, message_id)
-            assert inbound is not None
+            inbound = session.execute(_INBOUND, {"id": message_id}).one()
             created = _insert_replies(session, inbound, replies, prefix)
             if finish:
-                inbound.status = "done"
-                inbound.not_before = None
-                if turn is not None:
-                    inbound.intent = turn.intent
-                    inbound.confidence = turn.confidence
+                session.execute(
+                    _FINISH,
+                    {
+                        "message_id": message_id,
+                        "intent": turn.intent if turn is not None else None,
+                        "confidence": turn.confidence if turn is not None else None,
+                    },
+                )
             return created
     except IntegrityError:
         log.info("replies to message %s were already stored by another worker", message_id)
