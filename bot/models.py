@@ -151,6 +151,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel", "provider_msg_id", name="uq_messages_channel_provider_id"),
         Index("ix_messages_inbox", "direction", "status", "conversation_id", "id"),
+        Index("ix_messages_inbox_order", "direction", "status", "id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index(
             "ix_messages_open_inbound",

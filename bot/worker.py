@@ -12,10 +12,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.backlog import tell_waiting
@@ -40,6 +41,44 @@ SCAN_ROUNDS = 20
 _EARLIER = aliased(Message)  # built once (see bot.outbox)
 
 
+_MESSAGES = cast(Table, Message.__table__)
+_OLDEST_OPEN = (
+    select(func.min(_EARLIER.id))
+    .where(_EARLIER.conversation_id == Message.conversation_id, is_open_inbound(_EARLIER))
+    .scalar_subquery()
+)
+# Pending messages in arrival order (the index (direction, status, id) gives them in
+# that order, so the scan stops at the first few), and processing ones whose lease ran
+# out (a crashed worker's; few). Each only if it is its conversation's oldest open one.
+_PENDING = (
+    select(Message.id)
+    .where(Message.direction == "in", Message.status == "pending", Message.id == _OLDEST_OPEN)
+    .where(or_(Message.not_before.is_(None), Message.not_before <= bindparam("now")))
+    .order_by(Message.id)
+    .limit(bindparam("limit"))
+)
+_EXPIRED = (
+    select(Message.id)
+    .where(
+        Message.direction == "in",
+        Message.status == "processing",
+        Message.not_before <= bindparam("now"),
+        Message.id == _OLDEST_OPEN,
+    )
+    .order_by(Message.id)
+    .limit(bindparam("limit"))
+)
+_CLAIM = (
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.id == bindparam("message_id"),
+        _MESSAGES.c.status.in_(("pending", "processing")),
+        or_(_MESSAGES.c.not_before.is_(None), _MESSAGES.c.not_before <= bindparam("now")),
+    )
+    .values(status="processing", not_before=bindparam("until"), attempts=_MESSAGES.c.attempts + 1)
+)
+
+
 def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
     """Claim the oldest unfinished inbound message of up to ``limit`` conversations.
 
@@ -47,36 +86,17 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     may ask Rasa again, but the replies are still stored once.
     """
     now = utcnow()
-    earlier = _EARLIER
-    oldest_open = (
-        select(func.min(earlier.id))
-        .where(earlier.conversation_id == Message.conversation_id, is_open_inbound(earlier))
-        .scalar_subquery()
-    )
-    ready = or_(Message.not_before.is_(None), Message.not_before <= now)
+    keys = {"now": now, "limit": limit}
     claimed: list[int] = []
-    with db.session() as session:
-        candidates = session.scalars(
-            select(Message.id)
-            .where(is_open_inbound(Message), Message.id == oldest_open, ready)
-            .order_by(Message.id)
-            .limit(limit)
-        ).all()
+    with db.engine.begin() as connection:
+        candidates = sorted(
+            [*connection.scalars(_EXPIRED, keys), *connection.scalars(_PENDING, keys)]
+        )[:limit]
         for message_id in candidates:
-            result = session.execute(
-                update(Message)
-                .where(
-                    Message.id == message_id,
-                    Message.status.in_(("pending", "processing")),
-                    ready,
-                )
-                .values(
-                    status="processing",
-                    not_before=now + lease,
-                    attempts=Message.attempts + 1,
-                )
+            result = connection.execute(
+                _CLAIM, {"message_id": message_id, "now": now, "until": now + lease}
             )
-            if getattr(result, "rowcount", 0) == 1:
+            if result.rowcount == 1:
                 claimed.append(message_id)
     return claimed
 
