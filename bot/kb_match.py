@@ -11,8 +11,9 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
@@ -259,8 +260,16 @@ def answer_choice(session: Session, conversation_id: int, text: str, language: s
     return entry.answer_en if language == "en" else entry.answer_zh
 
 
+_ENTRIES = cast(Table, KbEntry.__table__)
+_HIT = (  # a plain table UPDATE: the ORM's version also re-evaluates loaded entries
+    update(_ENTRIES)
+    .where(_ENTRIES.c.key == bindparam("entry_key"))
+    .values(hits=_ENTRIES.c.hits + 1)
+)
+
+
 def _count_hit(session: Session, key: str) -> None:
-    session.execute(update(KbEntry).where(KbEntry.key == key).values(hits=KbEntry.hits + 1))
+    session.execute(_HIT, {"entry_key": key})
 
 
 def _conversation_id(session: Session, public_id: str | None) -> int | None:

@@ -91,6 +91,34 @@ def backoff(attempts: int, cap_s: float, retry_after: float | None = None) -> ti
     return timedelta(seconds=delay)
 
 
+_OLDEST_PENDING = (
+    select(func.min(_OTHER_ITEM.id))
+    .join(_OTHER_MESSAGE, _OTHER_ITEM.message_id == _OTHER_MESSAGE.id)
+    .where(_OTHER_MESSAGE.conversation_id == Message.conversation_id, is_pending(_OTHER_ITEM))
+    .scalar_subquery()
+)
+_DUE = (
+    select(OutboxItem.id)
+    .join(Message, OutboxItem.message_id == Message.id)
+    .where(
+        OutboxItem.status == "pending",
+        OutboxItem.next_attempt_at <= bindparam("now"),
+        OutboxItem.id == _OLDEST_PENDING,
+    )
+    .order_by(OutboxItem.id)
+    .limit(bindparam("limit"))
+)
+_LEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("item_id"),
+        _OUTBOX.c.status == "pending",
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .values(next_attempt_at=bindparam("until"), attempts=_OUTBOX.c.attempts + 1)
+)
+
+
 def claim_due(db: Database, limit: int = 50) -> list[int]:
     """Lease due outbox rows to this worker (a conditional UPDATE, safe across replicas).
 
@@ -99,36 +127,12 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
     """
     now = utcnow()
     claimed: list[int] = []
-    other, other_message = _OTHER_ITEM, _OTHER_MESSAGE
-    oldest_pending = (
-        select(func.min(other.id))
-        .join(other_message, other.message_id == other_message.id)
-        .where(other_message.conversation_id == Message.conversation_id, is_pending(other))
-        .scalar_subquery()
-    )
-    with db.session() as session:
-        due = session.scalars(
-            select(OutboxItem.id)
-            .join(Message, OutboxItem.message_id == Message.id)
-            .where(
-                OutboxItem.status == "pending",
-                OutboxItem.next_attempt_at <= now,
-                OutboxItem.id == oldest_pending,
+    with db.engine.begin() as connection:
+        for item_id in connection.scalars(_DUE, {"now": now, "limit": limit}).all():
+            leased = connection.execute(
+                _LEASE, {"item_id": item_id, "now": now, "until": now + LEASE}
             )
-            .order_by(OutboxItem.id)
-            .limit(limit)
-        ).all()
-        for item_id in due:
-            result = session.execute(
-                update(OutboxItem)
-                .where(
-                    OutboxItem.id == item_id,
-                    OutboxItem.status == "pending",
-                    OutboxItem.next_attempt_at <= now,
-                )
-                .values(next_attempt_at=now + LEASE, attempts=OutboxItem.attempts + 1)
-            )
-            if getattr(result, "rowcount", 0) == 1:
+            if leased.rowcount == 1:
                 claimed.append(item_id)
     return claimed
 
