@@ -47,7 +47,30 @@ class InboxItem:
     sealed_secret: bool = False
 
 
-def load_item(db: Database, message_id: int) -> InboxItem | None:
+def _item_of(message: Message, conversation: Conversation) -> InboxItem:
+    return InboxItem(
+        message_id=message.id,
+        conversation_public_id=conversation.public_id,
+        mode=conversation.mode,
+        text=message.text,
+        language=message.language or conversation.language,
+        channel=message.channel,
+        attempts=message.attempts,
+        kind=message.kind,
+        conversation_id=conversation.id,
+        tier=conversation.tier,
+        verification=conversation.verification,
+        sealed_secret=message.sealed_secret is not None,
+    )
+
+
+def load_and_settle(
+    db: Database, settings: Settings | None, checks_identity: bool, message_id: int
+) -> tuple[InboxItem | None, list[int] | None]:
+    """Load a claimed inbox row and, in the same transaction, settle what needs no
+    dialogue model (see ``before_rasa``) when nothing must come first (a canned reply,
+    an identity check). The item and the reply ids, or None when Rasa is to be asked
+    or the earlier step is the caller's."""
     with db.session() as session:
         row = session.execute(
             select(Message, Conversation)
@@ -55,22 +78,15 @@ def load_item(db: Database, message_id: int) -> InboxItem | None:
             .where(Message.id == message_id)
         ).first()
         if row is None:
-            return None
+            return None, None
         message, conversation = row
-        return InboxItem(
-            message_id=message.id,
-            conversation_public_id=conversation.public_id,
-            mode=conversation.mode,
-            text=message.text,
-            language=message.language or conversation.language,
-            channel=message.channel,
-            attempts=message.attempts,
-            kind=message.kind,
-            conversation_id=conversation.id,
-            tier=conversation.tier,
-            verification=conversation.verification,
-            sealed_secret=message.sealed_secret is not None,
+        item = _item_of(message, conversation)
+        first = canned_replies(item.kind, item.language) is not None or (
+            checks_identity and (item.verification is not None or item.sealed_secret)
         )
+        if settings is None or first:
+            return item, None
+        return item, _settle(session, settings, message, item.mode)
 
 
 class ReplyTarget(Protocol):
@@ -258,23 +274,28 @@ def _answer_followup(session: Session, settings: Settings, inbound: Message) -> 
 
 
 def before_rasa(db: Database, settings: Settings, message_id: int, mode: str) -> list[int] | None:
-    """What is settled before Rasa is asked, in one transaction (each transaction is a
-    good part of the service's CPU per message): an answer to a follow-up question; the
-    ticket's clocks (the customer wrote); a queued or staffed conversation (the
-    assistant stays silent); the per-customer limit. Reply ids when it is settled here,
-    None when Rasa is to be asked."""
+    """``_settle`` in a transaction of its own (after an identity check that was not)."""
     with db.session() as session:
         inbound = session.get(Message, message_id)
         assert inbound is not None
-        answered = _answer_followup(session, settings, inbound)
-        if answered is not None:
-            return answered
-        customer_wrote_in(session, settings, inbound.conversation_id)
-        if mode != "bot":
-            # Queued or with a person: the assistant stays silent (unless the customer
-            # gives up waiting, which ends the queueing and keeps the ticket).
-            return _leave_or_wait(session, inbound)
-        return _over_the_limit(session, inbound, settings.sender_per_min)
+        return _settle(session, settings, inbound, mode)
+
+
+def _settle(session: Session, settings: Settings, inbound: Message, mode: str) -> list[int] | None:
+    """What is settled before Rasa is asked, in the caller's transaction (each
+    transaction is a good part of the service's CPU per message): an answer to a
+    follow-up question; the ticket's clocks (the customer wrote); a queued or staffed
+    conversation (the assistant stays silent); the per-customer limit. Reply ids when
+    it is settled here, None when Rasa is to be asked."""
+    answered = _answer_followup(session, settings, inbound)
+    if answered is not None:
+        return answered
+    customer_wrote_in(session, settings, inbound.conversation_id)
+    if mode != "bot":
+        # Queued or with a person: the assistant stays silent (unless the customer
+        # gives up waiting, which ends the queueing and keeps the ticket).
+        return _leave_or_wait(session, inbound)
+    return _over_the_limit(session, inbound, settings.sender_per_min)
 
 
 def answer_identity(db: Database, identity: Identity, message_id: int) -> list[int] | None:
@@ -376,10 +397,14 @@ async def process(
     identity: Identity | None = None,
 ) -> list[int]:
     """Process one claimed inbox row; returns the ids of replies stored for delivery."""
-    item = await to_thread.run_sync(load_item, db, message_id)
+    item, settled = await to_thread.run_sync(
+        load_and_settle, db, settings, identity is not None, message_id
+    )
     if item is None:
         return []
     conversation_id.set(item.conversation_public_id)  # this task's log lines carry it
+    if settled is not None:
+        return settled
     canned = canned_replies(item.kind, item.language)
     if canned is not None:
         return await to_thread.run_sync(lambda: store_replies(db, message_id, canned))
@@ -387,11 +412,11 @@ async def process(
         checked = await to_thread.run_sync(answer_identity, db, identity, message_id)
         if checked is not None:
             return checked
-    if settings is not None:
-        settled = await to_thread.run_sync(before_rasa, db, settings, message_id, item.mode)
-        if settled is not None:
-            return settled
-    elif item.mode != "bot":
+        if settings is not None:
+            settled = await to_thread.run_sync(before_rasa, db, settings, message_id, item.mode)
+            if settled is not None:
+                return settled
+    if settings is None and item.mode != "bot":
         return await to_thread.run_sync(leave_or_wait, db, message_id)
     if may_be_choice(item.text):
         picked = await to_thread.run_sync(answer_kb_choice, db, message_id)

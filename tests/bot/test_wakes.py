@@ -36,3 +36,30 @@ async def test_a_web_process_wakes_the_worker_process(settings) -> None:
             await services.rasa.close()
             await services.events.close()
             services.db.dispose()
+
+
+async def test_a_burst_of_wakes_is_coalesced_and_the_last_follows_the_last_call(
+    settings,
+) -> None:
+    web = build_services(settings)
+    pubsub = web.events.subscriber.pubsub()
+    await pubsub.subscribe(web.events._wake_channel())
+    try:
+        confirmed = await pubsub.get_message(timeout=2)
+        assert confirmed is not None and confirmed["type"] == "subscribe"
+        for _ in range(300):  # a burst of webhooks, each asking for a wake-up
+            web.wake_worker()
+        await asyncio.gather(*web.background)
+        late = asyncio.get_running_loop().create_task(asyncio.sleep(0))
+        await late
+        web.wake_worker()  # a commit after the burst's wakes went out
+        await asyncio.gather(*web.background)
+        received = 0
+        while (await pubsub.get_message(timeout=0.5)) is not None:
+            received += 1
+        assert 2 <= received <= 3  # not 301: one, one folded after it, one for the late call
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await web.rasa.close()
+        await web.events.close()
+        web.db.dispose()
