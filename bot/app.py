@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable
@@ -148,6 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    # The provider webhooks first: routes are tried in order, and matching the webhook
+    # of every message against all the console and API routes before it was a tenth of
+    # the web process's CPU in a burst (py-spy).
+    for channel_router in registry.ROUTERS:
+        app.include_router(channel_router)
     api = APIRouter(prefix="/api/v1")
     api.include_router(internal.router)
     api.include_router(tickets.router)
@@ -165,8 +171,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(offer_routes.router)
     app.include_router(ticket_panel.router)
     app.include_router(pages.router)
-    for channel_router in registry.ROUTERS:
-        app.include_router(channel_router)
 
     app.add_middleware(BodyLimit)
     app.add_middleware(csrf.CsrfGuard)
@@ -204,12 +208,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def _warm_knowledge_base(services: Services) -> None:
-    if services.kb is None:
-        return
-    try:
-        await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
-    except Exception as exc:  # the first question will build it instead
-        log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
+    if services.kb is not None:
+        try:
+            await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
+        except Exception as exc:  # the first question will build it instead
+            log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
+    freeze_startup_heap()
+
+
+def freeze_startup_heap() -> None:
+    """Take what start-up built (the app, the models, the knowledge-base index) out of
+    the garbage collector's full collections, which walked all of it every time: about
+    260,000 objects, 156 ms of one core here, stalling every request in flight. New
+    objects are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def app_factory() -> FastAPI:

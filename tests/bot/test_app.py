@@ -3,7 +3,13 @@ fault (422 with a reason), never a 500 and never a 503."""
 
 from __future__ import annotations
 
+import gc
+import time
+
+from fastapi.testclient import TestClient
+
 from bot.accounts import create_token
+from bot.app import create_app
 from bot.db import Database
 
 
@@ -21,3 +27,16 @@ def test_numbers_too_large_for_the_database_are_422(customer, settings) -> None:
     )
     assert done.status_code in (404, 422), done.text
     assert done.status_code != 500
+
+
+def test_start_up_objects_are_kept_out_of_full_collections(settings, app_db) -> None:
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(settings)):
+            for _ in range(100):  # the knowledge base is indexed first, in a thread
+                if gc.get_freeze_count() > 0:
+                    break
+                time.sleep(0.1)
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
