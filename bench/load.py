@@ -3,13 +3,14 @@
     python -m bench.load [--rates 50,100,200,300] [--step-seconds 4]
         [--steady-rate 10] [--steady-seconds 20] [--rasa-messages 600]
         [--database-url postgresql://postgres@127.0.0.1:5432/test]
-        [--redis-url redis://127.0.0.1:6379/0] [--rasa-url URL] [--rasa-servers N]
-        [--background-nice 10] [--web-processes 1]
+        [--redis-url redis://127.0.0.1:6379/0] [--rasa-url URL] [--rasa-servers 2]
+        [--background-nice 19] [--web-processes 1]
 
-One run starts Rasa (the trained model, as ``make run`` does), the action server and
-the service, with a fake WeChat customer-service API on 127.0.0.1 (Rasa, the action
-server and the worker at ``--background-nice``, so the web process that acknowledges
-webhooks comes first), then:
+One run starts Rasa (the trained model, as ``make run`` does; by default two servers,
+one per core, as Rasa answers on one core each), the action server and the service,
+with a fake WeChat customer-service API on 127.0.0.1 (Rasa, the action server and the
+worker at ``--background-nice``, so the web process that acknowledges webhooks comes
+first), then:
 
 1. **Plain Rasa**: the same questions straight into Rasa's REST webhook, 16 at a time
    (the webhook answers synchronously): messages per second and reply latency.
@@ -382,13 +383,13 @@ def main() -> None:
     parser.add_argument(
         "--rasa-servers",
         type=int,
-        default=1,
-        help="Rasa servers behind Anxin (plain Rasa is measured on the first alone)",
+        default=2,
+        help="Rasa servers behind Anxin, one per core (plain Rasa is measured on the first alone)",
     )
     parser.add_argument(
         "--background-nice",
         type=int,
-        default=10,
+        default=19,
         help="nice value of Rasa, the action server and the worker (0: same as the web process)",
     )
     parser.add_argument(
