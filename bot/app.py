@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task = asyncio.create_task(services.worker.run())
             listening = asyncio.create_task(services.listen_for_wakes())
         # Embed the knowledge base now, not on the first customer's question.
-        warming = asyncio.create_task(_warm_knowledge_base(services))
+        warming = asyncio.create_task(_finish_start_up(services))
         try:
             yield
         finally:
@@ -208,11 +208,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def _warm_knowledge_base(services: Services) -> None:
-    if services.kb is not None:
-        try:
-            await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
-        except Exception as exc:  # the first question will build it instead
-            log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
+    if services.kb is None:
+        return
+    try:
+        await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
+    except Exception as exc:  # the first question will build it instead
+        log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
+
+
+async def _finish_start_up(services: Services) -> None:
+    await _warm_knowledge_base(services)
     freeze_startup_heap()
 
 

@@ -11,15 +11,14 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.kb import in_force
 from bot.lang import pick
-from bot.models import Conversation, KbEntry, KbQuery, utcnow
+from bot.models import KB_ENTRIES, Conversation, KbEntry, KbQuery, utcnow
 from bot.nlu.retrieval import (
     ANSWER_AT,
     SUGGEST_AT,
@@ -260,11 +259,10 @@ def answer_choice(session: Session, conversation_id: int, text: str, language: s
     return entry.answer_en if language == "en" else entry.answer_zh
 
 
-_ENTRIES = cast(Table, KbEntry.__table__)
 _HIT = (  # a plain table UPDATE: the ORM's version also re-evaluates loaded entries
-    update(_ENTRIES)
-    .where(_ENTRIES.c.key == bindparam("entry_key"))
-    .values(hits=_ENTRIES.c.hits + 1)
+    update(KB_ENTRIES)
+    .where(KB_ENTRIES.c.key == bindparam("entry_key"))
+    .values(hits=KB_ENTRIES.c.hits + 1)
 )
 
 

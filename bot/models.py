@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
@@ -629,3 +630,12 @@ class KbQuery(Base):
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     chosen_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The tables behind the models, typed as Core tables: the hot paths (webhook store,
+# claims, replies, deliveries) run prebuilt Core statements against them.
+MESSAGES = cast(Table, Message.__table__)
+CONVERSATIONS = cast(Table, Conversation.__table__)
+OUTBOX = cast(Table, OutboxItem.__table__)
+DELIVERY_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
+KB_ENTRIES = cast(Table, KbEntry.__table__)

@@ -12,10 +12,9 @@ import logging
 import random
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import cast
 
 from anyio import to_thread
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from bot.contact_vault import ContactVault, VaultError
@@ -24,6 +23,8 @@ from bot.identity import SMS_CHANNEL as SMS
 from bot.identity import is_sms_identity
 from bot.log_format import conversation_id
 from bot.models import (
+    DELIVERY_ATTEMPTS,
+    OUTBOX,
     Conversation,
     Customer,
     DeliveryAttempt,
@@ -66,12 +67,10 @@ _LOAD = (
     .join(Conversation, Message.conversation_id == Conversation.id)
     .where(OutboxItem.id == bindparam("item_id"))
 )
-_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
-_OUTBOX = cast(Table, OutboxItem.__table__)
-_ATTEMPT_OK = insert(_ATTEMPTS).values(ok=True, error=None)
+_ATTEMPT_OK = insert(DELIVERY_ATTEMPTS).values(ok=True, error=None)
 _SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("item_id"))
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("item_id"))
     .values(
         status="sent",
         sent_at=bindparam("now"),
@@ -109,13 +108,13 @@ _DUE = (
     .limit(bindparam("limit"))
 )
 _LEASE = (
-    update(_OUTBOX)
+    update(OUTBOX)
     .where(
-        _OUTBOX.c.id == bindparam("item_id"),
-        _OUTBOX.c.status == "pending",
-        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+        OUTBOX.c.id == bindparam("item_id"),
+        OUTBOX.c.status == "pending",
+        OUTBOX.c.next_attempt_at <= bindparam("now"),
     )
-    .values(next_attempt_at=bindparam("until"), attempts=_OUTBOX.c.attempts + 1)
+    .values(next_attempt_at=bindparam("until"), attempts=OUTBOX.c.attempts + 1)
 )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from anyio import to_thread
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from bot.identity import Identity
 from bot.kb_match import answer_choice, may_be_choice
 from bot.lang import pick
 from bot.log_format import conversation_id
-from bot.models import Conversation, Message, OutboxItem, Ticket, utcnow
+from bot.models import MESSAGES, OUTBOX, Conversation, Message, Ticket, utcnow
 from bot.rasa_client import BotReply, BotTurn, RasaClient, RasaUnavailable
 from bot.redact import redact
 from bot.tickets import followup
@@ -104,20 +104,18 @@ class ReplyTarget(Protocol):
 
 # Core statements, built once: storing a turn's replies is on every turn's path, and
 # through the ORM (a unit of work per row) it was the worker's largest single cost.
-_MESSAGES = cast(Table, Message.__table__)
-_OUTBOX = cast(Table, OutboxItem.__table__)
 _STORED = select(Message.provider_msg_id).where(
     Message.channel == bindparam("channel"),
     Message.provider_msg_id.in_(bindparam("ids", expanding=True)),
 )
-_NEW_REPLY = insert(_MESSAGES).returning(_MESSAGES.c.id)
-_NEW_OUTBOX = insert(_OUTBOX)
+_NEW_REPLY = insert(MESSAGES).returning(MESSAGES.c.id)
+_NEW_OUTBOX = insert(OUTBOX)
 _INBOUND = select(Message.id, Message.conversation_id, Message.channel, Message.language).where(
     Message.id == bindparam("id")
 )
 _FINISH = (
-    update(_MESSAGES)
-    .where(_MESSAGES.c.id == bindparam("message_id"))
+    update(MESSAGES)
+    .where(MESSAGES.c.id == bindparam("message_id"))
     .values(
         status="done",
         not_before=None,

@@ -12,11 +12,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.backlog import tell_waiting
@@ -24,7 +23,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
 from bot.identity import Identity
-from bot.models import Message, is_open_inbound, utcnow
+from bot.models import MESSAGES, Message, is_open_inbound, utcnow
 from bot.outbox import Delivery, claim_due
 from bot.rasa_client import RasaClient
 from bot.router import process
@@ -41,7 +40,6 @@ SCAN_ROUNDS = 20
 _EARLIER = aliased(Message)  # built once (see bot.outbox)
 
 
-_MESSAGES = cast(Table, Message.__table__)
 _OLDEST_OPEN = (
     select(func.min(_EARLIER.id))
     .where(_EARLIER.conversation_id == Message.conversation_id, is_open_inbound(_EARLIER))
@@ -69,13 +67,13 @@ _EXPIRED = (
     .limit(bindparam("limit"))
 )
 _CLAIM = (
-    update(_MESSAGES)
+    update(MESSAGES)
     .where(
-        _MESSAGES.c.id == bindparam("message_id"),
-        _MESSAGES.c.status.in_(("pending", "processing")),
-        or_(_MESSAGES.c.not_before.is_(None), _MESSAGES.c.not_before <= bindparam("now")),
+        MESSAGES.c.id == bindparam("message_id"),
+        MESSAGES.c.status.in_(("pending", "processing")),
+        or_(MESSAGES.c.not_before.is_(None), MESSAGES.c.not_before <= bindparam("now")),
     )
-    .values(status="processing", not_before=bindparam("until"), attempts=_MESSAGES.c.attempts + 1)
+    .values(status="processing", not_before=bindparam("until"), attempts=MESSAGES.c.attempts + 1)
 )
 
 
