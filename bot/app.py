@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -31,6 +30,7 @@ from bot.api import (
     transcripts,
 )
 from bot.body_limit import BodyLimit
+from bot.bounded import within
 from bot.config import Settings, get_settings
 from bot.console import csrf, offer_routes, pages, ticket_panel
 from bot.console import routes as console_routes
@@ -72,11 +72,7 @@ def build_services(settings: Settings) -> Services:
     return services
 
 
-async def _bounded(what: str, work: Awaitable[None], seconds: float = 5.0) -> None:
-    try:
-        await asyncio.wait_for(work, seconds)
-    except TimeoutError:
-        log.warning("shutdown: %s took over %.0f s; going on without it", what, seconds)
+SHUTDOWN_STEP_S = 10.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -126,19 +122,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Every step is bounded: a shutdown that hangs (a CI run's did, for 15
+            # minutes) is worse than one that leaves a task behind.
             if services.worker is not None:
                 services.worker.stop()
-            for running in (task, listening):
+            for what, running in (("stopping the worker", task), ("stopping wakes", listening)):
                 if running is not None:
                     running.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await running
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await warming  # a thread cannot be cancelled: let it finish
-            await services.rasa.close()
-            # redis-py can stall closing a connection another task still reads from (a
-            # chat's live subscription; redis/redis-py#3941): never let that hold up exit.
-            await _bounded("closing Redis", services.events.close())
+                    await within(f"shutdown: {what}", running, SHUTDOWN_STEP_S)
+            # a thread cannot be cancelled: give the start-up work time to finish
+            await within("shutdown: start-up work", warming, 3 * SHUTDOWN_STEP_S)
+            await within(
+                "shutdown: closing the Rasa client", services.rasa.close(), SHUTDOWN_STEP_S
+            )
+            await within("shutdown: closing Redis", services.events.close(), SHUTDOWN_STEP_S)
             services.db.dispose()
 
     app = FastAPI(

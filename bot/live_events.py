@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+
+from bot.bounded import close_subscription
 
 COMMAND_CONNECTIONS = 64  # a burst waits for a free connection instead of failing
 SUBSCRIBER_CONNECTIONS = 10_000  # each open chat or console holds one while it listens
@@ -52,8 +52,7 @@ class LiveEvents:
         try:
             yield frames()
         finally:
-            await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await close_subscription(pubsub)
 
     def _wake_channel(self) -> str:
         return f"{self._prefix}:wake"
@@ -73,9 +72,7 @@ class LiveEvents:
                 if item.get("type") == "message":
                     yield str(item["data"])
         finally:
-            # bounded: redis-py can stall closing a subscription (redis/redis-py#3941)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(pubsub.aclose(), 2.0)  # type: ignore[no-untyped-call]
+            await close_subscription(pubsub)
 
     def staff_channel(self) -> str:
         return f"{self._prefix}:staff"

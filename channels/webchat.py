@@ -9,7 +9,6 @@ can deliver to any socket, and the history is replayed from the database on conn
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -23,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from bot.bounded import CLOSE_SECONDS, within
 from bot.inbox import find_conversation, get_or_create_conversation
 from bot.live_events import LiveEvents
 from bot.models import Message
@@ -236,8 +236,7 @@ async def chat_socket(websocket: WebSocket) -> None:
             pass
         finally:
             pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pump
+            await within("stopping a chat's live feed", pump, CLOSE_SECONDS)
 
 
 async def _send_error(websocket: WebSocket, code: str, message: str) -> None:

@@ -8,6 +8,7 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot.accounts import token_name
+from bot.bounded import close_subscription
 from bot.services import Services
 
 router = APIRouter(tags=["notifications"])
@@ -31,5 +32,4 @@ async def notifications(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        await pubsub.unsubscribe()
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await close_subscription(pubsub)

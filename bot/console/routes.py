@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import asdict
 from datetime import datetime
@@ -26,6 +25,7 @@ from sqlalchemy import func, select
 
 from bot import identity
 from bot.api.deps import address_of
+from bot.bounded import CLOSE_SECONDS, close_subscription, within
 from bot.console import csrf
 from bot.console.auth import (
     COOKIE,
@@ -319,9 +319,8 @@ async def console_socket(websocket: WebSocket) -> None:
         pass
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await within("stopping a console's live feed", task, CLOSE_SECONDS)
+        await close_subscription(pubsub)
         await presence.leave(agent)
         services.wake_scanner()  # the sweeper returns this agent's chats to the queue
 
