@@ -235,6 +235,21 @@ def first_answers(wechat: FakeWeChat, since: float) -> tuple[dict[str, float], C
     return first, count
 
 
+def store_waits(metrics: str) -> dict[str, int]:
+    """How many webhooks waited at most each bound (ms) to store, and in how many
+    transactions they were stored, from /metrics."""
+    waits: dict[str, int] = {}
+    prefix = 'anxin_webhook_store_seconds_bucket{le="'
+    for line in metrics.splitlines():
+        if line.startswith(prefix):
+            bound, count = line[len(prefix) :].split('"} ')
+            key = "all" if bound == "+Inf" else f"le_{float(bound) * 1000:g}ms"
+            waits[key] = int(count)
+        elif line.startswith("anxin_webhook_store_transactions_total "):
+            waits["transactions"] = int(line.split()[1])
+    return waits
+
+
 def wait_drained(
     database_url: str, since: datetime, expected: int, timeout_s: float
 ) -> dict[str, Any]:
@@ -345,6 +360,9 @@ async def drive(
                 f"p99 {steps[-1]['ack']['p99_ms']} ms",
                 flush=True,
             )
+        async with http.get(f"{url}/metrics") as response:
+            result["store_waits"] = store_waits(await response.text())
+        print(f"webhook store waits (one web process): {result['store_waits']}", flush=True)
     accepted = len(everything.wechat_at) + everything.webchat
     drained = await asyncio.to_thread(
         wait_drained, args.database_url, rising_since, accepted, args.drain_timeout

@@ -38,6 +38,7 @@ from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
 from bot.handoff.presence import Presence
+from bot.inbox_batch import InboxWriter
 from bot.kb_match import KbMatcher
 from bot.live_events import LiveEvents
 from bot.outbox import Delivery
@@ -56,18 +57,20 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings) -> Services:
     db = Database(settings.database_url)
     events = LiveEvents(settings.redis_url, settings.redis_prefix)
+    vault = ContactVault(settings.data_key) if settings.data_key else None
     services = Services(
         settings=settings,
         db=db,
         events=events,
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s),
+        # one store in flight for SQLite's single writer; PostgreSQL commits side by side
+        inbox=InboxWriter(db, vault, in_flight=1 if db.is_sqlite else 2),
+        vault=vault,
     )
     services.handoffs = OfferRouter(
         db, Presence(events.redis, settings.redis_prefix), events, settings.offer_seconds
     )
     services.kb = KbMatcher(db)
-    if settings.data_key:
-        services.vault = ContactVault(settings.data_key)
     registry.configure_senders(services)
     return services
 

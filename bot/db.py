@@ -39,13 +39,16 @@ def normalise_url(url: str) -> str:
 _POOL: dict[str, Any] = {"pool_size": 15, "max_overflow": 15}
 
 
+SQLITE_BUSY_TIMEOUT_S = 30.0  # how long a statement waits for another's write lock
+
+
 def make_engine(url: str) -> Engine:
     normalised = normalise_url(url)
     if normalised.startswith("sqlite"):
         in_memory = make_url(normalised).database in (None, "", ":memory:")
         engine = create_engine(
             normalised,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
             **({} if in_memory else _POOL),  # one shared connection in memory
         )
 

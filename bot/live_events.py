@@ -10,6 +10,7 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.bounded import close_subscription
+from bot.redis_pipe import Pipelined
 
 COMMAND_CONNECTIONS = 64  # a burst waits for a free connection instead of failing
 SUBSCRIBER_CONNECTIONS = 10_000  # each open chat or console holds one while it listens
@@ -25,6 +26,8 @@ class LiveEvents:
                 redis_url, decode_responses=True, max_connections=COMMAND_CONNECTIONS, timeout=5
             )
         )
+        # what webhooks ask of Redis under a burst goes out in pipelines (bot.redis_pipe)
+        self.commands = Pipelined(self.redis)
         # Subscriptions hold their connection for as long as someone listens.
         self.subscriber: Redis = Redis.from_url(
             redis_url, decode_responses=True, max_connections=SUBSCRIBER_CONNECTIONS
@@ -36,6 +39,10 @@ class LiveEvents:
 
     async def publish(self, conversation_public_id: str, payload: dict[str, Any]) -> None:
         await self.redis.publish(self._channel(conversation_public_id), json.dumps(payload))
+
+    def publish_soon(self, conversation_public_id: str, payload: dict[str, Any]) -> None:
+        """Publish without waiting (best effort): with whatever else is on its way."""
+        self.commands.send("PUBLISH", self._channel(conversation_public_id), json.dumps(payload))
 
     @asynccontextmanager
     async def subscribe(

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.dashboard import sla
+from bot.inbox_batch import InboxWriter
 from bot.models import Handoff, Message, OutboxItem, Ticket
 from bot.rasa_client import RasaStats
 
@@ -19,7 +20,7 @@ def _line(name: str, value: float, **labels: str) -> str:
     return f"{name}{{{inner}}} {value}"
 
 
-def render(session: Session, statuses: dict[str, str], rasa: RasaStats) -> str:
+def render(session: Session, statuses: dict[str, str], rasa: RasaStats, inbox: InboxWriter) -> str:
     out: list[str] = []
 
     def family(name: str, kind: str, text: str) -> None:
@@ -77,4 +78,16 @@ def render(session: Session, statuses: dict[str, str], rasa: RasaStats) -> str:
     out.append(_line("anxin_rasa_failures_total", rasa.failures))
     family("anxin_rasa_seconds_total", "counter", "Time spent waiting for Rasa.")
     out.append(_line("anxin_rasa_seconds_total", round(rasa.seconds, 6)))
+    family(
+        "anxin_webhook_store_seconds",
+        "histogram",
+        "Time a webhook waited in this process to store its message before acknowledging.",
+    )
+    out.extend(inbox.waited.lines("anxin_webhook_store_seconds"))
+    family(
+        "anxin_webhook_store_transactions_total",
+        "counter",
+        "Transactions this process stored webhook messages in (a burst shares them).",
+    )
+    out.append(_line("anxin_webhook_store_transactions_total", inbox.transactions))
     return "\n".join(out) + "\n"

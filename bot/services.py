@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.contact_vault import ContactVault
 from bot.db import Database
 from bot.handoff.offers import OfferRouter
+from bot.inbox_batch import InboxWriter
 from bot.kb_match import KbMatcher
 from bot.live_events import LiveEvents
 from bot.rasa_client import RasaClient
@@ -31,6 +32,7 @@ class Services:
     db: Database
     events: LiveEvents
     rasa: RasaClient
+    inbox: InboxWriter
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     vault: ContactVault | None = None
     worker: Worker | None = None

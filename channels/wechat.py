@@ -23,6 +23,7 @@ from wechatpy import parse_message
 from wechatpy.events import ClickEvent, SubscribeEvent, UnsubscribeEvent
 from wechatpy.messages import ImageMessage, TextMessage, VoiceMessage
 
+from bot.redis_pipe import Pipelined
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
 from channels.webhook_common import read_body, require_enabled, services_of, store
@@ -77,7 +78,7 @@ def inbound_from_xml(xml: str) -> InboundMessage | None:
 
 
 async def remember_nonce(
-    redis: Redis, prefix: str, nonce: str, timestamp: str, body: bytes
+    commands: Pipelined, prefix: str, nonce: str, timestamp: str, body: bytes
 ) -> None:
     """Refuse a replayed (nonce, timestamp) carrying a different body.
 
@@ -87,9 +88,9 @@ async def remember_nonce(
     """
     key = f"{prefix}:wechat:nonce:{timestamp}:{nonce}"
     digest = hashlib.sha256(body).hexdigest()
-    stored = await redis.set(key, digest, nx=True, ex=WINDOW_S * 2)
+    stored = await commands.call("SET", key, digest, "NX", "EX", WINDOW_S * 2)
     if not stored:
-        seen = await redis.get(key)
+        seen = await commands.call("GET", key)
         seen_text = seen.decode() if isinstance(seen, bytes) else seen
         if seen_text != digest:
             raise SignatureError("replayed nonce")
@@ -144,7 +145,9 @@ async def wechat_callback(request: Request) -> str:
             )
         else:
             xml = body.decode("utf-8")
-        await remember_nonce(services.events.redis, settings.redis_prefix, nonce, timestamp, body)
+        await remember_nonce(
+            services.events.commands, settings.redis_prefix, nonce, timestamp, body
+        )
     except SignatureError as exc:
         raise HTTPException(403, str(exc)) from exc
     except UnicodeDecodeError as exc:

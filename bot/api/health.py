@@ -52,7 +52,7 @@ async def metrics(services: ServicesDep) -> PlainTextResponse:
 
     def work() -> str:
         with services.db.session() as session:
-            return render(session, statuses, services.rasa.stats)
+            return render(session, statuses, services.rasa.stats, services.inbox)
 
     body = await to_thread.run_sync(work)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

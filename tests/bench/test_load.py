@@ -62,6 +62,7 @@ def test_load_bench_prints_its_figures_and_loses_nothing(redis_url: str) -> None
     assert details["drain"]["accepted"] == 30 and details["drain"]["answered"] == 30
     assert details["steady"]["answered"] == 10
     assert details["plain_rasa"]["errors"] == 0
+    assert details["store_waits"]["all"] == 10 + 30  # every message stored by the one web process
     assert all(v is not None and v > 0 for k, v in figures.items() if k in KEYS)
     # Plain Rasa got the same questions: 20 through its REST webhook, 40 through ours
     # (after one turn to see it answers at all).

@@ -1,9 +1,13 @@
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from bot.db import Database
 from bot.inbox import accept
+from bot.migrate import upgrade
 from bot.models import Conversation, Message
 from channels.base import InboundMessage
 
@@ -53,3 +57,27 @@ def test_a_repeated_message_id_from_another_sender_is_a_duplicate(db) -> None:
     assert again.conversation_public_id == first.conversation_public_id
     with db.session() as s:
         assert s.scalar(select(func.count(Conversation.id))) == 1
+
+
+def test_a_webhook_waits_for_the_workers_write_lock_then_stores(tmp_path) -> None:
+    """SQLite: while another connection holds the write lock the store waits (it does
+    not fail with "database is locked"), stores as soon as the lock is free, and leaves
+    the connection's busy timeout as it found it."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    upgrade(url)
+    db = Database(url)
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            storing = pool.submit(accept, db, _msg("m-locked-1"))
+            time.sleep(0.3)
+            assert not storing.done()  # waiting for the lock, not failed
+            holder.execute("COMMIT")
+            stored = storing.result(timeout=10)
+        assert not stored.duplicate
+        with db.engine.connect() as c:  # the pool's one connection, handed back
+            assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    finally:
+        holder.close()
+        db.dispose()

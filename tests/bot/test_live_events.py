@@ -20,7 +20,7 @@ def test_a_burst_larger_than_the_pool_waits_for_connections(redis_url: str) -> N
         try:
             await asyncio.gather(
                 *(
-                    remember_nonce(events.redis, prefix, str(n), "1700000000", b"body")
+                    remember_nonce(events.commands, prefix, str(n), "1700000000", b"body")
                     for n in range(COMMAND_CONNECTIONS * 5)
                 )
             )

@@ -25,4 +25,8 @@ def test_metrics_count_messages_and_rasa_turns(customer, fake_rasa) -> None:
     assert 'anxin_messages_total{channel="webchat",direction="out",status="done"} 1' in body
     assert "anxin_inbox_waiting 0" in body and "anxin_sla_breached_open 0" in body
     assert "# TYPE anxin_handoffs gauge" in body
+    assert "# TYPE anxin_webhook_store_seconds histogram" in body
+    assert 'anxin_webhook_store_seconds_bucket{le="+Inf"} 1' in body
+    assert "anxin_webhook_store_seconds_count 1" in body
+    assert "anxin_webhook_store_transactions_total 1" in body
     assert "visitor-metrics" not in body and "6222" not in body and "卡号" not in body
