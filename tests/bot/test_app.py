@@ -4,6 +4,7 @@ fault (422 with a reason), never a 500 and never a 503."""
 from __future__ import annotations
 
 import gc
+import sys
 import time
 
 from fastapi.testclient import TestClient
@@ -29,7 +30,8 @@ def test_numbers_too_large_for_the_database_are_422(customer, settings) -> None:
     assert done.status_code != 500
 
 
-def test_start_up_objects_are_kept_out_of_full_collections(settings, app_db) -> None:
+def test_start_up_freezes_its_heap_and_shares_the_interpreter_finely(settings, app_db) -> None:
+    switch_interval = sys.getswitchinterval()
     gc.unfreeze()
     try:
         with TestClient(create_app(settings)):
@@ -38,5 +40,11 @@ def test_start_up_objects_are_kept_out_of_full_collections(settings, app_db) -> 
                     break
                 time.sleep(0.1)
             assert gc.get_freeze_count() > 10_000
+            for _ in range(100):  # and then the interpreter lock is shared finely
+                if sys.getswitchinterval() < 0.001:
+                    break
+                time.sleep(0.1)
+            assert sys.getswitchinterval() < 0.001
     finally:
         gc.unfreeze()
+        sys.setswitchinterval(switch_interval)
