@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -86,27 +87,41 @@ def accept(db: Database, inbound: InboundMessage, vault: ContactVault | None = N
     raise AssertionError("unreachable")
 
 
+T = TypeVar("T")
+
+
 def accept_many(
-    db: Database, inbounds: list[InboundMessage], vault: ContactVault | None = None
-) -> list[Accepted | Exception]:
+    db: Database,
+    take: Callable[[], list[tuple[InboundMessage, T]]],
+    vault: ContactVault | None = None,
+) -> list[tuple[T, Accepted | Exception]]:
     """Store several messages in one transaction (group commit), each as ``accept``
     would: a duplicate, even of another message in the same batch, is found, not stored
-    again. If the transaction fails (a race with another process, one bad message), none
-    of it is kept and each message is stored on its own, so one cannot fail the others.
-    """
+    again. ``take`` hands over the messages (each with a tag returned beside its outcome)
+    once the write lock is held, so whatever arrived while waiting for the lock goes in
+    too instead of waiting for it a second time. If the transaction fails (a race with
+    another process, one bad message), none of it is kept and each message is stored on
+    its own, so one cannot fail the others; if the lock or the database cannot be had,
+    every message taken is told so."""
+    taken: list[tuple[InboundMessage, T]] | None = None
     try:
         with db.engine.begin() as connection:
             _take_write_lock(connection)
-            return [_store(connection, _sealable(inbound, vault), vault) for inbound in inbounds]
-    except Exception:  # noqa: S110 - retried one by one just below, each with its own outcome
-        pass
-    results: list[Accepted | Exception] = []
-    for inbound in inbounds:
-        try:
-            results.append(accept(db, inbound, vault))
-        except Exception as error:
-            results.append(error)
-    return results
+            taken = take()
+            return [(tag, _store(connection, _sealable(m, vault), vault)) for m, tag in taken]
+    except Exception as error:
+        if taken is None:  # nothing was tried: the database is away or locked too long
+            return [(tag, error) for _, tag in take()]
+    return [(tag, _accept_alone(db, inbound, vault)) for inbound, tag in taken]
+
+
+def _accept_alone(
+    db: Database, inbound: InboundMessage, vault: ContactVault | None
+) -> Accepted | Exception:
+    try:
+        return accept(db, inbound, vault)
+    except Exception as error:
+        return error
 
 
 LOCK_RETRY_S = 0.0005

@@ -3,9 +3,10 @@
 Every webhook waits for its message to be stored before it acknowledges. One
 transaction per message meant, in a burst, a thread hop, a connection checkout, a
 write lock and a commit per message, and with SQLite one more writer queueing for the
-single write lock the worker also takes. Here a message that arrives while a store is
-running joins the next one: at a trickle each message is its own transaction, as
-before; in a burst the transactions grow instead of queueing. Each caller still waits
+single write lock the worker also takes. Here the store takes the write lock first and
+then everything waiting at that moment, so what arrived while it waited for the lock
+goes in with it instead of waiting for the lock again: at a trickle each message is its
+own transaction, as before; in a burst the transactions grow instead of queueing. Each caller still waits
 for its own message to be committed, so nothing is acknowledged that is not durable.
 """
 
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from anyio import to_thread
 
 from bot.contact_vault import ContactVault
 from bot.db import Database
-from bot.inbox import Accepted, accept, accept_many
+from bot.inbox import Accepted, accept_many
 from bot.timings import Histogram
 from channels.base import InboundMessage
 
@@ -37,8 +39,8 @@ class InboxWriter:
     transactions: int = 0  # for /metrics and the tests: how many commits stored them
     # how long each caller waited for its message to be stored (its part of the ack)
     waited: Histogram = field(default_factory=Histogram)
-    _waiting: list[tuple[InboundMessage, asyncio.Future[Accepted]]] = field(
-        default_factory=list, init=False, repr=False
+    _waiting: deque[tuple[InboundMessage, asyncio.Future[Accepted]]] = field(
+        default_factory=deque, init=False, repr=False
     )
     _running: int = field(default=0, init=False, repr=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
@@ -58,33 +60,31 @@ class InboxWriter:
             self.waited.observe(time.perf_counter() - started)
 
     async def _drain(self) -> None:
-        batch: list[tuple[InboundMessage, asyncio.Future[Accepted]]] = []
+        in_hand: list[tuple[InboundMessage, asyncio.Future[Accepted]]] = []
+
+        def take() -> list[tuple[InboundMessage, asyncio.Future[Accepted]]]:
+            # In the storing thread, once it holds the write lock: everything waiting.
+            # deque.popleft is atomic, so two stores in flight never take the same one.
+            in_hand.clear()
+            while self._waiting and len(in_hand) < MAX_BATCH:
+                in_hand.append(self._waiting.popleft())
+            return in_hand
+
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                inbounds = [inbound for inbound, _ in batch]
-                try:
-                    if len(inbounds) == 1:
-                        results: list[Accepted | Exception] = [
-                            await to_thread.run_sync(accept, self.db, inbounds[0], self.vault)
-                        ]
-                    else:
-                        results = await to_thread.run_sync(
-                            accept_many, self.db, inbounds, self.vault
-                        )
-                except Exception as error:  # nothing of this batch is stored
-                    results = [error] * len(batch)
+                outcomes = await to_thread.run_sync(accept_many, self.db, take, self.vault)
                 self.transactions += 1
-                for (_, future), result in zip(batch, results, strict=True):
+                for future, outcome in outcomes:
                     if future.done():  # the webhook went away; its message is stored
                         continue
-                    if isinstance(result, Exception):
-                        future.set_exception(result)
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
                     else:
-                        future.set_result(result)
+                        future.set_result(outcome)
+                in_hand.clear()
         except asyncio.CancelledError:  # shutting down: no caller may wait for ever
             last = self._running == 1
-            for _, future in batch + (self._waiting if last else []):
+            for _, future in in_hand + (list(self._waiting) if last else []):
                 future.cancel()
             raise
         finally:

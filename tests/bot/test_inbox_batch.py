@@ -1,6 +1,9 @@
 """Group commit of webhook messages: stored together, each caller told its own outcome."""
 
 import asyncio
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -9,6 +12,7 @@ from bot.contact_vault import VaultError
 from bot.db import Database
 from bot.inbox import accept_many
 from bot.inbox_batch import InboxWriter
+from bot.migrate import upgrade
 from bot.models import Conversation, Message
 from channels.base import InboundMessage
 
@@ -67,7 +71,10 @@ def test_a_failed_batch_is_stored_one_by_one(db) -> None:
     """A batch whose transaction fails keeps nothing of it, then stores each message on
     its own: a message that breaks the table's rules (no time received) fails alone."""
     broken = InboundMessage("webchat", "m-no-time", "visitor-0002", "你好", None)  # type: ignore[arg-type]
-    results = accept_many(db, [_msg("m-fine-1"), broken, _msg("m-fine-2")])
+    batch = [(_msg("m-fine-1"), 1), (broken, 2), (_msg("m-fine-2"), 3)]
+    outcomes = accept_many(db, lambda: batch, None)
+    assert [tag for tag, _ in outcomes] == [1, 2, 3]
+    results = [outcome for _, outcome in outcomes]
     assert isinstance(results[1], Exception)
     assert [r.duplicate for r in (results[0], results[2])] == [False, False]  # type: ignore[union-attr]
     assert _count(db, Message) == 2
@@ -81,5 +88,38 @@ async def test_unavailable_database_fails_every_caller() -> None:
             *(writer.store(_msg(f"m-down-{i}")) for i in range(5)), return_exceptions=True
         )
         assert all(isinstance(r, Exception) for r in results)
+    finally:
+        down.dispose()
+
+
+def test_what_arrives_while_waiting_for_the_lock_goes_in_with_it(tmp_path) -> None:
+    """SQLite: the batch is taken once the write lock is held, so messages that came
+    while another connection held it are stored in that same transaction."""
+    url = f"sqlite:///{tmp_path / 'lock.db'}"
+    upgrade(url)
+    db = Database(url)
+    holder = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    queue = [(_msg("m-early"), "early")]
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            storing = pool.submit(accept_many, db, lambda: list(queue), None)
+            time.sleep(0.2)
+            queue.append((_msg("m-late", sender="visitor-0003"), "late"))  # arrives meanwhile
+            holder.execute("COMMIT")
+            outcomes = storing.result(timeout=10)
+        assert [tag for tag, _ in outcomes] == ["early", "late"]
+        assert _count(db, Message) == 2
+    finally:
+        holder.close()
+        db.dispose()
+
+
+def test_a_database_that_cannot_be_reached_fails_what_was_waiting() -> None:
+    down = Database("postgresql://postgres@127.0.0.1:1/anxin")
+    try:
+        outcomes = accept_many(down, lambda: [(_msg("m-a"), "a"), (_msg("m-b"), "b")], None)
+        assert [tag for tag, _ in outcomes] == ["a", "b"]
+        assert all(isinstance(outcome, Exception) for _, outcome in outcomes)
     finally:
         down.dispose()
