@@ -108,11 +108,22 @@ def accept_many(
         with db.engine.begin() as connection:
             _take_write_lock(connection)
             taken = take()
-            return [(tag, _store(connection, _sealable(m, vault), vault)) for m, tag in taken]
+            return [(tag, _store_sealable(connection, m, vault)) for m, tag in taken]
     except Exception as error:
         if taken is None:  # nothing was tried: the database is away or locked too long
             return [(tag, error) for _, tag in take()]
     return [(tag, _accept_alone(db, inbound, vault)) for inbound, tag in taken]
+
+
+def _store_sealable(
+    connection: Connection, inbound: InboundMessage, vault: ContactVault | None
+) -> Accepted | Exception:
+    """A message that cannot be sealed is refused alone, not by failing its batch."""
+    try:
+        _sealable(inbound, vault)
+    except VaultError as error:
+        return error
+    return _store(connection, inbound, vault)
 
 
 def _accept_alone(

@@ -36,7 +36,7 @@ class InboxWriter:
     db: Database
     vault: ContactVault | None = None
     in_flight: int = 1
-    transactions: int = 0  # for /metrics and the tests: how many commits stored them
+    transactions: int = 0  # for /metrics and the tests: batches stored (one commit each)
     # how long each caller waited for its message to be stored (its part of the ack)
     waited: Histogram = field(default_factory=Histogram)
     _waiting: deque[tuple[InboundMessage, asyncio.Future[Accepted]]] = field(
