@@ -4,13 +4,13 @@
         [--steady-rate 10] [--steady-seconds 20] [--rasa-messages 600]
         [--database-url postgresql://postgres@127.0.0.1:5432/test]
         [--redis-url redis://127.0.0.1:6379/0] [--rasa-url URL] [--rasa-servers 2]
-        [--background-nice 19] [--web-processes 1]
+        [--background-nice 19] [--web-processes 1] [--no-desk]
 
 One run starts Rasa (the trained model, as ``make run`` does; by default two servers,
 one per core, as Rasa answers on one core each), the action server and the service,
 with a fake WeChat customer-service API on 127.0.0.1 (Rasa, the action server and the
-worker at ``--background-nice``, so the web process that acknowledges webhooks comes
-first), then:
+desk at ``--background-nice``, so the web process that acknowledges webhooks comes
+first; the worker too with ``--no-desk``), then:
 
 1. **Plain Rasa**: the same questions straight into Rasa's REST webhook, 16 at a time
    (the webhook answers synchronously): messages per second and reply latency.
@@ -413,6 +413,13 @@ def main() -> None:
     parser.add_argument(
         "--web-processes", type=int, default=1, help="web processes acknowledging webhooks"
     )
+    parser.add_argument(
+        "--desk",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the assistant's internal API in a background process of its own, "
+        "the worker at the web process's priority",
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
 
@@ -433,6 +440,7 @@ def main() -> None:
         log_dir=workdir / "log",
         background_nice=args.background_nice,
         web_processes=args.web_processes,
+        desk_port=free_port() if args.desk else 0,
         extra_env={
             "ANXIN_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:6]}",
             "WECHAT_TOKEN": TOKEN,
@@ -463,6 +471,7 @@ def main() -> None:
         "rasa_servers": 1 if args.rasa_url else max(args.rasa_servers, 1),
         "background_nice": args.background_nice,
         "web_processes": args.web_processes,
+        "desk": args.desk,
         "ack_p50_ms": top["ack"]["p50_ms"],
         "ack_p99_ms": top["ack"]["p99_ms"],
         "ack_p99_rate": args.rates[-1] if args.rates else None,

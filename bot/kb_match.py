@@ -12,13 +12,13 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.kb import in_force
 from bot.lang import pick
-from bot.models import KB_ENTRIES, Conversation, KbEntry, KbQuery, utcnow
+from bot.models import KB_ENTRIES, KB_QUERIES, Conversation, KbEntry, KbQuery, utcnow
 from bot.nlu.retrieval import (
     ANSWER_AT,
     SUGGEST_AT,
@@ -171,7 +171,11 @@ class KbMatcher:
         today: date,
         record: bool = True,
     ) -> Outcome:
-        """Decide on one question and (with ``record``) record the decision and the hit."""
+        """Decide on one question and (with ``record``) record the decision and the hit.
+
+        Everything is read and worked out before the first write, so the transaction
+        holds the database's write lock (SQLite's is one for the whole database, wanted by
+        every webhook) for two statements, even in a process at a low CPU priority."""
         with self.db.session() as session:
             index, entries = self._current(session, today)
             ranked = index.rank(text, limit=CHOICES)
@@ -179,8 +183,6 @@ class KbMatcher:
             best = ranked[0].key if ranked else None
             if best is not None and confidence >= self.answer_at:
                 outcome = Outcome("answered", confidence, best, entries[best].answer(language))
-                if record:
-                    _count_hit(session, best)
             elif best is not None and confidence >= self.suggest_at:
                 outcome = Outcome(
                     "suggested",
@@ -195,17 +197,19 @@ class KbMatcher:
                 outcome = Outcome("unanswered", confidence, best)
             if not record:
                 return outcome
-            session.add(
-                KbQuery(
-                    conversation_id=_conversation_id(session, conversation_public_id),
-                    language=language,
-                    text=redact(text),
-                    decision=outcome.decision,
-                    confidence=confidence,
-                    best_key=best,
-                    choices=[c.key for c in outcome.choices],
-                )
-            )
+            query = {
+                "conversation_id": _conversation_id(session, conversation_public_id),
+                "language": language,
+                "text": redact(text),
+                "decision": outcome.decision,
+                "confidence": confidence,
+                "best_key": best,
+                "choices": [c.key for c in outcome.choices],
+                "created_at": utcnow(),
+            }
+            if outcome.decision == "answered" and best is not None:
+                _count_hit(session, best)
+            session.execute(_NEW_QUERY, query)
             return outcome
 
 
@@ -264,6 +268,9 @@ _HIT = (  # a plain table UPDATE: the ORM's version also re-evaluates loaded ent
     .where(KB_ENTRIES.c.key == bindparam("entry_key"))
     .values(hits=KB_ENTRIES.c.hits + 1)
 )
+
+
+_NEW_QUERY = insert(KB_QUERIES)
 
 
 def _count_hit(session: Session, key: str) -> None:

@@ -62,6 +62,10 @@ class StackConfig:
     # Web processes acknowledging webhooks (uvicorn --workers), with a separate worker
     # process only: acknowledgements scale with them, the backlog waits in the database.
     web_processes: int = 1
+    # The assistant's internal API (the knowledge-base matcher's embeddings) in a process
+    # of its own, at the background priority, so the worker, which holds SQLite's write
+    # lock for its transactions, can run at the web process's priority (0: in the worker).
+    desk_port: int = 0
 
 
 @dataclass
@@ -85,7 +89,8 @@ class Stack:
     @property
     def desk_url(self) -> str:
         """Where the action server reaches the service desk's internal API."""
-        port = self.config.worker_port or self.config.service_port
+        c = self.config
+        port = (c.desk_port if c.worker_port else 0) or c.worker_port or c.service_port
         return f"http://127.0.0.1:{port}"
 
     def _spawn(
@@ -201,9 +206,13 @@ class Stack:
             web += ["--workers", str(self.config.web_processes)]
         self._spawn("service", web, self._env(not split))
         if split:
-            self._spawn(
-                "worker", self._uvicorn(self.config.worker_port), self._env(True), background=True
-            )
+            desk = bool(self.config.desk_port)  # only beside a worker process
+            worker = self._uvicorn(self.config.worker_port)
+            self._spawn("worker", worker, self._env(True), background=not desk)
+            if desk:
+                self._spawn(
+                    "desk", self._uvicorn(self.config.desk_port), self._env(False), background=True
+                )
 
     def _env(self, worker: bool) -> dict[str, str]:
         return {**self.service_env(), "ANXIN_WORKER": "true" if worker else "false"}
@@ -231,7 +240,11 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited early; see {self.config.log_dir}/{name}.log")
             try:
-                urls = [self.service_url] + ([self.desk_url] if self.config.worker_port else [])
+                urls = [self.service_url] + (
+                    [f"http://127.0.0.1:{self.config.worker_port}", self.desk_url]
+                    if self.config.worker_port
+                    else []
+                )
                 responses = [httpx.get(f"{url}/readyz", timeout=2) for url in urls]
                 if all(r.status_code == 200 for r in responses):
                     return
@@ -310,6 +323,7 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         service_port=int(os.environ.get("ANXIN_PORT", "8000")),
         worker_port=int(os.environ.get("ANXIN_WORKER_PORT", "8001")),
+        desk_port=int(os.environ.get("ANXIN_DESK_PORT", "8002")),
         extra_rasa_ports=tuple(5006 + i for i in range(rasa_servers() - 1)),
         service_token=os.environ.get("ANXIN_SERVICE_TOKEN") or persistent_secret("service_token"),
         rasa_token=os.environ.get("RASA_TOKEN") or persistent_secret("rasa_token"),

@@ -95,3 +95,39 @@ def test_several_web_processes_share_the_port(
         assert httpx.get(f"{stack.service_url}/healthz").json() == {"status": "alive"}
     finally:
         stack.stop()
+
+
+def test_the_desk_runs_apart_at_the_background_priority(
+    tmp_path: Path, redis_url: str, fake_rasa: FakeRasa
+) -> None:
+    """With a desk process, the assistant's internal API (and its embeddings) runs there
+    at the background priority, and the worker, which takes the database's write lock,
+    runs at the web process's."""
+    database_url = f"sqlite:///{tmp_path / 'stack.db'}"
+    prepare_database(database_url)
+    stack = Stack(
+        StackConfig(
+            database_url=database_url,
+            redis_url=redis_url,
+            service_port=free_port(),
+            worker_port=free_port(),
+            desk_port=free_port(),
+            rasa_port=int(fake_rasa.url.rsplit(":", 1)[1]),
+            service_token=uuid.uuid4().hex * 2,
+            log_dir=tmp_path / "log",
+            background_nice=7,
+            extra_env={"ANXIN_REDIS_PREFIX": f"test-stack-{uuid.uuid4().hex[:6]}"},
+        )
+    )
+    try:
+        stack.start_service()
+        stack.wait_ready(timeout_s=120)
+        assert stack.desk_url.endswith(f":{stack.config.desk_port}")
+        niceness = {name: psutil.Process(p.pid).nice() for name, p in stack.processes.items()}
+        assert niceness["desk"] == niceness["service"] + 7
+        assert niceness["worker"] == niceness["service"]
+        token = {"Authorization": f"Bearer {stack.config.service_token}"}
+        answer = httpx.get(f"{stack.desk_url}/readyz", headers=token)
+        assert answer.status_code == 200
+    finally:
+        stack.stop()

@@ -75,7 +75,8 @@ def stack(
             database_url=pg_server,
             redis_url=redis_url,
             service_port=free_port(),
-            worker_port=free_port(),  # as `make run`: webhooks and the worker apart
+            worker_port=free_port(),  # as `make run`: webhooks, the worker and the desk apart
+            desk_port=free_port(),
             rasa_port=free_port(),
             extra_rasa_ports=(free_port(),),  # two Rasa servers on the Redis tracker store
             actions_port=free_port(),
