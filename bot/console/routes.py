@@ -36,6 +36,7 @@ from bot.console.auth import (
 )
 from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
+from bot.console.live_feed import HeldChats
 from bot.console.throttle import LoginThrottle
 from bot.console.transcript import transcript as conversation_transcript
 from bot.handoff import queue
@@ -294,10 +295,15 @@ async def console_socket(websocket: WebSocket) -> None:
     await pubsub.psubscribe(f"{services.settings.redis_prefix}:conv:*")
     await pubsub.subscribe(services.events.staff_channel())
 
+    chats = HeldChats(services.db, agent)
+    await chats.refresh()
+
     async def pump() -> None:
         async for item in pubsub.listen():
             if item.get("type") == "message":
-                await websocket.send_json(json.loads(item["data"]))
+                frame = json.loads(item["data"])
+                await chats.staff_frame(frame.get("type"))
+                await websocket.send_json(frame)
             elif item.get("type") == "pmessage":
                 channel = (
                     item["channel"].decode()
@@ -305,7 +311,7 @@ async def console_socket(websocket: WebSocket) -> None:
                     else item["channel"]
                 )
                 conversation = channel.rsplit(":", 1)[-1]
-                if await to_thread.run_sync(_holds, services, agent, conversation):
+                if await chats.forwards(conversation):
                     await websocket.send_json(
                         {**json.loads(item["data"]), "conversation_id": conversation}
                     )
@@ -323,19 +329,3 @@ async def console_socket(websocket: WebSocket) -> None:
         await close_subscription(pubsub)
         await presence.leave(agent)
         services.wake_scanner()  # the sweeper returns this agent's chats to the queue
-
-
-def _holds(services: Services, agent: str, conversation_public_id: str) -> bool:
-    with services.db.session() as session:
-        return (
-            session.scalar(
-                select(Handoff.id)
-                .join(Conversation, Handoff.conversation_id == Conversation.id)
-                .where(
-                    Conversation.public_id == conversation_public_id,
-                    Handoff.agent == agent,
-                    Handoff.state == "active",
-                )
-            )
-            is not None
-        )
