@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -68,12 +69,11 @@ def test_background_nice_is_read_from_the_environment(monkeypatch: pytest.Monkey
         background_nice()
 
 
-def test_several_web_processes_share_the_port(
-    tmp_path: Path, redis_url: str, fake_rasa: FakeRasa
-) -> None:
+def _service_stack(tmp_path: Path, redis_url: str, fake_rasa: FakeRasa, **config: Any) -> Stack:
+    """The service's processes on SQLite, Redis and the fake Rasa (no model, no actions)."""
     database_url = f"sqlite:///{tmp_path / 'stack.db'}"
     prepare_database(database_url)
-    stack = Stack(
+    return Stack(
         StackConfig(
             database_url=database_url,
             redis_url=redis_url,
@@ -82,10 +82,16 @@ def test_several_web_processes_share_the_port(
             rasa_port=int(fake_rasa.url.rsplit(":", 1)[1]),
             service_token=uuid.uuid4().hex * 2,
             log_dir=tmp_path / "log",
-            web_processes=2,
             extra_env={"ANXIN_REDIS_PREFIX": f"test-stack-{uuid.uuid4().hex[:6]}"},
+            **config,
         )
     )
+
+
+def test_several_web_processes_share_the_port(
+    tmp_path: Path, redis_url: str, fake_rasa: FakeRasa
+) -> None:
+    stack = _service_stack(tmp_path, redis_url, fake_rasa, web_processes=2)
     try:
         stack.start_service()
         stack.wait_ready(timeout_s=120)
@@ -103,22 +109,7 @@ def test_the_desk_runs_apart_at_the_background_priority(
     """With a desk process, the assistant's internal API (and its embeddings) runs there
     at the background priority, and the worker, which takes the database's write lock,
     runs at the web process's."""
-    database_url = f"sqlite:///{tmp_path / 'stack.db'}"
-    prepare_database(database_url)
-    stack = Stack(
-        StackConfig(
-            database_url=database_url,
-            redis_url=redis_url,
-            service_port=free_port(),
-            worker_port=free_port(),
-            desk_port=free_port(),
-            rasa_port=int(fake_rasa.url.rsplit(":", 1)[1]),
-            service_token=uuid.uuid4().hex * 2,
-            log_dir=tmp_path / "log",
-            background_nice=7,
-            extra_env={"ANXIN_REDIS_PREFIX": f"test-stack-{uuid.uuid4().hex[:6]}"},
-        )
-    )
+    stack = _service_stack(tmp_path, redis_url, fake_rasa, desk_port=free_port(), background_nice=7)
     try:
         stack.start_service()
         stack.wait_ready(timeout_s=120)
@@ -126,8 +117,13 @@ def test_the_desk_runs_apart_at_the_background_priority(
         niceness = {name: psutil.Process(p.pid).nice() for name, p in stack.processes.items()}
         assert niceness["desk"] == niceness["service"] + 7
         assert niceness["worker"] == niceness["service"]
-        token = {"Authorization": f"Bearer {stack.config.service_token}"}
-        answer = httpx.get(f"{stack.desk_url}/readyz", headers=token)
+        answer = httpx.post(
+            f"{stack.desk_url}/api/v1/internal/kb/match",
+            json={"text": "信用卡丢了怎么办"},
+            headers={"Authorization": f"Bearer {stack.config.service_token}"},
+            timeout=60,
+        )
         assert answer.status_code == 200
+        assert answer.json()["decision"] in ("answered", "suggested", "unanswered")
     finally:
         stack.stop()
