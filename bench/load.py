@@ -51,6 +51,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
+from bench.cpu import cpu_seconds, spent
 from bench.webhook_ack import RUN, TOKEN, percentile, signed_query, text_xml
 from bot.db import Database
 from bot.models import Message
@@ -291,7 +292,11 @@ def wait_drained(
 
 
 async def drive(
-    args: argparse.Namespace, url: str, rasa_urls: list[str], wechat: FakeWeChat
+    args: argparse.Namespace,
+    url: str,
+    rasa_urls: list[str],
+    wechat: FakeWeChat,
+    processes: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     await every_rasa_answers(rasa_urls)
@@ -334,6 +339,7 @@ async def drive(
         # Rising rates: acknowledgements past capacity, then the backlog drains.
         steps, everything, since = [], Sent(), time.monotonic()
         rising_since = datetime.now(UTC)
+        cpu_before = cpu_seconds(processes or {})
         for rate in args.rates:
             step = Sent()
 
@@ -367,6 +373,8 @@ async def drive(
     drained = await asyncio.to_thread(
         wait_drained, args.database_url, rising_since, accepted, args.drain_timeout
     )
+    result["cpu_seconds"] = spent(cpu_before, cpu_seconds(processes or {}))
+    print(f"CPU seconds, rising rates and drain: {result['cpu_seconds']}", flush=True)
     _, received = first_answers(wechat, since)
     last = drained.pop("last_answer_at")
     elapsed = (last - rising_since).total_seconds() if last else time.monotonic() - since
@@ -460,7 +468,8 @@ def main() -> None:
         stack.start_service()
         stack.wait_ready()
         rasa_urls = [args.rasa_url] if args.rasa_url else stack.rasa_urls
-        result = asyncio.run(drive(args, stack.service_url, rasa_urls, wechat))
+        processes = {name: process.pid for name, process in stack.processes.items()}
+        result = asyncio.run(drive(args, stack.service_url, rasa_urls, wechat, processes))
     finally:
         stack.stop()
         wechat.stop()

@@ -63,6 +63,10 @@ def test_load_bench_prints_its_figures_and_loses_nothing(redis_url: str) -> None
     assert details["steady"]["answered"] == 10
     assert details["plain_rasa"]["errors"] == 0
     assert details["store_waits"]["all"] == 10 + 30  # every message stored by the one web process
+    # Where the CPU went while the rising rates were sent and drained: each process.
+    cpu = details["cpu_seconds"]
+    assert {"service", "worker", "desk", "redis", "load generator"} <= cpu.keys()
+    assert cpu["service"] > 0 and cpu["worker"] > 0
     assert all(v is not None and v > 0 for k, v in figures.items() if k in KEYS)
     # Plain Rasa got the same questions: 20 through its REST webhook, 40 through ours
     # (after one turn to see it answers at all).

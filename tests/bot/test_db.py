@@ -54,3 +54,17 @@ def test_a_burst_reuses_sqlite_connections(tmp_path) -> None:
     assert first == 15
     assert opened == first
     db.engine.dispose()
+
+
+def test_sqlite_commits_are_synced_to_disk(tmp_path) -> None:
+    """Acknowledged means stored: each commit waits for the disk (synchronous=FULL; 2),
+    in write-ahead-log mode so readers do not wait for writers."""
+    from sqlalchemy import text
+
+    from bot.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'durable.db'}")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    db.dispose()
