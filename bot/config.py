@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     service_token: str = Field(default="", alias="ANXIN_SERVICE_TOKEN")
     public_url: str = Field(default="http://127.0.0.1:8000", alias="ANXIN_PUBLIC_URL")
     worker_enabled: bool = Field(default=True, alias="ANXIN_WORKER")
+    # SQLite only: FULL syncs every commit to disk. NORMAL (for a process that only runs
+    # the worker, whose writes are all made again from the inbox after a power cut)
+    # leaves its commits to be synced by the next FULL commit or checkpoint.
+    sqlite_synchronous: str = Field(
+        default="FULL", pattern="^(FULL|NORMAL)$", alias="ANXIN_SQLITE_SYNCHRONOUS"
+    )
     inbox_lease_s: float = Field(default=60.0, alias="ANXIN_INBOX_LEASE_S")
     worker_concurrency: int = Field(default=8, alias="ANXIN_WORKER_CONCURRENCY")
     max_message_chars: int = Field(default=2000, alias="ANXIN_MAX_MESSAGE_CHARS")

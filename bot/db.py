@@ -42,7 +42,12 @@ _POOL: dict[str, Any] = {"pool_size": 15, "max_overflow": 15}
 SQLITE_BUSY_TIMEOUT_S = 30.0  # how long a statement waits for another's write lock
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, synchronous: str = "FULL") -> Engine:
+    """``synchronous`` (SQLite): FULL syncs every commit to disk (the write-ahead log),
+    so a message acknowledged to its provider survives a power cut, not only a crash;
+    NORMAL syncs only at checkpoints, or when a FULL commit syncs the log after it."""
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     normalised = normalise_url(url)
     if normalised.startswith("sqlite"):
         in_memory = make_url(normalised).database in (None, "", ":memory:")
@@ -57,11 +62,7 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            # FULL: every commit is on disk before it returns (WAL synced), so a message
-            # acknowledged to its provider survives a power cut, not only a crash.
-            # NORMAL syncs only at checkpoints. Group commit keeps it to one sync per
-            # batch of webhooks.
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")  # group commit: one per batch
             cursor.close()
 
         return engine
@@ -84,9 +85,9 @@ def upsert(session: Session, model: type[T], keys: dict[str, Any], values: dict[
 class Database:
     """Owns one engine and hands out sessions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, synchronous: str = "FULL") -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, synchronous)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -208,7 +208,13 @@ class Stack:
         if split:
             desk = bool(self.config.desk_port)  # only beside a worker process
             worker = self._uvicorn(self.config.worker_port)
-            self._spawn("worker", worker, self._env(True), background=not desk)
+            env = self._env(True)
+            if desk:
+                # Only the loops run there: what they write is made again from the inbox
+                # after a power cut (at worst a reply or a page twice), so their SQLite
+                # commits need not each wait for the disk. Tickets are written by the desk.
+                env["ANXIN_SQLITE_SYNCHRONOUS"] = "NORMAL"
+            self._spawn("worker", worker, env, background=not desk)
             if desk:
                 self._spawn(
                     "desk", self._uvicorn(self.config.desk_port), self._env(False), background=True

@@ -68,3 +68,11 @@ def test_sqlite_commits_are_synced_to_disk(tmp_path) -> None:
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     db.dispose()
+    # A process that only runs the worker's loops may leave syncing to the next FULL
+    # commit (its writes are made again from the inbox); nothing else is accepted.
+    loops = Database(f"sqlite:///{tmp_path / 'durable.db'}", "NORMAL")
+    with loops.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1
+    loops.dispose()
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        Database(f"sqlite:///{tmp_path / 'durable.db'}", "OFF")

@@ -117,6 +117,12 @@ def test_the_desk_runs_apart_at_the_background_priority(
         niceness = {name: psutil.Process(p.pid).nice() for name, p in stack.processes.items()}
         assert niceness["desk"] == niceness["service"] + 7
         assert niceness["worker"] == niceness["service"]
+        # The loops' process leaves syncing SQLite to the web process's commits.
+        environ = {
+            name: psutil.Process(p.pid).environ().get("ANXIN_SQLITE_SYNCHRONOUS", "FULL")
+            for name, p in stack.processes.items()
+        }
+        assert environ == {"service": "FULL", "worker": "NORMAL", "desk": "FULL"}
         answer = httpx.post(
             f"{stack.desk_url}/api/v1/internal/kb/match",
             json={"text": "信用卡丢了怎么办"},

@@ -41,9 +41,10 @@ def test_own_chats_live_and_no_query_per_message_of_others(customer, settings, a
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert li.post(f"{url}/accept").status_code == 200
-        with li.websocket_connect("/console/ws") as li_ws, wang.websocket_connect(
-            "/console/ws"
-        ) as wang_ws:
+        with (
+            li.websocket_connect("/console/ws") as li_ws,
+            wang.websocket_connect("/console/ws") as wang_ws,
+        ):
             before = len(lookups)
             for n in range(STRANGERS):
                 customer.post(
