@@ -13,7 +13,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import xmltodict
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
@@ -26,6 +25,7 @@ from wechatpy.messages import ImageMessage, TextMessage, VoiceMessage
 from bot.redis_pipe import Pipelined
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from channels.json_http import HTTP_ERRORS, JsonHttp
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import WINDOW_S, MessageCrypto, SignatureError, check_signature
 from channels.wechat_token import SharedToken, TokenError, post_with_token
@@ -35,6 +35,8 @@ WINDOW_CLOSED = 45015  # the customer has not written in 48 hours
 FATAL = {45047, 43004, 40003, 43019}  # over quota, unfollowed, bad openid, blocked
 
 log = logging.getLogger(__name__)
+# What a failed send may raise (a bad body is a ValueError).
+_SEND_ERRORS: tuple[type[Exception], ...] = (*HTTP_ERRORS, ValueError, TokenError, RedisError)
 router = APIRouter(tags=["channels"])
 
 
@@ -201,7 +203,7 @@ class WeChatSender:
         self._app_id = app_id
         self._app_secret = app_secret
         self._template_id = template_id
-        self._http = httpx.AsyncClient(timeout=10)
+        self._http = JsonHttp(timeout_s=10)
         self.token = SharedToken(redis, f"{prefix}:wechat:token:{app_id}", self._fetch_token)
 
     async def _fetch_token(self) -> tuple[str, int]:
@@ -233,7 +235,7 @@ class WeChatSender:
             )
             if errcode == WINDOW_CLOSED:
                 return await self._send_template(message, text)
-        except (httpx.HTTPError, ValueError, TokenError, RedisError) as exc:
+        except _SEND_ERRORS as exc:
             raise DeliveryError(type(exc).__name__) from exc
         if errcode == 0:
             return None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 
 from channels.base import DeliveryError
+from channels.json_http import JsonHttp
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 
@@ -48,19 +47,14 @@ class SharedToken:
 
 
 async def post_with_token(
-    http: httpx.AsyncClient, url: str, token: SharedToken, payload: dict[str, Any], provider: str
+    http: JsonHttp, url: str, token: SharedToken, payload: dict[str, Any], provider: str
 ) -> dict[str, Any]:
     """POST JSON (UTF-8, not \\u-escaped) with the shared token; renew it once if it expired."""
     for _ in range(2):
         access_token = await token.get()
-        response = await http.post(
-            url,
-            params={"access_token": access_token},
-            content=json.dumps(payload, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        if response.status_code >= 500:
-            raise DeliveryError(f"{provider} answered {response.status_code}")
+        response = await http.post(url, {"access_token": access_token}, payload)
+        if response.status >= 500:
+            raise DeliveryError(f"{provider} answered {response.status}")
         data: dict[str, Any] = response.json()
         if int(data.get("errcode", 0)) in TOKEN_EXPIRED:
             await token.invalidate(access_token)

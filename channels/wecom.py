@@ -15,7 +15,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import xmltodict
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
@@ -28,6 +27,7 @@ from bot.db import Database
 from bot.models import ChannelState, utcnow
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from channels.json_http import HTTP_ERRORS, JsonHttp
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import MessageCrypto, SignatureError, check_signature
 from channels.wechat_token import SharedToken, TokenError, post_with_token
@@ -40,6 +40,14 @@ BUDGET_WINDOW_S = 48 * 3600
 STATE_ASSISTANT, STATE_QUEUE, STATE_HUMAN, STATE_ENDED = 1, 2, 3, 4
 
 log = logging.getLogger(__name__)
+# What a failed send may raise (a bad body is a ValueError).
+_SEND_ERRORS: tuple[type[Exception], ...] = (
+    *HTTP_ERRORS,
+    ValueError,
+    TokenError,
+    RedisError,
+    DeliveryError,
+)
 router = APIRouter(tags=["channels"])
 
 
@@ -101,7 +109,7 @@ class WeComClient:
     ) -> None:
         self._base = api_base_url.rstrip("/")
         self._corp_id, self._secret = corp_id, secret
-        self._http = httpx.AsyncClient(timeout=10)
+        self._http = JsonHttp(timeout_s=10)
         self.redis, self.prefix = redis, prefix
         self.token = SharedToken(redis, f"{prefix}:wecom:token:{corp_id}", self._fetch_token)
 
@@ -182,7 +190,7 @@ class WeComSender:
             errcode = int(
                 (await self.client.call("/cgi-bin/kf/send_msg", payload)).get("errcode", 0)
             )
-        except (httpx.HTTPError, ValueError, TokenError, RedisError, DeliveryError) as exc:
+        except _SEND_ERRORS as exc:
             await self.client.refund_budget(message.recipient)  # it did not go out
             if isinstance(exc, DeliveryError):
                 raise

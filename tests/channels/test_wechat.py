@@ -349,3 +349,36 @@ def test_fuzzed_signed_bodies_never_500(client, body) -> None:
     content = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     response = client.post(f"/webhooks/wechat?{signed_query()}", content=content)
     assert response.status_code in (200, 400, 403), response.text
+
+
+async def test_an_unreachable_api_is_a_retryable_delivery_error(redis_url: str) -> None:
+    """Nothing listening on the API's port: the send fails as one to try again later,
+    not as an exception out of the outbox loop."""
+    from datetime import UTC, datetime
+
+    from redis.asyncio import Redis
+
+    from channels.base import DeliveryError, OutboundMessage
+    from channels.wechat import WeChatSender
+    from tests.helpers import free_port
+
+    redis = Redis.from_url(redis_url)
+    sender = WeChatSender(
+        "wxdown", "secret", f"http://127.0.0.1:{free_port()}", redis, f"t{time.time_ns()}"
+    )
+    message = OutboundMessage(
+        message_id=1,
+        conversation_public_id="c1",
+        channel="wechat",
+        recipient="openid-1",
+        sender="bot",
+        text="您好",
+        created_at=datetime.now(UTC),
+    )
+    try:
+        with pytest.raises(DeliveryError) as failed:
+            await sender.send(message)
+        assert not failed.value.permanent and "Connect" in failed.value.reason
+    finally:
+        await sender._http.close()
+        await redis.aclose()
