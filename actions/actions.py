@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.desk_client import DeskClient, DeskError, IdentityRequired
+from actions.desk_client import DeskClient, DeskError, IdentityRequired, TicketNotFound
 
 TICKET_NUMBER = re.compile(r"\b(AX\d{11})\b", re.IGNORECASE)
 
@@ -397,17 +397,11 @@ class ActionTicketStatus(Action):
                 return desk_down(dispatcher, language)
             dispatcher.utter_message(text=say(language, said["zh"], said["en"]))
             return [SlotSet("ticket_number", None)]
+        except TicketNotFound as missing:  # the desk says it, in both languages
+            dispatcher.utter_message(text=say(language, missing.zh, missing.en))
+            return [SlotSet("ticket_number", None)]
         except DeskError:
             return desk_down(dispatcher, language)
-        if ticket is None:
-            dispatcher.utter_message(
-                text=say(
-                    language,
-                    f"没有找到您名下的工单 {number}，请核对工单号。",
-                    f"I could not find ticket {number} among your tickets. Please check the number.",
-                )
-            )
-            return [SlotSet("ticket_number", None)]
         dispatcher.utter_message(
             text=say(language, ticket["summary"]["zh"], ticket["summary"]["en"])
         )

@@ -16,6 +16,14 @@ class IdentityRequired(Exception):
     """The customer must verify who they are before ticket details are told."""
 
 
+class TicketNotFound(Exception):
+    """No such ticket among this verified customer's; ``zh`` and ``en`` say so."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("no such ticket for this customer")
+        self.zh, self.en = zh, en
+
+
 class DeskClient:
     def __init__(self, base_url: str | None = None, token: str | None = None) -> None:
         self.base_url = (
@@ -57,7 +65,7 @@ class DeskClient:
             raise DeskError(f"open_ticket answered {status}")
         return body
 
-    async def ticket_status(self, conversation_id: str, number: str) -> dict[str, Any] | None:
+    async def ticket_status(self, conversation_id: str, number: str) -> dict[str, Any]:
         status, body = await self._request(
             "GET",
             f"/api/v1/internal/tickets/{number}",
@@ -65,8 +73,9 @@ class DeskClient:
         )
         if status == 403:
             raise IdentityRequired(number)
-        if status == 404:
-            return None
+        said = body.get("detail")
+        if status == 404 and isinstance(said, dict) and {"zh", "en"} <= said.keys():
+            raise TicketNotFound(str(said["zh"]), str(said["en"]))
         if status != 200:
             raise DeskError(f"ticket_status answered {status}")
         return body

@@ -66,7 +66,11 @@ async def customer_ticket(
     except NotVerified as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "identity not verified") from exc
     if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket for this customer")
+        said = identity.not_found(number)  # what the assistant tells the customer
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            {"message": "no such ticket for this customer", "zh": said.zh, "en": said.en},
+        )
     return TicketOut.of(ticket, services.timezone)
 
 

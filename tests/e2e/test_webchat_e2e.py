@@ -83,7 +83,9 @@ async def test_lost_card_opens_p1_ticket_and_status_is_for_its_verified_owner_on
         assert "手机号码" in other and "已受理" not in other
         await stranger.say("13900006655")
         other = _text(await stranger.say(sms_code(providers, "+8613900006655")))
-    assert "没有找到" in other and "已受理" not in other  # verified, but not the owner
+        assert "没有找到" in other and "已受理" not in other  # verified, but not the owner
+        again = _text(await stranger.say(f"查询工单 {number}"))  # the action asks the desk
+    assert f"没有找到您名下的工单 {number}" in again and "已受理" not in again
     ticket = await _ticket(stack, number)
     assert ticket["priority"] == "P1" and ticket["category"] == "incident"
     assert ticket["subcategory"] == "card_lost"

@@ -89,7 +89,13 @@ def test_ticket_status_only_for_its_verified_owner(client, conversations, settin
     assert mine.status_code == 200 and mine.json()["number"] == number
     assert mine.json()["summary"]["zh"].startswith(f"工单 {number}（紧急事件，优先级 P1）")
     assert theirs.status_code == 404 and missing.status_code == 404
-    assert theirs.json() == missing.json()  # nothing tells a stranger the ticket exists
+    # Nothing tells a stranger the ticket exists: the same answer as for no ticket at all,
+    # with what the assistant says, in both languages.
+    assert theirs.json()["detail"] == {
+        k: v.replace("AX00000000000", number) for k, v in missing.json()["detail"].items()
+    }
+    assert theirs.json()["detail"]["zh"] == f"没有找到您名下的工单 {number}，请核对工单号。"
+    assert number in theirs.json()["detail"]["en"]
 
 
 def test_bad_ticket_requests_get_clear_errors(client, conversations) -> None:
