@@ -141,6 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await within(
                 "shutdown: closing the Rasa client", services.rasa.close(), SHUTDOWN_STEP_S
             )
+            await within(
+                "shutdown: closing the provider clients",
+                registry.close_senders(services),
+                SHUTDOWN_STEP_S,
+            )
             await within("shutdown: closing Redis", services.events.close(), SHUTDOWN_STEP_S)
             services.db.dispose()
 

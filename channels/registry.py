@@ -57,3 +57,11 @@ def configure_senders(services: Services) -> None:
         services.senders[telegram.CHANNEL] = telegram.TelegramSender(
             telegram.make_bot(s.telegram_bot_token, s.telegram_api_base_url)
         )
+
+
+async def close_senders(services: Services) -> None:
+    """Close the provider clients that hold a connection pool of their own (aiohttp)."""
+    for sender in services.senders.values():
+        close = getattr(sender, "close", None)
+        if close is not None:
+            await close()

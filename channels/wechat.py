@@ -206,6 +206,9 @@ class WeChatSender:
         self._http = JsonHttp(timeout_s=10)
         self.token = SharedToken(redis, f"{prefix}:wechat:token:{app_id}", self._fetch_token)
 
+    async def close(self) -> None:
+        await self._http.close()
+
     async def _fetch_token(self) -> tuple[str, int]:
         response = await self._http.get(
             f"{self._base}/cgi-bin/token",

@@ -113,6 +113,9 @@ class WeComClient:
         self.redis, self.prefix = redis, prefix
         self.token = SharedToken(redis, f"{prefix}:wecom:token:{corp_id}", self._fetch_token)
 
+    async def close(self) -> None:
+        await self._http.close()
+
     async def _fetch_token(self) -> tuple[str, int]:
         response = await self._http.get(
             f"{self._base}/cgi-bin/gettoken",
@@ -164,6 +167,9 @@ class WeComSender:
 
     def __init__(self, client: WeComClient) -> None:
         self.client = client
+
+    async def close(self) -> None:
+        await self.client.close()
 
     async def send(self, message: OutboundMessage) -> str | None:
         try:

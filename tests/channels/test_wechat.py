@@ -382,3 +382,18 @@ async def test_an_unreachable_api_is_a_retryable_delivery_error(redis_url: str) 
     finally:
         await sender._http.close()
         await redis.aclose()
+
+
+def test_shutdown_closes_the_api_connections(settings, fake_wechat) -> None:
+    """The sender's connection pool is closed with the app, not left to the collector."""
+    from starlette.testclient import TestClient
+
+    from bot.app import create_app
+
+    with TestClient(create_app(settings.model_copy(update=_config(fake_wechat)))) as client:
+        client.post(f"/webhooks/wechat?{signed_query()}", content=text_xml(70001))
+        wait_for(lambda: _outbox(settings) == [("sent", None)])
+        http = client.app.state.services.senders["wechat"]._http  # type: ignore[attr-defined]
+        session = http._session
+        assert session is not None and not session.closed  # replies went through it
+    assert session.closed and http._session is None
