@@ -87,10 +87,15 @@ class Stack:
         return self.config.redis_url or f"redis://127.0.0.1:{self.config.embedded_redis_port}/0"
 
     @property
+    def desk_apart(self) -> bool:
+        """A desk process runs, beside a worker process (never without one)."""
+        return bool(self.config.worker_port and self.config.desk_port)
+
+    @property
     def desk_url(self) -> str:
         """Where the action server reaches the service desk's internal API."""
         c = self.config
-        port = (c.desk_port if c.worker_port else 0) or c.worker_port or c.service_port
+        port = c.desk_port if self.desk_apart else (c.worker_port or c.service_port)
         return f"http://127.0.0.1:{port}"
 
     def _spawn(
@@ -206,16 +211,15 @@ class Stack:
             web += ["--workers", str(self.config.web_processes)]
         self._spawn("service", web, self._env(not split))
         if split:
-            desk = bool(self.config.desk_port)  # only beside a worker process
             worker = self._uvicorn(self.config.worker_port)
             env = self._env(True)
-            if desk:
+            if self.desk_apart:
                 # Only the loops run there: what they write is made again from the inbox
                 # after a power cut (at worst a reply or a page twice), so their SQLite
                 # commits need not each wait for the disk. Tickets are written by the desk.
                 env["ANXIN_SQLITE_SYNCHRONOUS"] = "NORMAL"
-            self._spawn("worker", worker, env, background=not desk)
-            if desk:
+            self._spawn("worker", worker, env, background=not self.desk_apart)
+            if self.desk_apart:
                 self._spawn(
                     "desk", self._uvicorn(self.config.desk_port), self._env(False), background=True
                 )
@@ -246,11 +250,8 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited early; see {self.config.log_dir}/{name}.log")
             try:
-                urls = [self.service_url] + (
-                    [f"http://127.0.0.1:{self.config.worker_port}", self.desk_url]
-                    if self.config.worker_port
-                    else []
-                )
+                ports = (self.config.worker_port, self.desk_apart and self.config.desk_port)
+                urls = [self.service_url] + [f"http://127.0.0.1:{p}" for p in ports if p]
                 responses = [httpx.get(f"{url}/readyz", timeout=2) for url in urls]
                 if all(r.status_code == 200 for r in responses):
                     return

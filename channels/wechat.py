@@ -25,18 +25,16 @@ from wechatpy.messages import ImageMessage, TextMessage, VoiceMessage
 from bot.redis_pipe import Pipelined
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
-from channels.json_http import HTTP_ERRORS, JsonHttp
+from channels.json_http import JsonHttp
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import WINDOW_S, MessageCrypto, SignatureError, check_signature
-from channels.wechat_token import SharedToken, TokenError, post_with_token
+from channels.wechat_token import CALL_ERRORS, SharedToken, TokenError, post_with_token
 
 CHANNEL = "wechat"
 WINDOW_CLOSED = 45015  # the customer has not written in 48 hours
 FATAL = {45047, 43004, 40003, 43019}  # over quota, unfollowed, bad openid, blocked
 
 log = logging.getLogger(__name__)
-# What a failed send may raise (a bad body is a ValueError).
-_SEND_ERRORS: tuple[type[Exception], ...] = (*HTTP_ERRORS, ValueError, TokenError, RedisError)
 router = APIRouter(tags=["channels"])
 
 
@@ -238,7 +236,7 @@ class WeChatSender:
             )
             if errcode == WINDOW_CLOSED:
                 return await self._send_template(message, text)
-        except _SEND_ERRORS as exc:
+        except CALL_ERRORS as exc:
             raise DeliveryError(type(exc).__name__) from exc
         if errcode == 0:
             return None

@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from channels.base import DeliveryError
-from channels.json_http import JsonHttp
+from channels.json_http import HTTP_ERRORS, JsonHttp
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 
@@ -18,6 +19,10 @@ TOKEN_EXPIRED = {40001, 40014, 42001}
 
 class TokenError(Exception):
     pass
+
+
+# What a call with the shared token may raise (a body that is not JSON: ValueError).
+CALL_ERRORS: tuple[type[Exception], ...] = (*HTTP_ERRORS, ValueError, TokenError, RedisError)
 
 
 class SharedToken:

@@ -27,10 +27,10 @@ from bot.db import Database
 from bot.models import ChannelState, utcnow
 from bot.services import Services
 from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
-from channels.json_http import HTTP_ERRORS, JsonHttp
+from channels.json_http import JsonHttp
 from channels.webhook_common import read_body, require_enabled, services_of, store
 from channels.wechat_crypto import MessageCrypto, SignatureError, check_signature
-from channels.wechat_token import SharedToken, TokenError, post_with_token
+from channels.wechat_token import CALL_ERRORS, SharedToken, TokenError, post_with_token
 
 CHANNEL = "wecom"
 ORIGIN_CUSTOMER = 3
@@ -40,14 +40,7 @@ BUDGET_WINDOW_S = 48 * 3600
 STATE_ASSISTANT, STATE_QUEUE, STATE_HUMAN, STATE_ENDED = 1, 2, 3, 4
 
 log = logging.getLogger(__name__)
-# What a failed send may raise (a bad body is a ValueError).
-_SEND_ERRORS: tuple[type[Exception], ...] = (
-    *HTTP_ERRORS,
-    ValueError,
-    TokenError,
-    RedisError,
-    DeliveryError,
-)
+_SEND_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, DeliveryError)  # refund these
 router = APIRouter(tags=["channels"])
 
 

@@ -14,10 +14,9 @@ every message: at 300 messages a second, 300 queries a second per open console.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from anyio import to_thread
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.db import Database
 from bot.models import Conversation, Handoff
@@ -26,54 +25,38 @@ MAX_AGE_S = 5.0
 QUEUE_CHANGED = frozenset({"queue", "offer"})  # staff frames after which the list is read
 
 
+def _held(agent: str) -> Select[str]:
+    return (
+        select(Conversation.public_id)
+        .join(Handoff, Handoff.conversation_id == Conversation.id)
+        .where(Handoff.agent == agent, Handoff.state == "active")
+    )
+
+
 def held_by(db: Database, agent: str) -> set[str]:
     """The public ids of the conversations ``agent`` is talking in now."""
     with db.engine.connect() as connection:
-        return set(
-            connection.scalars(
-                select(Conversation.public_id)
-                .join(Handoff, Handoff.conversation_id == Conversation.id)
-                .where(Handoff.agent == agent, Handoff.state == "active")
-            )
-        )
+        return set(connection.scalars(_held(agent)))
 
 
 def holds(db: Database, agent: str, conversation_public_id: str) -> bool:
     with db.engine.connect() as connection:
-        found = connection.scalar(
-            select(Handoff.id)
-            .join(Conversation, Handoff.conversation_id == Conversation.id)
-            .where(
-                Conversation.public_id == conversation_public_id,
-                Handoff.agent == agent,
-                Handoff.state == "active",
-            )
-        )
-    return found is not None
+        query = _held(agent).where(Conversation.public_id == conversation_public_id)
+        return connection.scalar(query) is not None
 
 
 class HeldChats:
     """Which conversations' events go to one agent's console."""
 
-    def __init__(
-        self,
-        db: Database,
-        agent: str,
-        max_age_s: float = MAX_AGE_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, db: Database, agent: str) -> None:
         self.db = db
         self.agent = agent
-        self.max_age_s = max_age_s
-        self._clock = clock
         self._held: set[str] = set()
         self._read_at = float("-inf")
-        self.reads = 0  # for the tests: how often the list was read
 
     async def refresh(self) -> None:
         self._held = await to_thread.run_sync(held_by, self.db, self.agent)
-        self._read_at = self._clock()
-        self.reads += 1
+        self._read_at = time.monotonic()
 
     async def staff_frame(self, frame_type: object) -> None:
         if frame_type in QUEUE_CHANGED:
@@ -81,13 +64,11 @@ class HeldChats:
 
     async def forwards(self, conversation_public_id: str) -> bool:
         """Whether an event of this conversation goes to the agent."""
-        if (
-            conversation_public_id not in self._held
-            and self._clock() - self._read_at > self.max_age_s
-        ):
-            await self.refresh()
         if conversation_public_id not in self._held:
-            return False
+            if time.monotonic() - self._read_at <= MAX_AGE_S:
+                return False
+            await self.refresh()  # read just now: no need to ask again below
+            return conversation_public_id in self._held
         if await to_thread.run_sync(holds, self.db, self.agent, conversation_public_id):
             return True
         self._held.discard(conversation_public_id)
