@@ -15,6 +15,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,6 +69,20 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     return Calibration(float(data["top"]), float(data["margin"]), float(data["bias"]))
 
 
+def _row_score(semantic: Any, lexical: Any) -> Any:
+    """A question's score against one of an entry's questions (arrays or numbers)."""
+    return (NEAREST_WEIGHT * semantic + LEXICAL_WEIGHT * lexical) / (
+        NEAREST_WEIGHT + LEXICAL_WEIGHT
+    )
+
+
+def _blend(nearest: Any, centroid: Any) -> Any:
+    """An entry's score: its nearest question's row score blended with the centroid's
+    cosine."""
+    total = NEAREST_WEIGHT + LEXICAL_WEIGHT + CENTROID_WEIGHT
+    return ((NEAREST_WEIGHT + LEXICAL_WEIGHT) * nearest + CENTROID_WEIGHT * centroid) / total
+
+
 class QuestionIndex:
     """Every question of every entry, embedded once; rank() scores a new question."""
 
@@ -98,19 +113,39 @@ class QuestionIndex:
         asked = embed(texts)
         semantic = (asked @ self.vectors.T).astype(np.float64)
         lexical = (self.lexical.transform(texts) @ self.lexical_rows.T).toarray()
-        row_score = (NEAREST_WEIGHT * semantic + LEXICAL_WEIGHT * lexical) / (
-            NEAREST_WEIGHT + LEXICAL_WEIGHT
-        )
+        row_score = _row_score(semantic, lexical)
         # Rows are grouped by entry (owner never decreases): one max per group.
         best = np.maximum.reduceat(row_score, self.starts, axis=1)
         nearest = np.zeros((len(texts), len(self.keys)), dtype=np.int64)
-        for owner, start in enumerate(self.starts):
-            end = self.starts[owner + 1] if owner + 1 < len(self.starts) else len(self.owner)
+        for owner in range(len(self.keys)):
+            start, end = self._span(owner)
             nearest[:, owner] = start + row_score[:, start:end].argmax(axis=1)
-        total = NEAREST_WEIGHT + LEXICAL_WEIGHT + CENTROID_WEIGHT
         centroid = (asked @ self.centroids.T).astype(np.float64)
-        blended = ((NEAREST_WEIGHT + LEXICAL_WEIGHT) * best + CENTROID_WEIGHT * centroid) / total
-        return blended, nearest
+        return _blend(best, centroid), nearest
+
+    def score_pairs(self, texts: Sequence[str], keys: Sequence[str]) -> NDArray[np.float64]:
+        """The score ``rank`` gives ``texts[i]`` against the entry ``keys[i]``: whether a
+        question matches one entry (``bench.match`` measures this on sentence pairs)."""
+        if not texts:
+            return np.zeros(0)
+        assert self.lexical_rows is not None
+        column = {key: owner for owner, key in enumerate(self.keys)}
+        asked = embed(texts)
+        asked_lexical = self.lexical.transform(texts)
+        out = np.zeros(len(texts))
+        for i, key in enumerate(keys):
+            owner = column[key]
+            start, end = self._span(owner)
+            semantic = (self.vectors[start:end] @ asked[i]).astype(np.float64)
+            lexical = (self.lexical_rows[start:end] @ asked_lexical[i].T).toarray().ravel()
+            centroid = float(self.centroids[owner] @ asked[i])
+            out[i] = _blend(_row_score(semantic, lexical).max(), centroid)
+        return out
+
+    def _span(self, owner: int) -> tuple[int, int]:
+        """The rows of one entry's questions."""
+        end = self.starts[owner + 1] if owner + 1 < len(self.starts) else len(self.owner)
+        return int(self.starts[owner]), int(end)
 
     def rank(self, text: str, limit: int = 3, among: Collection[str] | None = None) -> list[Match]:
         return self.rank_many([text], limit, among)[0]

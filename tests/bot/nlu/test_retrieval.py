@@ -47,6 +47,18 @@ def test_ranking_among_candidates_only() -> None:
     assert {m.key for m in ranked} == {"branch_hours", "card_activation"}
 
 
+def test_a_pair_scores_what_the_ranking_gives_that_entry() -> None:
+    index = QuestionIndex(ENTRIES)
+    texts = ["密码忘记了，登录不上网银", "银行星期六开门吗", "银行星期六开门吗"]
+    keys = ["reset_password", "branch_hours", "card_activation"]
+    scored = index.score_pairs(texts, keys)
+    for text, key, score in zip(texts, keys, scored, strict=True):
+        ranked = {m.key: m.score for m in index.rank(text, limit=3)}
+        assert abs(ranked[key] - score) < 1e-6, (text, key)
+    assert scored[1] > scored[2]  # the right entry scores higher than a wrong one
+    assert index.score_pairs([], []).shape == (0,)
+
+
 def test_an_empty_index_ranks_nothing() -> None:
     assert QuestionIndex([]).rank("anything") == []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.nlu.pairs import PairModel
+from bench.pair_model import PairModel
 
 SAME = [
     ("花呗怎么还款", "花呗如何还钱"),

@@ -1,6 +1,8 @@
-"""Do two questions mean the same thing? The features the knowledge-base matcher scores
-a question against an entry's questions with, and a classifier over them trained on
-labelled pairs (``bench.match`` measures it on BQ and AFQMC).
+"""A learned pair classifier ("do two questions mean the same thing?"), trained on
+labelled pairs. The assistant does not use it: its matcher (``bot.nlu.retrieval``) has
+no labelled pairs to learn from, and trained on a knowledge base's own questions it
+ranked the E.SUN FAQ worse (top-1 60 % -> 26 %). ``bench.match`` reports it beside the
+matcher to show what labelled in-domain pairs are worth.
 
 Features: the e5 cosine, the element-wise product and absolute difference of the two
 e5 vectors, the character TF-IDF cosine, character unigram and bigram overlap, and the
