@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.classify import Reference
+from bench.oos import figures
+
 ROOT = Path(__file__).resolve().parents[2]
 
 INTENTS = {
@@ -65,16 +68,20 @@ def _intent_files(tmp_path: Path, label: str) -> tuple[Path, Path]:
 
 def test_nlu(tmp_path: Path) -> None:
     train, test = _intent_files(tmp_path, "category")
-    result = _run("bench.nlu", "--train", str(train), "--test", str(test))
-    assert {"accuracy", "macro_f1", "train_seconds", "baseline"} <= set(result)
+    result = _run("bench.nlu", "--train", str(train), "--test", str(test), "--no-rasa")
+    assert {"accuracy", "macro_f1", "train_seconds", "baseline", "tfidf"} <= set(result)
     assert 0 <= result["accuracy"] <= 1 and 0 <= result["baseline"]["accuracy"] <= 1
+    assert result["baseline"] == result["tfidf"]  # without Rasa, TF-IDF is the baseline
 
 
-def test_oos(tmp_path: Path) -> None:
+def test_oos_against_rasas_default_pipeline(tmp_path: Path) -> None:
     train, test = _intent_files(tmp_path, "intent")
     result = _run("bench.oos", "--train", str(train), "--test", str(test))
-    assert {"in_scope_accuracy", "oos_recall", "baseline"} <= set(result)
-    assert {"in_scope_accuracy", "oos_recall"} <= set(result["baseline"])
+    assert {"in_scope_accuracy", "oos_recall", "baseline", "tfidf"} <= set(result)
+    rasa = result["baseline"]
+    assert rasa["name"].startswith("Rasa") and rasa["train_seconds"] > 0
+    assert 0 <= rasa["in_scope_accuracy"] <= 1 and 0 <= rasa["oos_recall"] <= 1
+    assert {"in_scope_accuracy", "oos_recall"} <= set(result["tfidf"])
 
 
 def test_match(tmp_path: Path) -> None:
@@ -129,3 +136,9 @@ def test_faq_split_and_retrieval(tmp_path: Path) -> None:
     )
     assert {"top1", "mrr", "oos_recall", "baseline"} <= set(result)
     assert result["queries"] >= 1 and 0 <= result["top1"] <= 1
+
+
+def test_rasas_fallback_counts_as_out_of_scope() -> None:
+    rasa = Reference("Rasa", ["nlu_fallback", "nlu_fallback", "card_lost"], 1.0)
+    result = figures(["oos", "card_lost", "card_lost"], rasa)
+    assert result["oos_recall"] == 1.0 and result["in_scope_accuracy"] == 0.5
