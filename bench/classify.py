@@ -64,5 +64,5 @@ def references(
     tfidf = Reference("word+char TF-IDF, linear SVM", predicted, seconds)
     if not with_rasa:
         return tfidf, tfidf
-    rasa = rasa_default.classify(train_texts, train_labels, test_texts, test_labels)
-    return Reference(rasa_default.NAME, rasa.predicted, rasa.train_seconds), tfidf
+    predicted, seconds = rasa_default.classify(train_texts, train_labels, test_texts, test_labels)
+    return Reference(rasa_default.NAME, predicted, seconds), tfidf

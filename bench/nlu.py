@@ -19,11 +19,17 @@ from bench.classify import Reference, labelled, predict_ours, references, train_
 from bench.data import finish
 
 
+def scored(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    return {
+        "accuracy": accuracy_score(gold, predicted),
+        "macro_f1": f1_score(gold, predicted, average="macro"),
+    }
+
+
 def figures(gold: Sequence[str], reference: Reference) -> dict[str, object]:
     return {
         "name": reference.name,
-        "accuracy": accuracy_score(gold, reference.predicted),
-        "macro_f1": f1_score(gold, reference.predicted, average="macro"),
+        **scored(gold, reference.predicted),
         "train_seconds": reference.train_seconds,
     }
 
@@ -39,11 +45,7 @@ def main() -> None:
     model, seconds = train_ours(train_texts, train_labels)
     predicted = [p.intent for p in predict_ours(model, test_texts)]
     base, tfidf = references(train_texts, train_labels, test_texts, test_labels, not args.no_rasa)
-    ours = {
-        "accuracy": accuracy_score(test_labels, predicted),
-        "macro_f1": f1_score(test_labels, predicted, average="macro"),
-        "train_seconds": seconds,
-    }
+    ours = {**scored(test_labels, predicted), "train_seconds": seconds}
     theirs, lexical = figures(test_labels, base), figures(test_labels, tfidf)
     print(
         f"{len(train_texts)} training and {len(test_texts)} test rows, "

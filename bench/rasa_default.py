@@ -12,7 +12,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.training import RASA_BIN, rasa_env
@@ -23,12 +22,6 @@ FALLBACK = "nlu_fallback"
 
 CONFIG = "recipe: default.v1\nlanguage: en\nassistant_id: bench\n"
 """No pipeline given: Rasa trains its default one (it prints it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RasaResult:
-    predicted: list[str]
-    train_seconds: float
 
 
 def _examples(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -49,9 +42,9 @@ def classify(
     train_labels: Sequence[str],
     test_texts: Sequence[str],
     test_labels: Sequence[str],
-) -> RasaResult:
-    """Train Rasa's default pipeline on the training rows and predict every test row's
-    intent (``nlu_fallback`` where Rasa's fallback takes over)."""
+) -> tuple[list[str], float]:
+    """Train Rasa's default pipeline on the training rows; every test row's predicted
+    intent (``nlu_fallback`` where Rasa's fallback takes over) and the training seconds."""
     with tempfile.TemporaryDirectory(prefix="anxin-rasa-bench-") as tmp:
         work = Path(tmp)
         (work / "config.yml").write_text(CONFIG, encoding="utf-8")
@@ -71,4 +64,4 @@ def classify(
             if path.exists():
                 for row in json.loads(path.read_text(encoding="utf-8")):
                     found[row["text"]] = row["intent_prediction"]["name"] or FALLBACK
-    return RasaResult([found.get(t, FALLBACK) for t in test_texts], seconds)
+    return [found.get(t, FALLBACK) for t in test_texts], seconds
