@@ -10,7 +10,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.desk_client import DeskClient, DeskError, IdentityRequired, TicketNotFound
+from actions import texts
+from actions.desk_client import (
+    NOT_QUEUED,
+    DeskClient,
+    DeskError,
+    Handoff,
+    IdentityRequired,
+    TicketNotFound,
+)
 
 TICKET_NUMBER = re.compile(r"\b(AX\d{11})\b", re.IGNORECASE)
 
@@ -24,10 +32,6 @@ INCIDENT_BY_INTENT = {
 def language_of(tracker: Tracker) -> str:
     value = tracker.get_slot("language")
     return "en" if value == "en" else "zh"
-
-
-def say(language: str, zh: str, en: str) -> str:
-    return en if language == "en" else zh
 
 
 def idempotency_key(tracker: Tracker, purpose: str) -> str:
@@ -47,13 +51,7 @@ def is_vip(tracker: Tracker) -> bool:
 
 
 def desk_down(dispatcher: CollectingDispatcher, language: str) -> list[EventType]:
-    dispatcher.utter_message(
-        text=say(
-            language,
-            "抱歉，系统暂时繁忙，您的消息已记录，我们会尽快处理。",
-            "Sorry, our system is busy. Your message is recorded and we will follow up.",
-        )
-    )
+    dispatcher.utter_message(text=texts.DESK_DOWN.to(language))
     return []
 
 
@@ -66,25 +64,10 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """The service desk detects the language (bot/lang.py) and sends it as metadata."""
+        """The service desk detects the language (bot/core/lang.py) and sends it as metadata."""
         metadata = tracker.latest_message.get("metadata") or {}
         hinted = metadata.get("language")
         return {"language": hinted if hinted in ("zh", "en") else language_of(tracker)}
-
-
-def kb_reply(language: str, match: dict[str, Any]) -> str | None:
-    """What to say for the knowledge base's decision, or None when it has no answer."""
-    if match.get("decision") == "answered" and match.get("answer"):
-        return str(match["answer"])
-    if match.get("decision") == "suggested" and match.get("choices"):
-        lines = "\n".join(f"{c['number']}. {c['question']}" for c in match["choices"])
-        return say(
-            language,
-            f"您是想问以下哪个问题？请回复序号：\n{lines}\n都不是请回复「都不是」。",
-            f"Did you mean one of these? Reply with its number:\n{lines}\n"
-            'Reply "none" if none fits.',
-        )
-    return None
 
 
 async def answer_from_kb(
@@ -97,11 +80,11 @@ async def answer_from_kb(
         match = await DeskClient().kb_match(tracker.sender_id, text, language)
     except DeskError:
         return True, desk_down(dispatcher, language)
-    reply = kb_reply(language, match)
+    reply = texts.kb_reply(match)
     if reply is None:
         return False, []
-    dispatcher.utter_message(text=reply)
-    return True, [SlotSet("kb_hit", match.get("key"))]
+    dispatcher.utter_message(text=reply.to(language))
+    return True, [SlotSet("kb_hit", match.key)]
 
 
 class ActionAnswerFaq(Action):
@@ -117,44 +100,16 @@ class ActionAnswerFaq(Action):
         helped, events = await answer_from_kb(dispatcher, tracker)
         if helped:
             return events
-        dispatcher.utter_message(
-            text=say(
-                language_of(tracker),
-                "抱歉，这个问题我暂时没有确切的答案，已记录下来供我们完善知识库。"
-                "如需人工客服解答，请回复「转人工」。",
-                "Sorry, I do not have a reliable answer to that yet; I have noted it so we can "
-                'add one. To ask a person, send "talk to a person".',
-            )
-        )
+        dispatcher.utter_message(text=texts.NO_RELIABLE_ANSWER.to(language_of(tracker)))
         return []
 
 
-def ticket_reply(language: str, ticket: dict[str, Any]) -> str:
-    return say(
-        language,
-        f"已为您登记工单，工单号 {ticket['number']}，优先级 {ticket['priority']}。"
-        f"我们会在 {ticket['first_response_due_display']} 前首次答复您。"
-        f"您可随时发送「查询工单 {ticket['number']}」了解进度。",
-        f"Your ticket {ticket['number']} is open with priority {ticket['priority']}. "
-        f"We will respond by {ticket['first_response_due_display']}. "
-        f'Send "check ticket {ticket["number"]}" any time for its status.',
-    )
-
-
-async def join_queue(client: DeskClient, tracker: Tracker, number: str, reason: str) -> str:
-    """Queue the conversation for a person as well; the sentence saying so, or ""."""
+async def join_queue(client: DeskClient, tracker: Tracker, number: str, reason: str) -> Handoff:
+    """Queue the conversation for a person as well (not queued when the desk fails)."""
     try:
-        handoff = await client.request_handoff(tracker.sender_id, number, reason)
+        return await client.request_handoff(tracker.sender_id, number, reason)
     except DeskError:
-        return ""
-    if not handoff.get("queued"):
-        return ""
-    ahead = handoff["position"] - 1
-    return say(
-        language_of(tracker),
-        f"同时已为您转接人工客服，您前面还有 {ahead} 位客户。",
-        f" You are also being connected to an agent ({ahead} ahead of you).",
-    )
+        return NOT_QUEUED
 
 
 class ActionOpenTicket(Action):
@@ -178,8 +133,11 @@ class ActionOpenTicket(Action):
         except DeskError:
             return desk_down(dispatcher, language) + reset
         # A VIP who raises an issue is served by a person as well.
-        note = await join_queue(client, tracker, ticket["number"], "vip") if is_vip(tracker) else ""
-        dispatcher.utter_message(text=ticket_reply(language, ticket) + note)
+        said = texts.ticket_opened(ticket).to(language)
+        if is_vip(tracker):
+            queued = texts.also_queued(await join_queue(client, tracker, ticket.number, "vip"))
+            said += queued.to(language) if queued else ""
+        dispatcher.utter_message(text=said)
         return reset
 
 
@@ -206,72 +164,10 @@ class ActionReportIncident(Action):
             )
         except DeskError:
             return desk_down(dispatcher, language)
-        advice = {
-            "card_lost": say(
-                language,
-                "为防止盗刷，您也可以立即在手机银行「卡片管理」中临时冻结该卡。",
-                "To stop misuse, you can also freeze the card now under Card Management in the app.",
-            ),
-            "fraud": say(
-                language,
-                "请不要再向对方转账，并保留聊天记录和转账凭证；如已被骗请同时拨打 110 报警。",
-                "Do not send the other party any more money and keep all records; "
-                "if you were defrauded, please also report it to the police (110).",
-            ),
-            "account_compromised": say(
-                language,
-                "请立即修改登录密码，切勿向任何人透露验证码。",
-                "Please change your login password now and never share verification codes.",
-            ),
-        }.get(subcategory, "")
-        queue_note = await join_queue(client, tracker, ticket["number"], "p1")
-        dispatcher.utter_message(
-            text=say(
-                language,
-                f"已为您登记紧急工单，工单号 {ticket['number']}（优先级 P1）。"
-                f"专人将在 {ticket['resolution_due_display']} 前为您处理完毕。{advice}{queue_note}",
-                f"I have opened an urgent ticket for you: {ticket['number']} (priority P1). "
-                f"A specialist will resolve it by {ticket['resolution_due_display']}. {advice}{queue_note}",
-            )
-        )
+        queued = texts.also_queued(await join_queue(client, tracker, ticket.number, "p1"))
+        advice = texts.INCIDENT_ADVICE.get(subcategory)
+        dispatcher.utter_message(text=texts.incident_opened(ticket, advice, queued).to(language))
         return []
-
-
-def handoff_text(language: str, ticket: dict[str, Any], handoff: dict[str, Any]) -> str:
-    """Where the customer stands: their place in the queue, or honestly that nobody is on shift."""
-    if handoff.get("queued"):
-        return say(
-            language,
-            f"正在为您转接人工客服，您前面还有 {handoff['position'] - 1} 位客户，"
-            f"预计等待约 {handoff['wait_minutes']} 分钟。工单号 {ticket['number']}。",
-            f"Connecting you to an agent. There are {handoff['position'] - 1} customers ahead of you; "
-            f"the expected wait is about {handoff['wait_minutes']} minutes. Your ticket is {ticket['number']}.",
-        )
-    return say(
-        language,
-        f"目前没有人工坐席在线。已为您登记工单 {ticket['number']}，"
-        f"客服人员将在 {ticket['first_response_due_display']} 前联系您。",
-        f"No agent is on shift right now. I have opened ticket {ticket['number']}; "
-        f"a member of staff will contact you by {ticket['first_response_due_display']}.",
-    )
-
-
-INTRO = {
-    "anger": (
-        "非常抱歉给您带来了不好的体验，我马上请人工客服为您处理。",
-        "I am very sorry for the trouble. I am getting a person to help you right away.",
-    ),
-    "distress": (
-        "听起来您现在很不容易，我马上请人工客服和您联系。如有人身危险，请立即拨打 110 或 120。",
-        "I am sorry you are going through this. I am getting a person for you now. "
-        "If anyone is in danger, please call 110 or 120 immediately.",
-    ),
-    "fallback": (
-        "抱歉，我还是没能理解您的问题，我为您转接人工客服。",
-        "Sorry, I still could not understand. Let me get a person to help you.",
-    ),
-    "vip": ("尊敬的客户，我为您转接专属客服。", "Let me connect you with your dedicated agent."),
-}
 
 
 async def hand_to_person(
@@ -293,13 +189,10 @@ async def hand_to_person(
         )
     except DeskError:
         return desk_down(dispatcher, language)
-    try:
-        handoff = await client.request_handoff(tracker.sender_id, ticket["number"], reason)
-    except DeskError:
-        handoff = {"queued": False}
-    zh, en = INTRO.get(reason, ("", ""))
-    intro = say(language, zh, en + " " if en else "")
-    dispatcher.utter_message(text=intro + handoff_text(language, ticket, handoff))
+    handoff = await join_queue(client, tracker, ticket.number, reason)
+    intro = texts.HANDOFF_INTRO.get(reason)
+    said = texts.handed_over(ticket, handoff).to(language)
+    dispatcher.utter_message(text=(intro.to(language) if intro else "") + said)
     return []
 
 
@@ -378,13 +271,7 @@ class ActionTicketStatus(Action):
             found = TICKET_NUMBER.search(tracker.latest_message.get("text") or "")
             number = found.group(1) if found else None
         if not number:
-            dispatcher.utter_message(
-                text=say(
-                    language,
-                    "请告诉我工单号，例如「查询工单 AX26112800001」。",
-                    'Please tell me the ticket number, for example "check ticket AX26112800001".',
-                )
-            )
+            dispatcher.utter_message(text=texts.ASK_TICKET_NUMBER.to(language))
             return []
         number = number.upper()
         client = DeskClient()
@@ -395,14 +282,12 @@ class ActionTicketStatus(Action):
                 said = await client.start_identity_check(tracker.sender_id, number)
             except DeskError:
                 return desk_down(dispatcher, language)
-            dispatcher.utter_message(text=say(language, said["zh"], said["en"]))
+            dispatcher.utter_message(text=said.en if language == "en" else said.zh)
             return [SlotSet("ticket_number", None)]
         except TicketNotFound as missing:  # the desk says it, in both languages
-            dispatcher.utter_message(text=say(language, missing.zh, missing.en))
+            dispatcher.utter_message(text=missing.en if language == "en" else missing.zh)
             return [SlotSet("ticket_number", None)]
         except DeskError:
             return desk_down(dispatcher, language)
-        dispatcher.utter_message(
-            text=say(language, ticket["summary"]["zh"], ticket["summary"]["en"])
-        )
+        dispatcher.utter_message(text=ticket.summary_en if language == "en" else ticket.summary_zh)
         return [SlotSet("ticket_number", None)]

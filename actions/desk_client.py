@@ -1,8 +1,12 @@
-"""Client for the service desk's internal API (bot/), authenticated with the service token."""
+"""Client for the service desk's internal API (bot/), authenticated with the service
+token. It answers with small typed objects (dataclasses: the Rasa environment pins
+pydantic 1.10), and raises ``DeskError`` whenever the desk cannot be reached or answers
+something else than it promises."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -22,6 +26,60 @@ class TicketNotFound(Exception):
     def __init__(self, zh: str, en: str) -> None:
         super().__init__("no such ticket for this customer")
         self.zh, self.en = zh, en
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedTicket:
+    number: str
+    priority: str
+    first_response_due_display: str
+    resolution_due_display: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStatus:
+    """What the customer is told about their ticket, in both languages."""
+
+    number: str
+    summary_zh: str
+    summary_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bilingual:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class KbChoice:
+    number: int
+    key: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class KbMatch:
+    decision: str  # answered | suggested | unanswered
+    key: str | None = None
+    answer: str | None = None
+    choices: tuple[KbChoice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    queued: bool
+    position: int = 0
+    wait_minutes: int = 0
+
+
+NOT_QUEUED = Handoff(queued=False)
+
+
+def _field(body: dict[str, Any], name: str) -> Any:
+    if name not in body:
+        raise DeskError(f"the desk's answer has no {name!r}")
+    return body[name]
 
 
 class DeskClient:
@@ -49,7 +107,7 @@ class DeskClient:
         description: str,
         idempotency_key: str,
         subcategory: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OpenedTicket:
         status, body = await self._request(
             "POST",
             "/api/v1/internal/tickets",
@@ -63,9 +121,14 @@ class DeskClient:
         )
         if status not in (200, 201):
             raise DeskError(f"open_ticket answered {status}")
-        return body
+        return OpenedTicket(
+            number=str(_field(body, "number")),
+            priority=str(_field(body, "priority")),
+            first_response_due_display=str(_field(body, "first_response_due_display")),
+            resolution_due_display=str(_field(body, "resolution_due_display")),
+        )
 
-    async def ticket_status(self, conversation_id: str, number: str) -> dict[str, Any]:
+    async def ticket_status(self, conversation_id: str, number: str) -> TicketStatus:
         status, body = await self._request(
             "GET",
             f"/api/v1/internal/tickets/{number}",
@@ -78,10 +141,17 @@ class DeskClient:
             raise TicketNotFound(str(said["zh"]), str(said["en"]))
         if status != 200:
             raise DeskError(f"ticket_status answered {status}")
-        return body
+        summary = _field(body, "summary")
+        if not isinstance(summary, dict):
+            raise DeskError("the ticket's summary is not a pair of texts")
+        return TicketStatus(
+            number=str(_field(body, "number")),
+            summary_zh=str(_field(summary, "zh")),
+            summary_en=str(_field(summary, "en")),
+        )
 
-    async def start_identity_check(self, conversation_id: str, number: str) -> dict[str, str]:
-        """Begin an SMS one-time-code check; returns what to tell the customer (zh, en)."""
+    async def start_identity_check(self, conversation_id: str, number: str) -> Bilingual:
+        """Begin an SMS one-time-code check; returns what to tell the customer."""
         status, body = await self._request(
             "POST",
             "/api/v1/internal/identity/checks",
@@ -89,9 +159,9 @@ class DeskClient:
         )
         if status != 200:
             raise DeskError(f"start_identity_check answered {status}")
-        return body
+        return Bilingual(str(_field(body, "zh")), str(_field(body, "en")))
 
-    async def kb_match(self, conversation_id: str, text: str, language: str) -> dict[str, Any]:
+    async def kb_match(self, conversation_id: str, text: str, language: str) -> KbMatch:
         """The knowledge base's decision on a question: answered, suggested or unanswered."""
         status, body = await self._request(
             "POST",
@@ -100,11 +170,21 @@ class DeskClient:
         )
         if status != 200:
             raise DeskError(f"kb_match answered {status}")
-        return body
+        choices = body.get("choices") or []
+        return KbMatch(
+            decision=str(_field(body, "decision")),
+            key=body.get("key"),
+            answer=body.get("answer"),
+            choices=tuple(
+                KbChoice(int(c["number"]), str(c["key"]), str(c["question"]))
+                for c in choices
+                if isinstance(c, dict)
+            ),
+        )
 
     async def request_handoff(
         self, conversation_id: str, ticket_number: str | None, reason: str
-    ) -> dict[str, Any]:
+    ) -> Handoff:
         status, body = await self._request(
             "POST",
             "/api/v1/internal/handoffs",
@@ -116,4 +196,6 @@ class DeskClient:
         )
         if status != 200:
             raise DeskError(f"request_handoff answered {status}")
-        return body
+        if not _field(body, "queued"):
+            return NOT_QUEUED
+        return Handoff(True, int(_field(body, "position")), int(body.get("wait_minutes") or 0))

@@ -1,0 +1,132 @@
+"""Everything the custom actions say to a customer, in Chinese and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from actions.desk_client import Handoff, KbMatch, OpenedTicket
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    zh: str
+    en: str
+
+    def to(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+DESK_DOWN = Said(
+    "抱歉，系统暂时繁忙，您的消息已记录，我们会尽快处理。",
+    "Sorry, our system is busy. Your message is recorded and we will follow up.",
+)
+NO_RELIABLE_ANSWER = Said(
+    "抱歉，这个问题我暂时没有确切的答案，已记录下来供我们完善知识库。"
+    "如需人工客服解答，请回复「转人工」。",
+    "Sorry, I do not have a reliable answer to that yet; I have noted it so we can "
+    'add one. To ask a person, send "talk to a person".',
+)
+ASK_TICKET_NUMBER = Said(
+    "请告诉我工单号，例如「查询工单 AX26112800001」。",
+    'Please tell me the ticket number, for example "check ticket AX26112800001".',
+)
+INCIDENT_ADVICE = {
+    "card_lost": Said(
+        "为防止盗刷，您也可以立即在手机银行「卡片管理」中临时冻结该卡。",
+        "To stop misuse, you can also freeze the card now under Card Management in the app.",
+    ),
+    "fraud": Said(
+        "请不要再向对方转账，并保留聊天记录和转账凭证；如已被骗请同时拨打 110 报警。",
+        "Do not send the other party any more money and keep all records; "
+        "if you were defrauded, please also report it to the police (110).",
+    ),
+    "account_compromised": Said(
+        "请立即修改登录密码，切勿向任何人透露验证码。",
+        "Please change your login password now and never share verification codes.",
+    ),
+}
+HANDOFF_INTRO = {
+    "anger": Said(
+        "非常抱歉给您带来了不好的体验，我马上请人工客服为您处理。",
+        "I am very sorry for the trouble. I am getting a person to help you right away. ",
+    ),
+    "distress": Said(
+        "听起来您现在很不容易，我马上请人工客服和您联系。如有人身危险，请立即拨打 110 或 120。",
+        "I am sorry you are going through this. I am getting a person for you now. "
+        "If anyone is in danger, please call 110 or 120 immediately. ",
+    ),
+    "fallback": Said(
+        "抱歉，我还是没能理解您的问题，我为您转接人工客服。",
+        "Sorry, I still could not understand. Let me get a person to help you. ",
+    ),
+    "vip": Said(
+        "尊敬的客户，我为您转接专属客服。", "Let me connect you with your dedicated agent. "
+    ),
+}
+
+
+def kb_reply(match: KbMatch) -> Said | None:
+    """What to say for the knowledge base's decision, or None when it has no answer."""
+    if match.decision == "answered" and match.answer:
+        return Said(match.answer, match.answer)
+    if match.decision == "suggested" and match.choices:
+        lines = "\n".join(f"{c.number}. {c.question}" for c in match.choices)
+        return Said(
+            f"您是想问以下哪个问题？请回复序号：\n{lines}\n都不是请回复「都不是」。",
+            f"Did you mean one of these? Reply with its number:\n{lines}\n"
+            'Reply "none" if none fits.',
+        )
+    return None
+
+
+def ticket_opened(ticket: OpenedTicket) -> Said:
+    return Said(
+        f"已为您登记工单，工单号 {ticket.number}，优先级 {ticket.priority}。"
+        f"我们会在 {ticket.first_response_due_display} 前首次答复您。"
+        f"您可随时发送「查询工单 {ticket.number}」了解进度。",
+        f"Your ticket {ticket.number} is open with priority {ticket.priority}. "
+        f"We will respond by {ticket.first_response_due_display}. "
+        f'Send "check ticket {ticket.number}" any time for its status.',
+    )
+
+
+def incident_opened(ticket: OpenedTicket, advice: Said | None, queue_note: Said | None) -> Said:
+    tail_zh = (advice.zh if advice else "") + (queue_note.zh if queue_note else "")
+    tail_en = (advice.en if advice else "") + (queue_note.en if queue_note else "")
+    return Said(
+        f"已为您登记紧急工单，工单号 {ticket.number}（优先级 P1）。"
+        f"专人将在 {ticket.resolution_due_display} 前为您处理完毕。{tail_zh}",
+        f"I have opened an urgent ticket for you: {ticket.number} (priority P1). "
+        f"A specialist will resolve it by {ticket.resolution_due_display}. {tail_en}",
+    )
+
+
+def also_queued(handoff: Handoff) -> Said | None:
+    """The sentence saying the customer is queued for a person as well, if they are."""
+    if not handoff.queued:
+        return None
+    ahead = handoff.position - 1
+    return Said(
+        f"同时已为您转接人工客服，您前面还有 {ahead} 位客户。",
+        f" You are also being connected to an agent ({ahead} ahead of you).",
+    )
+
+
+def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
+    """Where the customer stands: their place in the queue, or honestly that nobody is
+    on shift."""
+    if handoff.queued:
+        ahead = handoff.position - 1
+        return Said(
+            f"正在为您转接人工客服，您前面还有 {ahead} 位客户，"
+            f"预计等待约 {handoff.wait_minutes} 分钟。工单号 {ticket.number}。",
+            f"Connecting you to an agent. There are {ahead} customers ahead of you; "
+            f"the expected wait is about {handoff.wait_minutes} minutes. "
+            f"Your ticket is {ticket.number}.",
+        )
+    return Said(
+        f"目前没有人工坐席在线。已为您登记工单 {ticket.number}，"
+        f"客服人员将在 {ticket.first_response_due_display} 前联系您。",
+        f"No agent is on shift right now. I have opened ticket {ticket.number}; "
+        f"a member of staff will contact you by {ticket.first_response_due_display}.",
+    )

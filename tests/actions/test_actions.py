@@ -1,0 +1,251 @@
+"""The custom actions in the real action server (``rasa run actions`` in .venv-rasa),
+against a fake desk on 127.0.0.1: what each action asks the desk and what it says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fakes.processes import free_port, wait_for
+from fakes.providers import FakeProvider, Recorded
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+TICKET = {
+    "number": "AX26120200001",
+    "priority": "P2",
+    "first_response_due_display": "12月3日 09:00",
+    "resolution_due_display": "12月4日 09:00",
+    "summary": {"zh": "工单处理中", "en": "Your ticket is being handled"},
+}
+
+
+class FakeDesk(FakeProvider):
+    """The desk's internal API. ``answers`` maps (method, path) to (status, body)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
+        super().__init__()
+
+    def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        status, body = self.answers.get((request.method, request.path), (404, {"detail": "?"}))
+        return status, body, {}
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[FakeDesk]:
+    fake = FakeDesk()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def action_server(desk: FakeDesk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not RASA_BIN.exists():
+        pytest.fail(f"{RASA_BIN} is missing: run make install")
+    port = free_port()
+    env = dict(
+        os.environ,
+        ANXIN_DESK_URL=desk.url,
+        ANXIN_SERVICE_TOKEN="service-token-for-the-actions-test",
+        RASA_TELEMETRY_ENABLED="false",
+        PYTHONPATH=str(ROOT),
+    )
+    log = (tmp_path_factory.mktemp("actions") / "actions.log").open("wb")
+    process = subprocess.Popen(
+        [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=120)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh(desk: FakeDesk) -> None:
+    desk.answers.clear()
+    with desk._lock:
+        desk.requests.clear()
+
+
+def run(
+    url: str,
+    action: str,
+    text: str,
+    *,
+    intent: str = "greet",
+    language: str = "zh",
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run one action as Rasa does; (what it said, the events it returned)."""
+    sender = f"conv-{uuid.uuid4().hex[:8]}"
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "metadata": {"language": language, "inbound_id": 7, **(metadata or {})},
+    }
+    tracker = {
+        "sender_id": sender,
+        "slots": {"language": language, **(slots or {})},
+        "latest_message": latest,
+        "events": [*(events or []), {"event": "user", "text": text, "parse_data": latest}],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    payload = {"next_action": action, "sender_id": sender, "tracker": tracker, "domain": {}}
+    response = httpx.post(f"{url}/webhook", json=payload, timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return [r.get("text") or r.get("response") for r in body["responses"]], body["events"]
+
+
+def test_a_complaint_opens_one_ticket_and_tells_its_number_and_deadline(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/tickets")] = (201, TICKET)
+    said, events = run(
+        action_server,
+        "action_open_ticket",
+        "柜台服务太差",
+        slots={"ticket_category": "complaint", "ticket_details": "柜台服务太差"},
+    )
+    assert said == [
+        "已为您登记工单，工单号 AX26120200001，优先级 P2。我们会在 12月3日 09:00 前首次答复您。"
+        "您可随时发送「查询工单 AX26120200001」了解进度。"
+    ]
+    (call,) = desk.calls("/internal/tickets")
+    assert call.headers["authorization"] == "Bearer service-token-for-the-actions-test"
+    body = call.json()
+    assert body["category"] == "complaint" and body["description"] == "柜台服务太差"
+    assert body["idempotency_key"].startswith("ticket:") and body["idempotency_key"].endswith(":7")
+    assert {"event": "slot", "name": "ticket_details", "value": None} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+
+
+def test_a_lost_card_opens_a_p1_with_advice_and_a_place_in_the_queue(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/tickets")] = (201, {**TICKET, "priority": "P1"})
+    desk.answers[("POST", "/api/v1/internal/handoffs")] = (
+        200,
+        {"queued": True, "position": 3, "wait_minutes": 4},
+    )
+    said, _ = run(
+        action_server,
+        "action_report_incident",
+        "I lost my credit card",
+        intent="report_card_lost",
+        language="en",
+    )
+    assert said[0].startswith("I have opened an urgent ticket for you: AX26120200001 (priority P1)")
+    assert "freeze the card" in said[0] and "(2 ahead of you)" in said[0]
+    assert desk.calls("/internal/tickets")[0].json()["subcategory"] == "card_lost"
+    assert desk.calls("/internal/handoffs")[0].json()["reason"] == "p1"
+
+
+def test_a_desk_that_fails_gets_the_busy_apology(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/tickets")] = (500, {"detail": "boom"})
+    said, _ = run(action_server, "action_report_incident", "有人盗刷我的卡", intent="report_fraud")
+    assert said == ["抱歉，系统暂时繁忙，您的消息已记录，我们会尽快处理。"]
+
+
+def test_ticket_status_asks_an_unverified_customer_to_prove_who_they_are(action_server, desk):
+    path = f"/api/v1/internal/tickets/{TICKET['number']}"
+    desk.answers[("GET", path)] = (403, {"detail": "identity required"})
+    desk.answers[("POST", "/api/v1/internal/identity/checks")] = (
+        200,
+        {"zh": "请回复您登记的手机号码。", "en": "Please reply with your mobile number."},
+    )
+    said, _ = run(
+        action_server,
+        "action_ticket_status",
+        "查询工单 ax26120200001",
+        intent="ticket_status",
+    )
+    assert said == ["请回复您登记的手机号码。"]
+    assert desk.calls("/identity/checks")[0].json()["ticket_number"] == TICKET["number"]
+
+
+def test_ticket_status_tells_the_owner_and_says_the_desks_not_found(action_server, desk):
+    path = f"/api/v1/internal/tickets/{TICKET['number']}"
+    desk.answers[("GET", path)] = (200, TICKET)
+    said, _ = run(action_server, "action_ticket_status", f"check {TICKET['number']}", language="en")
+    assert said == ["Your ticket is being handled"]
+    desk.answers[("GET", path)] = (404, {"detail": {"zh": "未找到该工单", "en": "No such ticket"}})
+    said, _ = run(action_server, "action_ticket_status", f"查询 {TICKET['number']}")
+    assert said == ["未找到该工单"]
+    said, _ = run(action_server, "action_ticket_status", "查询工单")
+    assert said == ["请告诉我工单号，例如「查询工单 AX26112800001」。"]
+
+
+def test_a_question_gets_did_you_mean_choices_from_the_knowledge_base(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (
+        200,
+        {
+            "decision": "suggested",
+            "confidence": 0.4,
+            "key": None,
+            "answer": None,
+            "choices": [
+                {"number": 1, "key": "pw", "question": "How do I reset my password?"},
+                {"number": 2, "key": "lim", "question": "What is my transfer limit?"},
+            ],
+        },
+    )
+    said, events = run(action_server, "action_answer_faq", "password?", intent="faq", language="en")
+    assert said == [
+        "Did you mean one of these? Reply with its number:\n"
+        "1. How do I reset my password?\n2. What is my transfer limit?\n"
+        'Reply "none" if none fits.'
+    ]
+    assert next(e for e in events if e.get("name") == "kb_hit")["value"] is None
+
+
+def test_the_second_misunderstanding_in_a_row_goes_to_a_person(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (
+        200,
+        {"decision": "unanswered", "confidence": 0.1, "key": None, "answer": None, "choices": []},
+    )
+    desk.answers[("POST", "/api/v1/internal/tickets")] = (201, TICKET)
+    desk.answers[("POST", "/api/v1/internal/handoffs")] = (200, {"queued": False})
+    earlier = {
+        "event": "user",
+        "text": "asdf",
+        "parse_data": {"intent": {"name": "nlu_fallback"}},
+    }
+    said, _ = run(
+        action_server,
+        "action_handle_fallback",
+        "qwer",
+        intent="nlu_fallback",
+        events=[earlier],
+    )
+    assert said[0].startswith(
+        "抱歉，我还是没能理解您的问题，我为您转接人工客服。目前没有人工坐席在线"
+    )
+    assert desk.calls("/internal/tickets")[0].json()["subcategory"] == "fallback"
