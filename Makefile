@@ -6,9 +6,12 @@ RASA_VENV := .venv-rasa
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install browser run train test lint typecheck unit e2e audit clean
+.PHONY: help install browser run train test lint fmt typecheck unit e2e audit clean
 
-install: $(VENV)/.installed $(RASA_VENV)/.installed
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed ## both virtual environments
 
 $(VENV)/.installed: requirements/lock-service.txt
 	@echo "==> installing the service environment ($(VENV))"
@@ -24,39 +27,44 @@ $(RASA_VENV)/.installed: requirements/rasa-deps.txt
 	@touch $@
 
 # Browser tests drive Debian's Chromium with Playwright (no browser download is possible).
-browser:
+browser: ## Debian's Chromium and CJK fonts, for the browser tests
 	@command -v chromium >/dev/null || { echo "==> installing Chromium and CJK fonts (apt-get)"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
 
-train: install
-	$(VENV)/bin/python -m bot.training
+train: install ## train the Rasa model (make run does it when data changed)
+	$(VENV)/bin/python -m launcher.training
 
-run: install
-	$(VENV)/bin/python -m bot.stack
+run: install ## the whole stack on SQLite and an embedded Redis
+	$(VENV)/bin/python -m launcher
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed ## ruff, and the layers (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
-typecheck: $(VENV)/.installed
+fmt: $(VENV)/.installed ## fix what ruff can, format everything
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(VENV)/.installed ## mypy, strict
 	$(VENV)/bin/mypy
 
-unit: $(VENV)/.installed
+unit: $(VENV)/.installed ## every test but the end-to-end ones
 	$(VENV)/bin/pytest -m "not e2e" -q
 
-e2e: install
+e2e: install ## the end-to-end tests (real Rasa, the whole stack)
 	$(VENV)/bin/pytest -m e2e -q
 
-test: install browser lint typecheck
+test: install browser lint typecheck ## everything CI runs
 	@bash scripts/ensure-services.sh
 	$(VENV)/bin/pytest -q -ra
 
 # Known vulnerabilities in both environments' pinned dependencies (pip-audit asks PyPI's
 # JSON API, which the CI machines cannot reach: --strict fails rather than pass unaudited).
-audit:
+audit: ## known vulnerabilities in the pinned dependencies (needs PyPI's API)
 	@test -x .venv-audit/bin/pip-audit || { $(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install pip-audit; }
 	.venv-audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements/lock-service.txt
 	.venv-audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements/rasa-deps.txt
 
-clean:
+clean: ## remove environments, models and caches
 	rm -rf $(VENV) $(RASA_VENV) .venv-audit models var .pytest_cache .mypy_cache .ruff_cache

@@ -41,11 +41,12 @@ def pairs(path: str, limit: int | None = None) -> Pairs:
 
 
 def tuned_threshold(scores: NDArray[np.float64], same: Sequence[int]) -> float:
-    """The cut that classifies the training pairs best."""
+    """The cut that classifies the training pairs best. Candidates are the scores
+    rounded down to 0.001 (rounded to nearest, a cut could land just above the very
+    score it was taken from, and then a pair scored exactly there was missed)."""
     gold = np.asarray(same)
-    return float(
-        max(np.unique(np.round(scores, 3)), key=lambda cut: ((scores >= cut) == gold).mean())
-    )
+    candidates = np.unique(np.floor(scores * 1000) / 1000)
+    return float(max(candidates, key=lambda cut: ((scores >= cut) == gold).mean()))
 
 
 def accuracy(scores: NDArray[np.float64], cut: float, same: Sequence[int]) -> float:

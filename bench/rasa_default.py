@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.training import RASA_BIN, rasa_env
+from launcher.training import RASA_BIN, rasa_env
 
 NAME = "Rasa 3.6 default NLU pipeline (DIET, 100 epochs)"
 FALLBACK = "nlu_fallback"

@@ -19,16 +19,16 @@ import time
 
 from sqlalchemy import text
 
-from bot.config import Settings
-from bot.db import Database
-from bot.live_events import LiveEvents
-from bot.migrate import upgrade
-from bot.outbox import Delivery
-from bot.rasa_client import RasaClient
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.live_events import LiveEvents
+from bot.core.migrate import upgrade
+from bot.pipeline.outbox import Delivery
+from bot.pipeline.rasa_client import RasaClient
+from bot.pipeline.worker import SlaLoop, Worker
 from bot.sla.notify import Addresses, Notifier
 from bot.sla.scanner import scan
 from bot.sla.setup import ladder_config
-from bot.worker import SlaLoop, Worker
 
 
 def seed(db: Database, tickets: int) -> float:

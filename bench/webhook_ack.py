@@ -26,10 +26,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.migrate import upgrade
+from bot.core.migrate import upgrade
 from channels.wechat_crypto import sha1_signature
-from tests.fakes import FakeRasa, FakeWeChat
-from tests.helpers import free_port, start_service, stop_service
+from fakes.processes import free_port, start_service, stop_service
+from fakes.providers import FakeRasa, FakeWeChat
 
 TOKEN = "bench-wechat-token"
 RUN = random.randint(1, 10**6) * 10**6  # fresh MsgIds every run: a rerun is not a duplicate

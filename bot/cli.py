@@ -8,12 +8,13 @@ import sys
 
 import redis
 
-from bot import audit, vip
-from bot.accounts import ROLES, AccountError, add_user, create_token, user_count
-from bot.config import get_settings
-from bot.contact_vault import ContactVault
-from bot.db import Database
-from bot.migrate import upgrade
+from bot.access.accounts import ROLES, AccountError, add_user, create_token, user_count
+from bot.audit import trail as audit
+from bot.core.config import get_settings
+from bot.core.contact_vault import ContactVault
+from bot.core.db import Database
+from bot.core.migrate import upgrade
+from bot.identity import vip
 
 
 def _db() -> Database:

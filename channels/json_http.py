@@ -1,6 +1,6 @@
 """JSON over HTTP for the providers' APIs (WeChat, WeCom), on aiohttp.
 
-aiohttp rather than httpx, as for Rasa (``bot.rasa_client``): httpx's pool looks at
+aiohttp rather than httpx, as for Rasa (``bot.pipeline.rasa_client``): httpx's pool looks at
 every pooled connection's socket before each request, and sending the replies was most
 of the worker's CPU outside the database (py-spy at 300 messages a second offered).
 A session belongs to the event loop it was made in; another loop gets its own."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter
 
-from bot.services import Services
+from bot.pipeline.messages import ChannelSender
+from bot.pipeline.port import ChannelPort
 from channels import sms, telegram, webchat, wechat, wecom
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -16,16 +19,16 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def configure_senders(services: Services) -> None:
-    """Register a sender for every configured channel (web chat is always on)."""
-    s = services.settings
-    services.senders[webchat.CHANNEL] = webchat.WebchatSender(services.events)
+def make_senders(port: ChannelPort) -> dict[str, ChannelSender]:
+    """A sender for every configured channel (web chat is always on)."""
+    s = port.settings
+    senders: dict[str, ChannelSender] = {webchat.CHANNEL: webchat.WebchatSender(port.events)}
     if s.wechat_enabled:
-        services.senders[wechat.CHANNEL] = wechat.WeChatSender(
+        senders[wechat.CHANNEL] = wechat.WeChatSender(
             s.wechat_app_id,
             s.wechat_app_secret,
             s.wechat_api_base_url,
-            services.events.redis,
+            port.events.redis,
             s.redis_prefix,
             s.wechat_template_id,
         )
@@ -34,15 +37,15 @@ def configure_senders(services: Services) -> None:
             s.wecom_corp_id,
             s.wecom_secret,
             s.wecom_api_base_url,
-            services.events.redis,
+            port.events.redis,
             s.redis_prefix,
         )
-        services.senders[wecom.CHANNEL] = wecom.WeComSender(client)
+        senders[wecom.CHANNEL] = wecom.WeComSender(client)
     if s.sms_enabled:
-        if services.vault is None:
+        if port.vault is None:
             raise RuntimeError("SMS needs ANXIN_DATA_KEY to keep phone numbers encrypted")
         if s.twilio_enabled:
-            services.senders[sms.CHANNEL] = sms.TwilioSender(
+            senders[sms.CHANNEL] = sms.TwilioSender(
                 s.twilio_account_sid,
                 s.twilio_auth_token,
                 s.twilio_from,
@@ -50,18 +53,19 @@ def configure_senders(services: Services) -> None:
                 s.sms_max_chars,
             )
         else:
-            services.senders[sms.CHANNEL] = sms.GatewaySender(
+            senders[sms.CHANNEL] = sms.GatewaySender(
                 s.sms_gateway_url, s.sms_gateway_token, s.sms_max_chars
             )
     if s.telegram_enabled:
-        services.senders[telegram.CHANNEL] = telegram.TelegramSender(
+        senders[telegram.CHANNEL] = telegram.TelegramSender(
             telegram.make_bot(s.telegram_bot_token, s.telegram_api_base_url)
         )
+    return senders
 
 
-async def close_senders(services: Services) -> None:
+async def close_senders(senders: Mapping[str, ChannelSender]) -> None:
     """Close the provider clients that hold a connection pool of their own (aiohttp)."""
-    for sender in services.senders.values():
+    for sender in senders.values():
         close = getattr(sender, "close", None)
         if close is not None:
             await close()

@@ -20,10 +20,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.contact_vault import ContactVault
-from bot.security import same_secret
-from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
-from channels.webhook_common import read_body, require_enabled, services_of, store
+from bot.core.contact_vault import ContactVault
+from bot.core.security import same_secret
+from bot.pipeline.messages import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from channels.webhook_common import port_of, read_body, require_enabled
 
 CHANNEL = "sms"
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}
@@ -159,10 +159,10 @@ def public_url(request: Request, configured: str) -> str:
 
 @router.post("/webhooks/sms")
 async def twilio_webhook(request: Request) -> Response:
-    services = services_of(request)
-    settings = services.settings
+    port = port_of(request)
+    settings = port.settings
     require_enabled(settings.twilio_enabled, CHANNEL)
-    assert services.vault is not None  # required at start-up when SMS is on
+    assert port.vault is not None  # required at start-up when SMS is on
     body = await read_body(request)
     try:
         params = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
@@ -177,7 +177,7 @@ async def twilio_webhook(request: Request) -> Response:
     try:
         media = int(fields.get("NumMedia", "0") or 0)
         inbound = inbound_sms(
-            services.vault,
+            port.vault,
             fields.get("MessageSid", ""),
             fields.get("From", ""),
             fields.get("Body", ""),
@@ -185,7 +185,7 @@ async def twilio_webhook(request: Request) -> Response:
         )
     except ValueError as exc:
         raise HTTPException(400, "MessageSid and From are required") from exc
-    await store(services, inbound)
+    await port.store(inbound)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -200,10 +200,10 @@ class GatewayInbound(BaseModel):
 @router.post("/webhooks/sms/gateway")
 async def gateway_webhook(request: Request) -> dict[str, bool]:
     """Inbound SMS from a generic gateway: JSON {"id", "from", "text"}, bearer token."""
-    services = services_of(request)
-    settings = services.settings
+    port = port_of(request)
+    settings = port.settings
     require_enabled(bool(settings.sms_gateway_url), CHANNEL)
-    assert services.vault is not None
+    assert port.vault is not None
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
     if not same_secret(token, settings.sms_gateway_token):
         raise HTTPException(403, "missing or wrong bearer token")
@@ -211,7 +211,5 @@ async def gateway_webhook(request: Request) -> dict[str, bool]:
         payload = GatewayInbound.model_validate_json(await read_body(request))
     except ValidationError as exc:
         raise HTTPException(400, "expected JSON {id, from, text}") from exc
-    await store(
-        services, inbound_sms(services.vault, f"gw:{payload.id}", payload.phone, payload.text)
-    )
+    await port.store(inbound_sms(port.vault, f"gw:{payload.id}", payload.phone, payload.text))
     return {"ok": True}

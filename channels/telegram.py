@@ -17,9 +17,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.security import same_secret
-from channels.base import DeliveryError, InboundMessage, OutboundMessage
-from channels.webhook_common import read_body, require_enabled, services_of, store
+from bot.core.security import same_secret
+from bot.pipeline.messages import DeliveryError, InboundMessage, OutboundMessage
+from channels.webhook_common import port_of, read_body, require_enabled
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -102,8 +102,8 @@ class TelegramSender:
 
 @router.post("/webhooks/telegram")
 async def telegram_webhook(request: Request) -> dict[str, bool]:
-    services = services_of(request)
-    settings = services.settings
+    port = port_of(request)
+    settings = port.settings
     require_enabled(settings.telegram_enabled, CHANNEL)
     given = request.headers.get(SECRET_HEADER, "")
     if not same_secret(given, settings.telegram_secret_token):
@@ -114,12 +114,10 @@ async def telegram_webhook(request: Request) -> dict[str, bool]:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise HTTPException(400, "not a Telegram update") from exc
     if inbound is not None:
-        await store(services, inbound)
-    sender = services.senders.get(CHANNEL)
+        await port.store(inbound)
+    sender = port.senders.get(CHANNEL)
     if callback_id is not None and isinstance(sender, TelegramSender):
-        task = asyncio.create_task(sender.answer_callback(callback_id))
-        services.background.add(task)
-        task.add_done_callback(services.background.discard)
+        port.in_background(sender.answer_callback(callback_id))
     return {"ok": True}
 
 

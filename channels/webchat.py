@@ -16,20 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
-from bot.bounded import CLOSE_SECONDS, within
-from bot.inbox import find_conversation, get_or_create_conversation
-from bot.live_events import LiveEvents
-from bot.models import Message
-from bot.rate_limit import RateLimit
-from bot.services import Services
-from channels.base import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
-from channels.webhook_common import store
+from bot.core.bounded import CLOSE_SECONDS, within
+from bot.core.live_events import LiveEvents
+from bot.core.rate_limit import RateLimit
+from bot.pipeline.messages import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
+from bot.pipeline.port import ChannelPort
 
 CHANNEL = "webchat"
 HISTORY_LIMIT = 200
@@ -104,32 +99,22 @@ def frame_of(message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def history(services: Services, visitor_id: str) -> tuple[str | None, list[dict[str, Any]]]:
+async def history(port: ChannelPort, visitor_id: str) -> tuple[str | None, list[dict[str, Any]]]:
     """The conversation id and its last messages, oldest first, as page frames."""
-    with services.db.session() as session:
-        conversation = find_conversation(session, CHANNEL, visitor_id)
-        if conversation is None:
-            return None, []
-        rows = session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.id.desc())
-            .limit(HISTORY_LIMIT)
-        ).all()
-        frames = [
-            {
-                "type": "message",
-                "id": m.id,
-                "client_id": m.provider_msg_id if m.direction == "in" else None,
-                "sender": m.sender,
-                "text": m.text,
-                "buttons": m.buttons or [],
-                "at": m.created_at.isoformat(),
-                "agent_name": m.author,
-            }
-            for m in reversed(rows)
-        ]
-        return conversation.public_id, frames
+    public_id, messages = await port.recent_messages(CHANNEL, visitor_id, HISTORY_LIMIT)
+    return public_id, [
+        {
+            "type": "message",
+            "id": m.id,
+            "client_id": m.provider_msg_id if m.direction == "in" else None,
+            "sender": m.sender,
+            "text": m.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons],
+            "at": m.created_at.isoformat(),
+            "agent_name": m.author,
+        }
+        for m in messages
+    ]
 
 
 class TooFast(Exception):
@@ -141,11 +126,11 @@ class TooFast(Exception):
 TOO_FAST = "您发送得太快了，请稍后重发 / you are sending too fast, please resend shortly"
 
 
-async def _check_rate(services: Services, visitor_id: str, address: str | None) -> None:
+async def _check_rate(port: ChannelPort, visitor_id: str, address: str | None) -> None:
     """Too many messages from one visitor or one address in a minute: refused, not
     stored (the page keeps the message and resends it after ``wait_s``)."""
-    settings = services.settings
-    redis, prefix = services.events.redis, settings.redis_prefix
+    settings = port.settings
+    redis, prefix = port.events.redis, settings.redis_prefix
     for limit, who in (
         (RateLimit(redis, prefix, "webchat-visitor", settings.webchat_per_visitor, 60), visitor_id),
         (
@@ -159,11 +144,11 @@ async def _check_rate(services: Services, visitor_id: str, address: str | None) 
 
 
 async def _accept(
-    services: Services, visitor_id: str, raw: Any, address: str | None = None
+    port: ChannelPort, visitor_id: str, raw: Any, address: str | None = None
 ) -> dict[str, Any]:
-    inbound = parse_frame(visitor_id, raw, services.settings.max_message_chars)
-    await _check_rate(services, inbound.sender, address)
-    accepted = await store(services, inbound)
+    inbound = parse_frame(visitor_id, raw, port.settings.max_message_chars)
+    await _check_rate(port, inbound.sender, address)
+    accepted = await port.store(inbound)
     return {
         "type": "ack",
         "id": inbound.provider_msg_id,
@@ -181,7 +166,7 @@ async def chat_page(request: Request) -> HTMLResponse:
 @router.post("/webhooks/webchat", status_code=status.HTTP_202_ACCEPTED, tags=["webchat"])
 async def webchat_post(request: Request) -> dict[str, Any]:
     """HTTP way in for web chat (and for load tests): stored before it is acknowledged."""
-    services: Services = request.app.state.services
+    port: ChannelPort = request.app.state.services
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as exc:
@@ -191,7 +176,7 @@ async def webchat_post(request: Request) -> dict[str, Any]:
     visitor_id = body.pop("visitor_id", None)
     address = request.client.host if request.client else None
     try:
-        return await _accept(services, visitor_id, body, address)
+        return await _accept(port, visitor_id, body, address)
     except InvalidInput as exc:
         raise HTTPException(422, {"code": exc.code, "message": exc.message}) from exc
     except TooFast as exc:
@@ -202,18 +187,16 @@ async def webchat_post(request: Request) -> dict[str, Any]:
 
 @router.websocket("/chat/ws")
 async def chat_socket(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
+    port: ChannelPort = websocket.app.state.services
     visitor_id = websocket.query_params.get("visitor", "")
     if not _ID.match(visitor_id):
         await websocket.close(code=4400, reason="invalid visitor id")
         return
     await websocket.accept()
-    conversation = await to_thread.run_sync(
-        get_or_create_conversation, services.db, CHANNEL, visitor_id
-    )
+    conversation = await port.open_conversation(CHANNEL, visitor_id)
     # Subscribe before reading history so no reply falls between the two.
-    async with services.events.subscribe(conversation.public_id) as live:
-        _, frames = await to_thread.run_sync(history, services, visitor_id)
+    async with port.events.subscribe(conversation) as live:
+        _, frames = await history(port, visitor_id)
         await websocket.send_json({"type": "history", "messages": frames})
         pump = asyncio.create_task(_pump(websocket, live))
         try:
@@ -231,7 +214,7 @@ async def chat_socket(websocket: WebSocket) -> None:
                     await _send_error(websocket, "bad_json", "消息格式错误 / not valid JSON")
                     continue
                 address = websocket.client.host if websocket.client else None
-                await _accept_or_error(websocket, services, visitor_id, raw, address)
+                await _accept_or_error(websocket, port, visitor_id, raw, address)
         except WebSocketDisconnect:
             pass
         finally:
@@ -244,10 +227,10 @@ async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
 
 
 async def _accept_or_error(
-    websocket: WebSocket, services: Services, visitor_id: str, raw: Any, address: str | None
+    websocket: WebSocket, port: ChannelPort, visitor_id: str, raw: Any, address: str | None
 ) -> None:
     try:
-        ack = await _accept(services, visitor_id, raw, address)
+        ack = await _accept(port, visitor_id, raw, address)
     except InvalidInput as exc:
         await _send_error(websocket, exc.code, exc.message)
         return

@@ -22,11 +22,11 @@ from wechatpy import parse_message
 from wechatpy.events import ClickEvent, SubscribeEvent, UnsubscribeEvent
 from wechatpy.messages import ImageMessage, TextMessage, VoiceMessage
 
-from bot.redis_pipe import Pipelined
-from bot.services import Services
-from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from bot.core.redis_pipe import Pipelined
+from bot.pipeline.messages import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from bot.pipeline.port import ChannelPort
 from channels.json_http import JsonHttp
-from channels.webhook_common import read_body, require_enabled, services_of, store
+from channels.webhook_common import port_of, read_body, require_enabled
 from channels.wechat_crypto import WINDOW_S, MessageCrypto, SignatureError, check_signature
 from channels.wechat_token import CALL_ERRORS, SharedToken, TokenError, post_with_token
 
@@ -96,8 +96,8 @@ async def remember_nonce(
             raise SignatureError("replayed nonce")
 
 
-def _crypto(services: Services) -> MessageCrypto | None:
-    s = services.settings
+def _crypto(port: ChannelPort) -> MessageCrypto | None:
+    s = port.settings
     return (
         MessageCrypto(s.wechat_token, s.wechat_aes_key, s.wechat_app_id)
         if s.wechat_aes_key
@@ -108,12 +108,12 @@ def _crypto(services: Services) -> MessageCrypto | None:
 @router.get("/webhooks/wechat", response_class=PlainTextResponse)
 async def wechat_verify(request: Request) -> str:
     """URL verification: echo ``echostr`` when the signature is right."""
-    services = services_of(request)
-    require_enabled(services.settings.wechat_enabled, CHANNEL)
+    port = port_of(request)
+    require_enabled(port.settings.wechat_enabled, CHANNEL)
     q = request.query_params
     try:
         check_signature(
-            services.settings.wechat_token,
+            port.settings.wechat_token,
             q.get("signature", ""),
             q.get("timestamp", ""),
             q.get("nonce", ""),
@@ -125,13 +125,13 @@ async def wechat_verify(request: Request) -> str:
 
 @router.post("/webhooks/wechat", response_class=PlainTextResponse)
 async def wechat_callback(request: Request) -> str:
-    services = services_of(request)
-    settings = services.settings
+    port = port_of(request)
+    settings = port.settings
     require_enabled(settings.wechat_enabled, CHANNEL)
     q = request.query_params
     timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
     body = await read_body(request)
-    crypto = _crypto(services)
+    crypto = _crypto(port)
     try:
         check_signature(settings.wechat_token, q.get("signature", ""), timestamp, nonce)
         if crypto is not None:
@@ -145,9 +145,7 @@ async def wechat_callback(request: Request) -> str:
             )
         else:
             xml = body.decode("utf-8")
-        await remember_nonce(
-            services.events.commands, settings.redis_prefix, nonce, timestamp, body
-        )
+        await remember_nonce(port.events.commands, settings.redis_prefix, nonce, timestamp, body)
     except SignatureError as exc:
         raise HTTPException(403, str(exc)) from exc
     except UnicodeDecodeError as exc:
@@ -160,7 +158,7 @@ async def wechat_callback(request: Request) -> str:
     except Exception as exc:  # wechatpy raises assorted errors on malformed XML
         raise HTTPException(400, "not a WeChat message") from exc
     if inbound is not None:
-        await store(services, inbound)
+        await port.store(inbound)
     return "success"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from channels.base import DeliveryError
+from bot.pipeline.messages import DeliveryError
 from channels.json_http import HTTP_ERRORS, JsonHttp
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]

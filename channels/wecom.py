@@ -10,25 +10,20 @@ hours after a customer's message; that budget is tracked in Redis.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import xmltodict
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import ChannelState, utcnow
-from bot.services import Services
-from channels.base import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from bot.pipeline.messages import DeliveryError, InboundMessage, OutboundMessage, quick_reply_lines
+from bot.pipeline.port import ChannelPort
 from channels.json_http import JsonHttp
-from channels.webhook_common import read_body, require_enabled, services_of, store
+from channels.webhook_common import port_of, read_body, require_enabled
 from channels.wechat_crypto import MessageCrypto, SignatureError, check_signature
 from channels.wechat_token import CALL_ERRORS, SharedToken, TokenError, post_with_token
 
@@ -70,28 +65,6 @@ def inbound_from_kf(item: dict[str, Any]) -> InboundMessage | None:
         kind = "voice" if msgtype == "voice" else "image"
         return InboundMessage(CHANNEL, msgid, sender, f"[{msgtype}]", now, kind=kind)
     return None
-
-
-def load_cursor(db: Database, open_kfid: str) -> str:
-    with db.session() as session:
-        row = session.scalar(
-            select(ChannelState).where(
-                ChannelState.channel == CHANNEL, ChannelState.key == f"cursor:{open_kfid}"
-            )
-        )
-        return row.value if row else ""
-
-
-def save_cursor(db: Database, open_kfid: str, cursor: str) -> None:
-    with db.session() as session:
-        key = f"cursor:{open_kfid}"
-        row = session.scalar(
-            select(ChannelState).where(ChannelState.channel == CHANNEL, ChannelState.key == key)
-        )
-        if row is None:
-            session.add(ChannelState(channel=CHANNEL, key=key, value=cursor))
-        else:
-            row.value, row.updated_at = cursor, utcnow()
 
 
 class WeComClient:
@@ -202,14 +175,14 @@ class WeComSender:
         )
 
 
-async def pull_messages(services: Services, client: WeComClient, open_kfid: str, token: str) -> int:
+async def pull_messages(port: ChannelPort, client: WeComClient, open_kfid: str, token: str) -> int:
     """Pull everything new for one account from the durable cursor; returns messages stored."""
     lock = client.redis.lock(
         f"{client.prefix}:wecom:sync:{open_kfid}", timeout=60, blocking_timeout=30
     )
     stored = 0
     async with lock:
-        cursor = await to_thread.run_sync(load_cursor, services.db, open_kfid)
+        cursor = await port.load_cursor(CHANNEL, f"cursor:{open_kfid}")
         while True:
             payload: dict[str, Any] = {
                 "cursor": cursor,
@@ -225,28 +198,28 @@ async def pull_messages(services: Services, client: WeComClient, open_kfid: str,
                 inbound = inbound_from_kf(item) if isinstance(item, dict) else None
                 if inbound is None:
                     continue
-                accepted = await store(services, inbound)
+                accepted = await port.store(inbound)
                 await client.open_budget(inbound.sender)
                 if not accepted.duplicate:
                     stored += 1
                     await client.transfer(inbound.sender, STATE_ASSISTANT)
             cursor = str(data.get("next_cursor") or cursor)
-            await to_thread.run_sync(save_cursor, services.db, open_kfid, cursor)
+            await port.save_cursor(CHANNEL, f"cursor:{open_kfid}", cursor)
             if not data.get("has_more"):
                 return stored
 
 
-def _crypto(services: Services) -> MessageCrypto:
-    s = services.settings
+def _crypto(port: ChannelPort) -> MessageCrypto:
+    s = port.settings
     return MessageCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
 
 
 @router.get("/webhooks/wecom", response_class=PlainTextResponse)
 async def wecom_verify(request: Request) -> str:
-    services = services_of(request)
-    require_enabled(services.settings.wecom_enabled, CHANNEL)
+    port = port_of(request)
+    require_enabled(port.settings.wecom_enabled, CHANNEL)
     q = request.query_params
-    crypto = _crypto(services)
+    crypto = _crypto(port)
     try:
         echostr = q.get("echostr", "")
         check_signature(
@@ -263,10 +236,10 @@ async def wecom_verify(request: Request) -> str:
 
 @router.post("/webhooks/wecom", response_class=PlainTextResponse)
 async def wecom_callback(request: Request) -> str:
-    services = services_of(request)
-    require_enabled(services.settings.wecom_enabled, CHANNEL)
+    port = port_of(request)
+    require_enabled(port.settings.wecom_enabled, CHANNEL)
     q = request.query_params
-    crypto = _crypto(services)
+    crypto = _crypto(port)
     body = await read_body(request)
     try:
         encrypted = str(xmltodict.parse(body.decode("utf-8"))["xml"]["Encrypt"])
@@ -285,21 +258,19 @@ async def wecom_callback(request: Request) -> str:
         raise HTTPException(403, str(exc)) from exc
     except Exception as exc:
         raise HTTPException(400, "not a WeCom event") from exc
-    sender = services.senders.get(CHANNEL)
+    sender = port.senders.get(CHANNEL)
     if event.get("Event") == "kf_msg_or_event" and isinstance(sender, WeComSender):
-        task = asyncio.create_task(
+        port.in_background(
             _pull_logged(
-                services, sender.client, str(event.get("OpenKfId", "")), str(event.get("Token", ""))
+                port, sender.client, str(event.get("OpenKfId", "")), str(event.get("Token", ""))
             )
         )
-        services.background.add(task)
-        task.add_done_callback(services.background.discard)
     return "success"
 
 
-async def _pull_logged(services: Services, client: WeComClient, open_kfid: str, token: str) -> None:
+async def _pull_logged(port: ChannelPort, client: WeComClient, open_kfid: str, token: str) -> None:
     try:
-        await pull_messages(services, client, open_kfid, token)
+        await pull_messages(port, client, open_kfid, token)
     except Exception:
         # The cursor was not advanced past anything unstored; the next callback resumes.
         log.exception("pulling WeCom messages failed; will resume from the stored cursor")

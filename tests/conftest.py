@@ -13,12 +13,12 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from bot.accounts import add_user
-from bot.app import create_app
-from bot.config import Settings, get_settings
-from bot.db import Database
-from bot.migrate import upgrade
-from tests.fakes import FakeRasa, FakeTwilio
+from bot.access.accounts import add_user
+from bot.core.config import Settings, get_settings
+from bot.core.db import Database
+from bot.core.migrate import upgrade
+from bot.web.app import create_app
+from fakes.providers import FakeRasa, FakeTwilio
 
 PG_ADMIN_URL = os.environ.get("ANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("ANXIN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -122,7 +122,7 @@ def channel_client(settings: Settings):
     """An app (with its worker) configured with extra settings, e.g. a channel's credentials."""
     from starlette.testclient import TestClient
 
-    from bot.app import create_app
+    from bot.web.app import create_app
 
     clients = []
 
@@ -143,7 +143,7 @@ def smtp_sink():
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
     from aiosmtpd.controller import Controller
 
-    from tests.helpers import free_port
+    from fakes.processes import free_port
 
     class Sink:
         def __init__(self) -> None:

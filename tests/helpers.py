@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,16 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 from starlette.testclient import TestClient, WebSocketTestSession
 
-from bot.app import create_app
+from bot.core.models import Message
 from bot.handoff.presence import Presence
-from bot.models import Message
+from bot.web.app import create_app
+from fakes.processes import free_port, start_service, stop_service
 from tests.conftest import SERVICE_TOKEN
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def new_id() -> str:
@@ -41,48 +34,6 @@ def receive_until(
         if predicate(frame):
             return frame
     raise AssertionError("expected frame never arrived")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _alive(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """The real service in its own process (uvicorn), as ``make run`` starts it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bot.app:app_factory", "--factory", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_for(lambda: _alive(port), timeout=30)
-    return process
-
-
-def stop_service(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    os.killpg(process.pid, sig)
-    process.wait(timeout=20)
 
 
 def service_env(settings: Any, **extra: str) -> dict[str, str]:
@@ -193,8 +144,8 @@ def verify_identity(db: Any, conversation_public_id: str, phone: str = "+8613800
     code itself)."""
     from datetime import timedelta
 
-    from bot.contact_vault import ContactVault
-    from bot.models import Conversation, Customer, utcnow
+    from bot.core.contact_vault import ContactVault
+    from bot.core.models import Conversation, Customer, utcnow
     from tests.conftest import DATA_KEY
 
     vault = ContactVault(DATA_KEY)

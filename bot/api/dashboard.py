@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Query, Response
 
-from bot import dashboard
 from bot.api.deps import Address, Period, ServicesDep, Supervisor, Window
+from bot.api.table_export import download
 from bot.handoff.presence import Presence
+from bot.sla import dashboard
 from bot.sla.figures import figures
-from bot.table_export import download
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(tags=["dashboard"])
 
 
-async def _data(services: ServicesDep, period: Window) -> dict[str, Any]:
+async def _data(services: ServicesDep, period: Window) -> Callable[[], dict[str, Any]]:
+    """The dashboard's query, with the live presence read first (Redis, async)."""
     since, until = period.since, period.until
     statuses = await Presence(services.events.redis, services.settings.redis_prefix).statuses()
 
@@ -25,7 +27,7 @@ async def _data(services: ServicesDep, period: Window) -> dict[str, Any]:
         with services.db.session() as session:
             return dashboard.dashboard(session, statuses, found, since, until)
 
-    return await to_thread.run_sync(work)
+    return work
 
 
 @router.get("/dashboard")
@@ -36,9 +38,9 @@ async def get_dashboard(
     period: Period,
 ) -> dict[str, Any]:
     """Live queue, SLA risk, containment and handoff reasons, times, CSAT by day."""
-    data = await _data(services, period)
-    await services.audit(actor, "read", "dashboard", "json", address, str(period))
-    return data
+    return await AuditedReads(services, actor, address).read(
+        "dashboard", await _data(services, period), "json", detail=str(period)
+    )
 
 
 @router.get("/dashboard/export")
@@ -49,8 +51,9 @@ async def export_dashboard(
     period: Period,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
-    data = await _data(services, period)
-    await services.audit(actor, "export", "dashboard", format, address, str(period))
+    data = await AuditedReads(services, actor, address).read(
+        "dashboard", await _data(services, period), format, action="export", detail=str(period)
+    )
     body, kind, headers = download(
         "dashboard", ("section", "key", "value"), dashboard.rows(data), format
     )

@@ -11,12 +11,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from bot.accounts import token_name
+from bot.access.accounts import token_name
 from bot.console.auth import COOKIE, agent_of
-from bot.db import Database
-from bot.models import User
-from bot.security import same_secret
-from bot.services import Services
+from bot.core.db import Database
+from bot.core.models import User
+from bot.core.security import same_secret
+from bot.web.services import Services
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.api.deps import Actor, ServicesDep
-from bot.db import upsert
-from bot.models import FollowupPlan, FollowupTask, Ticket, utcnow
+from bot.core.db import upsert
+from bot.core.models import FollowupPlan, FollowupTask, Ticket, utcnow
 
 router = APIRouter(tags=["follow-up"])
 

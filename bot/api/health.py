@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bot.api.deps import ServicesDep
 from bot.handoff.presence import Presence
-from bot.metrics import render
+from bot.web.metrics import render
 
 router = APIRouter(tags=["health"])
 

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot import identity
+from bot.access import disclosure
 from bot.api.deps import ServicesDep, require_service_token
 from bot.api.schemas import KbAnswer, Labels, TicketCreate, TicketOut
+from bot.core.models import Conversation, utcnow
 from bot.handoff import queue as handoff_queue
 from bot.handoff.presence import Presence
-from bot.kb import answer_for
-from bot.models import Conversation, utcnow
+from bot.identity import verification as identity
+from bot.kb.entries import answer_for
 from bot.tickets.service import NotVerified, TicketError, get_ticket_for_customer, open_ticket
 
 router = APIRouter(
@@ -66,7 +67,7 @@ async def customer_ticket(
     except NotVerified as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "identity not verified") from exc
     if ticket is None:
-        said = identity.not_found(number)  # what the assistant tells the customer
+        said = disclosure.not_found(number)  # what the assistant tells the customer
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             {"message": "no such ticket for this customer", "zh": said.zh, "en": said.en},

@@ -12,9 +12,11 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot import kb_gaps, kb_io, kb_store
 from bot.api.deps import Address, ServicesDep, Staff, Supervisor
-from bot.table_export import download
+from bot.api.table_export import download
+from bot.kb import gaps as kb_gaps
+from bot.kb import import_export as kb_io
+from bot.kb import store as kb_store
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

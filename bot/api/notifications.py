@@ -7,9 +7,9 @@ import json
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from bot.accounts import token_name
-from bot.bounded import close_subscription
-from bot.services import Services
+from bot.access.accounts import token_name
+from bot.core.bounded import close_subscription
+from bot.web.services import Services
 
 router = APIRouter(tags=["notifications"])
 

@@ -12,10 +12,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.access import scope_of
+from bot.access.scopes import scope_of
 from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
-from bot.models import QaRule
+from bot.core.models import QaRule
 from bot.quality import reviews
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(prefix="/qa", tags=["quality"])
 T = TypeVar("T")
@@ -39,11 +40,18 @@ class RuleEdit(BaseModel):
     active: bool = True
 
 
-async def _in_session(services: ServicesDep, work: Callable[[Any], T]) -> T:
+def _session_work(services: ServicesDep, work: Callable[[Any], T]) -> Callable[[], T]:
+    """``work`` inside a session of its own."""
+
     def run() -> T:
         with services.db.session() as session:
             return work(session)
 
+    return run
+
+
+async def _in_session(services: ServicesDep, work: Callable[[Any], T]) -> T:
+    run = _session_work(services, work)
     try:
         return await to_thread.run_sync(run)
     except LookupError as exc:
@@ -104,11 +112,13 @@ async def flagged(
     period: Period,
 ) -> list[dict[str, Any]]:
     """Ended chats the automatic inspection flagged, newest first."""
-    found = await _in_session(
-        services, lambda s: reviews.flagged(s, period.since, period.until, _agents(s, staff))
+    return await AuditedReads(services, actor, address).read(
+        "qa_flagged",
+        _session_work(
+            services, lambda s: reviews.flagged(s, period.since, period.until, _agents(s, staff))
+        ),
+        lambda found: f"{len(found)} chats",
     )
-    await services.audit(actor, "read", "qa_flagged", f"{len(found)} chats", address)
-    return found
 
 
 @router.get("/sample")
@@ -151,8 +161,11 @@ async def scorecards(
     address: Address,
     period: Period,
 ) -> list[dict[str, Any]]:
-    found = await _in_session(
-        services, lambda s: reviews.scorecards(s, period.since, period.until, _agents(s, staff))
+    return await AuditedReads(services, actor, address).read(
+        "qa_scorecards",
+        _session_work(
+            services,
+            lambda s: reviews.scorecards(s, period.since, period.until, _agents(s, staff)),
+        ),
+        str(period),
     )
-    await services.audit(actor, "read", "qa_scorecards", str(period), address)
-    return found

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
 from bot.api.deps import Actor, Address, Period, ServicesDep, Supervisor
-from bot.db import upsert
-from bot.models import Holiday, PriorityRule, SlaPolicyRow
+from bot.api.table_export import download
+from bot.core.db import upsert
+from bot.core.models import Holiday, PriorityRule, SlaPolicyRow
 from bot.sla import figures_export
 from bot.sla.figures import Figures, figures
-from bot.table_export import download
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(tags=["sla"])
 
@@ -138,9 +139,12 @@ async def get_figures(
 ) -> Figures:
     """First response, handling time, breach rate and P1-within-4-hours, by priority,
     channel and team, over the tickets opened in [since, until)."""
-    found = await to_thread.run_sync(lambda: figures(services.db, period.since, period.until))
-    await services.audit(actor, "read", "figures", "json", address, str(period))
-    return found
+    return await AuditedReads(services, actor, address).read(
+        "figures",
+        lambda: figures(services.db, period.since, period.until),
+        "json",
+        detail=str(period),
+    )
 
 
 @router.get("/figures/export")
@@ -152,8 +156,13 @@ async def export_figures(
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     """The same figures as a CSV or XLSX download."""
-    found = await to_thread.run_sync(lambda: figures(services.db, period.since, period.until))
-    await services.audit(actor, "export", "figures", format, address, str(period))
+    found = await AuditedReads(services, actor, address).read(
+        "figures",
+        lambda: figures(services.db, period.since, period.until),
+        format,
+        action="export",
+        detail=str(period),
+    )
     data, kind, headers = download(
         "figures", figures_export.HEADER, figures_export.rows(found), format
     )

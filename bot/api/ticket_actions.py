@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.api.deps import Actor, Address, ServicesDep
-from bot.models import EscalationEvent, Ticket, TicketEvent
-from bot.tickets import lifecycle
+from bot.core.models import EscalationEvent, Ticket, TicketEvent
+from bot.tickets.commands import TicketCommands
 from bot.tickets.policy import STATUSES
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(tags=["tickets"])
 
@@ -53,46 +52,21 @@ class EscalationOut(BaseModel):
     notified_at: datetime | None
 
 
-async def _apply(
-    services: ServicesDep,
-    work: Callable[[], object],
-    audit: tuple[str, str, str, str | None],
-) -> dict[str, bool]:
-    """Run a ticket change and record it (actor, action, ticket, address) in the audit log."""
-    try:
-        await to_thread.run_sync(work)
-    except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket") from exc
-    except lifecycle.LifecycleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    actor, action, number, address = audit
-    await services.audit(actor, f"ticket.{action}", "ticket", number.upper(), address)
-    services.wake_scanner()
-    services.wake_worker()
-    return {"ok": True}
-
-
 @router.post("/tickets/{number}/transition")
 async def transition(
     number: str, body: Transition, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     """Move a ticket: new → open → pending_customer → resolved → closed, or reopen."""
-    return await _apply(
-        services,
-        lambda: lifecycle.transition(services.db, services.settings, number, body.to, actor),
-        (actor, "transition", number, address),
-    )
+    await TicketCommands(services, actor, address).transition(number, body.to)
+    return {"ok": True}
 
 
 @router.post("/tickets/{number}/assign")
 async def assign(
     number: str, body: Assignment, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
-    return await _apply(
-        services,
-        lambda: lifecycle.assign(services.db, number, body.assignee, body.team, actor),
-        (actor, "assign", number, address),
-    )
+    await TicketCommands(services, actor, address).assign(number, body.assignee, body.team)
+    return {"ok": True}
 
 
 @router.post("/tickets/{number}/notes")
@@ -100,11 +74,8 @@ async def note(
     number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     """An internal note (never shown to the customer)."""
-    return await _apply(
-        services,
-        lambda: lifecycle.add_note(services.db, number, body.body, actor),
-        (actor, "note", number, address),
-    )
+    await TicketCommands(services, actor, address).note(number, body.body)
+    return {"ok": True}
 
 
 @router.post("/tickets/{number}/replies")
@@ -112,11 +83,8 @@ async def reply(
     number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     """A reply the customer receives on their own channel."""
-    return await _apply(
-        services,
-        lambda: lifecycle.reply(services.db, number, body.body, actor),
-        (actor, "reply", number, address),
-    )
+    await TicketCommands(services, actor, address).reply(number, body.body)
+    return {"ok": True}
 
 
 @router.post("/tickets/{number}/acknowledge")
@@ -124,11 +92,8 @@ async def acknowledge(
     number: str, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
     """The on-call supervisor acknowledges a P1 page (stops the re-paging)."""
-    return await _apply(
-        services,
-        lambda: lifecycle.acknowledge(services.db, number, actor),
-        (actor, "acknowledge", number, address),
-    )
+    await TicketCommands(services, actor, address).acknowledge(number)
+    return {"ok": True}
 
 
 def _ticket_id(services: ServicesDep, number: str) -> int:
@@ -165,9 +130,7 @@ async def events(
                 for r in rows
             ]
 
-    found = await to_thread.run_sync(work)
-    await services.audit(actor, "read", "ticket_events", number.upper(), address)
-    return found
+    return await AuditedReads(services, actor, address).read("ticket_events", work, number.upper())
 
 
 @router.get("/tickets/{number}/escalations")
@@ -196,6 +159,6 @@ async def escalations(
                 for e in session.scalars(query.order_by(EscalationEvent.id))
             ]
 
-    found = await to_thread.run_sync(work)
-    await services.audit(actor, "read", "ticket_escalations", number.upper(), address)
-    return found
+    return await AuditedReads(services, actor, address).read(
+        "ticket_escalations", work, number.upper()
+    )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from bot.api.deps import Actor, Address, ServicesDep
 from bot.api.schemas import MessageOut, TicketOut
-from bot.models import Conversation, Message
+from bot.core.models import Conversation, Message
 from bot.tickets.service import get_ticket, list_tickets
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(tags=["tickets"])
 
@@ -28,22 +28,22 @@ async def tickets(
     category: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[TicketOut]:
     """Tickets, newest first, filtered by status, priority or category."""
-    found = await to_thread.run_sync(
+    found = await AuditedReads(services, actor, address).read(
+        "ticket_list",
         lambda: list_tickets(
             services.db, limit, offset, status=status, priority=priority, category=category
-        )
+        ),
+        "list",
+        detail=f"status={status} priority={priority} category={category} offset={offset}",
     )
-    filters = f"status={status} priority={priority} category={category} offset={offset}"
-    await services.audit(actor, "read", "ticket_list", "list", address, filters)
     return [TicketOut.of(t, services.timezone) for t in found]
 
 
 @router.get("/tickets/{number}")
 async def ticket(number: str, services: ServicesDep, actor: Actor, address: Address) -> TicketOut:
-    found = await to_thread.run_sync(get_ticket, services.db, number)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket")
-    await services.audit(actor, "read", "ticket", found.number, address)
+    found = await AuditedReads(services, actor, address).read_one(
+        "ticket", lambda: get_ticket(services.db, number), lambda t: t.number, "no such ticket"
+    )
     return TicketOut.of(found, services.timezone)
 
 
@@ -79,8 +79,6 @@ async def transcript(
                 for m in rows
             ]
 
-    found = await to_thread.run_sync(work)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
-    await services.audit(actor, "read", "transcript", public_id, address)
-    return found
+    return await AuditedReads(services, actor, address).read_one(
+        "transcript", work, public_id, "no such conversation"
+    )

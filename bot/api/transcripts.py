@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot import transcripts
-from bot.access import scope_of
+from bot.access.scopes import scope_of
 from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
-from bot.models import Conversation
+from bot.core.models import Conversation
+from bot.transcripts import search as transcripts
+from bot.web.audited_reads import AuditedReads
 
 router = APIRouter(tags=["transcripts"])
 
@@ -61,14 +61,14 @@ async def search(
             scoped = replace(query, scope=scope_of(session, actor, role))
             return transcripts.search(session, scoped)
 
-    found = await to_thread.run_sync(work)
     filters = " ".join(
         f"{k}={v}"
         for k, v in asdict(query).items()
         if v not in (None, False) and k not in ("limit", "scope")
     )
-    await services.audit(actor, "search", "transcripts", f"{len(found)} found", address, filters)
-    return found
+    return await AuditedReads(services, actor, address).read(
+        "transcripts", work, lambda found: f"{len(found)} found", action="search", detail=filters
+    )
 
 
 @router.get("/conversations/{public_id}/timeline")
@@ -83,17 +83,9 @@ async def timeline(
         with services.db.session() as session:
             return transcripts.timeline(session, public_id, scope_of(session, actor, role))
 
-    try:
-        found = await to_thread.run_sync(work)
-    except PermissionError as exc:
-        await services.audit(actor, "denied", "timeline", public_id, address)
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "不在您的查看范围内 / outside what you may see"
-        ) from exc
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
-    await services.audit(actor, "read", "timeline", public_id, address)
-    return found
+    return await AuditedReads(services, actor, address).read_one(
+        "timeline", work, public_id, "no such conversation"
+    )
 
 
 class Unmask(BaseModel):
@@ -131,14 +123,6 @@ async def contact(
                 "address": clear or conversation.external_user_id,
             }
 
-    try:
-        found = await to_thread.run_sync(work)
-    except PermissionError as exc:
-        await services.audit(actor, "denied", "contact", public_id, address, body.reason)
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "不在您的查看范围内 / outside what you may see"
-        ) from exc
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation")
-    await services.audit(actor, "unmask", "contact", public_id, address, body.reason)
-    return found
+    return await AuditedReads(services, actor, address).read_one(
+        "contact", work, public_id, "no such conversation", action="unmask", detail=body.reason
+    )

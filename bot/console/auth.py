@@ -9,10 +9,10 @@ from anyio import to_thread
 from fastapi import HTTPException, Request, WebSocket
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import User
-from bot.security import verify_password
-from bot.services import Services
+from bot.core.db import Database
+from bot.core.models import User
+from bot.core.security import verify_password
+from bot.web.services import Services
 
 COOKIE = "anxin_session"
 SESSION_TTL_S = 12 * 3600

@@ -14,8 +14,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from bot.asgi import HttpMiddleware
 from bot.console.auth import COOKIE as SESSION_COOKIE
+from bot.web.asgi import HttpMiddleware
 
 COOKIE = "anxin_csrf"
 HEADER = "X-CSRF-Token"

@@ -11,10 +11,10 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from bot.console.auth import require_agent
+from bot.core.models import Handoff
 from bot.handoff import queue
 from bot.handoff.presence import Presence
-from bot.models import Handoff
-from bot.services import Services
+from bot.web.services import Services
 
 Agent = Annotated[str, Depends(require_agent)]
 

@@ -18,8 +18,8 @@ import time
 from anyio import to_thread
 from sqlalchemy import Select, select
 
-from bot.db import Database
-from bot.models import Conversation, Handoff
+from bot.core.db import Database
+from bot.core.models import Conversation, Handoff
 
 MAX_AGE_S = 5.0
 QUEUE_CHANGED = frozenset({"queue", "offer"})  # staff frames after which the list is read

@@ -23,9 +23,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from bot import identity
+from bot.access import disclosure
 from bot.api.deps import address_of
-from bot.bounded import CLOSE_SECONDS, close_subscription, within
 from bot.console import csrf
 from bot.console.auth import (
     COOKIE,
@@ -38,10 +37,12 @@ from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
 from bot.console.live_feed import HeldChats
 from bot.console.throttle import LoginThrottle
-from bot.console.transcript import transcript as conversation_transcript
+from bot.core.bounded import CLOSE_SECONDS, close_subscription, within
+from bot.core.models import Conversation, Customer, Handoff, Message, Ticket, utcnow
 from bot.handoff import queue
-from bot.models import Conversation, Customer, Handoff, Message, Ticket, utcnow
-from bot.services import Services
+from bot.transcripts.timeline import transcript as conversation_transcript
+from bot.web.audited_reads import AuditedReads
+from bot.web.services import Services
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -137,18 +138,16 @@ async def accept(handoff_id: int, request: Request, agent: Agent) -> dict[str, s
 async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[dict[str, Any]]:
     services = services_of(request)
 
-    def work() -> list[dict[str, Any]] | None:
+    def work() -> list[dict[str, Any]]:
         with services.db.session() as session:
             handoff = own_handoff(session, handoff_id, agent)
             if handoff is None:
-                return None
+                raise PermissionError(f"handoff:{handoff_id}")
             return conversation_transcript(session, handoff.conversation_id)
 
-    found = await to_thread.run_sync(work)
-    if found is None:
-        raise HTTPException(403, "this chat is not yours")
-    await services.audit(agent, "read", "transcript", f"handoff:{handoff_id}", address_of(request))
-    return found
+    return await AuditedReads(services, agent, address_of(request)).read(
+        "transcript", work, f"handoff:{handoff_id}"
+    )
 
 
 @router.post("/console/api/handoffs/{handoff_id}/messages")
@@ -211,11 +210,11 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
     """The customer's profile and history for the agent who has the chat."""
     services = services_of(request)
 
-    def work() -> dict[str, Any] | None:
+    def work() -> dict[str, Any]:
         with services.db.session() as session:
             handoff = own_handoff(session, handoff_id, agent)
             if handoff is None:
-                return None
+                raise PermissionError(f"handoff:{handoff_id}")
             conversation = session.get(Conversation, handoff.conversation_id)
             assert conversation is not None
             tickets = session.scalars(
@@ -229,7 +228,7 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 .order_by(Message.id.desc())
                 .limit(1)
             )
-            verified = identity.is_verified(conversation, utcnow())
+            verified = disclosure.is_verified(conversation, utcnow())
             customer = (
                 session.get(Customer, conversation.customer_id)
                 if verified and conversation.customer_id
@@ -272,11 +271,9 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
                 ],
             }
 
-    found = await to_thread.run_sync(work)
-    if found is None:
-        raise HTTPException(403, "this chat is not yours")
-    await services.audit(agent, "read", "customer", f"handoff:{handoff_id}", address_of(request))
-    return found
+    return await AuditedReads(services, agent, address_of(request)).read(
+        "customer", work, f"handoff:{handoff_id}"
+    )
 
 
 @router.websocket("/console/ws")

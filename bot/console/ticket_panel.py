@@ -5,7 +5,6 @@ chat may touch that customer's tickets."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
@@ -14,11 +13,11 @@ from sqlalchemy import select
 
 from bot.api.deps import address_of
 from bot.console.deps import Agent, own_handoff, services_of
-from bot.models import Conversation, Handoff, Ticket
-from bot.services import Services
-from bot.tickets import lifecycle
+from bot.core.models import Conversation, Handoff, Ticket
+from bot.tickets.commands import TicketCommands
 from bot.tickets.policy import CATEGORIES, STATUSES
-from bot.tickets.service import TicketError, open_ticket
+from bot.tickets.service import open_ticket
+from bot.web.services import Services
 
 router = APIRouter(include_in_schema=False)
 NOT_YOURS = "这不是您正在处理的客户 / this customer is not in one of your chats"
@@ -92,33 +91,15 @@ async def create(
                 )
         return ticket.number
 
-    try:
-        number = await to_thread.run_sync(work)
-    except TicketError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    await services.audit(agent, "ticket.create", "ticket", number, address_of(request))
-    services.wake_scanner()
+    number = await TicketCommands(services, agent, address_of(request)).open(work)
     return {"number": number}
 
 
-async def _apply(
-    request: Request,
-    handoff_id: int,
-    agent: str,
-    number: str,
-    work: Callable[[], object],
-    action: str,
-) -> dict[str, bool]:
+async def _own_ticket(request: Request, handoff_id: int, agent: str, number: str) -> TicketCommands:
+    """The agent's commands on a ticket of the customer in one of their active chats."""
     services = services_of(request)
     await to_thread.run_sync(_check_ticket, services, handoff_id, agent, number)
-    try:
-        await to_thread.run_sync(work)
-    except lifecycle.LifecycleError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    await services.audit(agent, f"ticket.{action}", "ticket", number.upper(), address_of(request))
-    services.wake_scanner()
-    services.wake_worker()
-    return {"ok": True}
+    return TicketCommands(services, agent, address_of(request))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/tickets/{number}/transition")
@@ -126,27 +107,15 @@ async def move(
     handoff_id: int, number: str, body: Move, request: Request, agent: Agent
 ) -> dict[str, bool]:
     """Open, wait for the customer, resolve (the customer is asked to confirm), reopen."""
-    services = services_of(request)
-    return await _apply(
-        request,
-        handoff_id,
-        agent,
-        number,
-        lambda: lifecycle.transition(services.db, services.settings, number, body.to, agent),
-        "transition",
-    )
+    commands = await _own_ticket(request, handoff_id, agent, number)
+    await commands.transition(number, body.to)
+    return {"ok": True}
 
 
 @router.post("/console/api/handoffs/{handoff_id}/tickets/{number}/notes")
 async def note(
     handoff_id: int, number: str, body: Note, request: Request, agent: Agent
 ) -> dict[str, bool]:
-    services = services_of(request)
-    return await _apply(
-        request,
-        handoff_id,
-        agent,
-        number,
-        lambda: lifecycle.add_note(services.db, number, body.body, agent),
-        "note",
-    )
+    commands = await _own_ticket(request, handoff_id, agent, number)
+    await commands.note(number, body.body)
+    return {"ok": True}

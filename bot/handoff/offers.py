@@ -9,11 +9,11 @@ from datetime import datetime
 
 from anyio import to_thread
 
-from bot.db import Database
+from bot.core.db import Database
+from bot.core.live_events import LiveEvents
 from bot.handoff.presence import Presence
 from bot.handoff.queue import requeue_absent
 from bot.handoff.routing import dispatch, next_offer_expiry
-from bot.live_events import LiveEvents
 
 log = logging.getLogger(__name__)
 

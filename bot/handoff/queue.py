@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import Database
-from bot.models import Conversation, Handoff, Message, Ticket, TicketEvent, utcnow
-from bot.outbound import queue_message
+from bot.core.db import Database
+from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, utcnow
+from bot.core.redact import redact
+from bot.pipeline.outgoing import queue_message
 from bot.quality import inspection
-from bot.redact import redact
 from bot.tickets import followup
 
 AVERAGE_WAIT_MINUTES = 3

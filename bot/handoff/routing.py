@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.db import Database
-from bot.models import Conversation, Handoff, Ticket, User, utcnow
+from bot.core.db import Database
+from bot.core.models import Conversation, Handoff, Ticket, User, utcnow
 
 
 @dataclass(frozen=True, slots=True)

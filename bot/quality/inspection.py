@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.models import Handoff, Message, QaFlag, QaRule
 from bot.handoff import signals
-from bot.models import Handoff, Message, QaFlag, QaRule
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Conversation, Handoff, QaFlag, QaReview, QaRule
+from bot.core.models import Conversation, Handoff, QaFlag, QaReview, QaRule
 
 MAX_SCORE = 5
 

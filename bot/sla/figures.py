@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import Conversation, FollowupTask, SurveyResponse, Ticket, utcnow
+from bot.core.db import Database
+from bot.core.models import Conversation, FollowupTask, SurveyResponse, Ticket, utcnow
 
 P1_TARGET = timedelta(hours=4)
 

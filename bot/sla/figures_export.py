@@ -1,4 +1,4 @@
-"""The figures as a table, for CSV and XLSX downloads (bot.table_export)."""
+"""The figures as a table, for CSV and XLSX downloads (bot.api.table_export)."""
 
 from __future__ import annotations
 

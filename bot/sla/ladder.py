@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Ticket
+from bot.core.models import Ticket
 
 OPEN_STATES = ("new", "open", "pending_customer")
 

@@ -14,9 +14,9 @@ from email.message import EmailMessage
 from anyio import to_thread
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.live_events import LiveEvents
-from bot.models import EscalationEvent, Ticket, utcnow
+from bot.core.db import Database
+from bot.core.live_events import LiveEvents
+from bot.core.models import EscalationEvent, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20

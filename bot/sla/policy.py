@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import PriorityRule, SlaPolicyRow
+from bot.core.models import PriorityRule, SlaPolicyRow
 from bot.sla.calendar import Calendars
 
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database
-from bot.models import EscalationEvent, Ticket, utcnow
+from bot.core.db import Database
+from bot.core.models import EscalationEvent, Ticket, utcnow
 from bot.sla.ladder import LadderConfig, catch_up, ladder
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.models import Holiday
+from bot.core.config import Settings
+from bot.core.models import Holiday
 from bot.sla.calendar import BusinessHours, Calendars
 from bot.sla.ladder import LadderConfig
 from bot.sla.notify import Addresses, SmtpConfig

@@ -20,9 +20,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.identity import same_customer
-from bot.lang import pick
-from bot.models import (
+from bot.access.disclosure import same_customer
+from bot.core.lang import pick
+from bot.core.models import (
     Conversation,
     Followup,
     FollowupPlan,
@@ -31,7 +31,7 @@ from bot.models import (
     Ticket,
     utcnow,
 )
-from bot.outbound import queue_message
+from bot.pipeline.outgoing import queue_message
 
 CONFIRM_SILENCE = timedelta(hours=72)
 SURVEY_EXPIRY = timedelta(days=7)

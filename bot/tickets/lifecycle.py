@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.db import Database
-from bot.models import Conversation, Ticket, TicketEvent, utcnow
-from bot.outbound import queue_message
-from bot.redact import redact
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
+from bot.core.redact import redact
+from bot.pipeline.outgoing import queue_message
 from bot.sla.policy import targets_for
 from bot.sla.setup import calendars
 from bot.tickets import followup

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import identity
-from bot.config import Settings
-from bot.db import Database
-from bot.models import Conversation, Ticket, TicketEvent, utcnow
-from bot.redact import redact
+from bot.access import disclosure
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
+from bot.core.redact import redact
 from bot.sla.policy import deadlines, priority_for, targets_for
 from bot.sla.setup import calendars
 from bot.tickets.policy import CATEGORIES
@@ -166,9 +166,9 @@ def get_ticket_for_customer(
         asking = session.scalar(
             select(Conversation).where(Conversation.public_id == conversation_public_id)
         )
-        if asking is None or not identity.is_verified(asking, utcnow()):
+        if asking is None or not disclosure.is_verified(asking, utcnow()):
             raise NotVerified(conversation_public_id)
-        ticket = identity.visible_ticket(session, number, asking)
+        ticket = disclosure.visible_ticket(session, number, asking)
         if ticket is None:
             return None
         owner = session.get(Conversation, ticket.conversation_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.lang import Said
+from bot.core.lang import Said
 from bot.tickets.policy import CATEGORY_LABELS, STATUS_LABELS
 
 

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes import FakeRasa
+import pytest
+
+from fakes.providers import FakeRasa
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
@@ -22,6 +24,7 @@ KEYS = {
 }
 
 
+@pytest.mark.load
 def test_load_bench_prints_its_figures_and_loses_nothing(redis_url: str) -> None:
     rasa = FakeRasa().start()
     try:

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from bot.accounts import token_is_valid
+from bot.access.accounts import token_is_valid
 from bot.cli import main
-from bot.config import get_settings
-from bot.models import ApiToken, User
-from bot.security import verify_password
+from bot.core.config import get_settings
+from bot.core.models import ApiToken, User
+from bot.core.security import verify_password
 
 
 def test_user_add_generates_a_password_printed_once(cli_db, capsys) -> None:
@@ -44,7 +44,7 @@ def test_token_create_stores_only_a_digest(cli_db, capsys) -> None:
 
 
 def test_telegram_set_webhook_calls_the_bot_api(cli_db, monkeypatch, capsys) -> None:
-    from tests.fakes import FakeTelegram
+    from fakes.providers import FakeTelegram
 
     fake = FakeTelegram()
     try:

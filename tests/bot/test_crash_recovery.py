@@ -10,9 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import Message, OutboxItem
-from tests.helpers import free_port, service_env, start_service, stop_service, wait_for
+from bot.core.db import Database
+from bot.core.models import Message, OutboxItem
+from fakes.processes import free_port, start_service, stop_service, wait_for
+from tests.helpers import service_env
 
 pytestmark = pytest.mark.fault
 

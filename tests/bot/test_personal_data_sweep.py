@@ -12,15 +12,16 @@ import pytest
 import redis
 from sqlalchemy import func, inspect, select, text
 
-from bot.db import Database
-from bot.models import Message
+from bot.core.db import Database
+from bot.core.models import Message
 from channels.telegram import SECRET_HEADER
+from fakes.processes import wait_for
+from fakes.providers import FakeTelegram, FakeTwilio, FakeWeChat, FakeWeCom
 from tests.channels import test_sms as sms_test
 from tests.channels import test_telegram as telegram_test
 from tests.channels import test_wechat as wechat_test
 from tests.channels import test_wecom as wecom_test
-from tests.fakes import FakeTelegram, FakeTwilio, FakeWeChat, FakeWeCom
-from tests.helpers import new_id, wait_for
+from tests.helpers import new_id
 
 MESSAGES = 1000
 CHANNELS = ("webchat", "wechat", "wecom", "sms", "telegram")

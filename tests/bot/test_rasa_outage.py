@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import Message
-from tests.helpers import wait_for
+from bot.core.db import Database
+from bot.core.models import Message
+from fakes.processes import wait_for
 
 pytestmark = pytest.mark.fault
 

@@ -15,11 +15,11 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import Message, OutboxItem
+from bot.core.db import Database
+from bot.core.models import Message, OutboxItem
+from fakes.processes import free_port, wait_for
+from fakes.providers import FakeWeChat
 from tests.channels import test_wechat as wechat_test
-from tests.fakes import FakeWeChat
-from tests.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.fault
 

@@ -12,11 +12,12 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.inbox import get_or_create_conversation
-from bot.models import EscalationEvent, Message, OutboxItem, utcnow
+from bot.core.db import Database
+from bot.core.models import EscalationEvent, Message, OutboxItem, utcnow
+from bot.pipeline.inbox import get_or_create_conversation
 from bot.tickets.service import open_ticket
-from tests.helpers import free_port, service_env, start_service, stop_service, wait_for
+from fakes.processes import free_port, start_service, stop_service, wait_for
+from tests.helpers import service_env
 
 pytestmark = pytest.mark.fault
 

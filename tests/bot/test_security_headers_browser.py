@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from bot.accounts import add_user
-from bot.db import Database
+from bot.access.accounts import add_user
+from bot.core.db import Database
 from tests.helpers import running_service, service_env
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.app import build_services
-from bot.outbox import Delivery
-from bot.worker import Worker
+from bot.pipeline.outbox import Delivery
+from bot.pipeline.worker import Worker
+from bot.web.app import build_services
 
 
 async def test_a_web_process_wakes_the_worker_process(settings) -> None:

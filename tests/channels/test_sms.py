@@ -8,11 +8,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import Conversation, Message, OutboxItem
-from channels.base import Button, OutboundMessage
+from bot.core.db import Database
+from bot.core.models import Conversation, Message, OutboxItem
+from bot.pipeline.messages import Button, OutboundMessage
 from channels.sms import split_message, twilio_signature
-from tests.helpers import wait_for
+from fakes.processes import wait_for
 
 SID, AUTH = "AC" + "1" * 32, "twilio-auth-token"
 PUBLIC = "https://bank.example/webhooks/sms"
@@ -176,7 +176,7 @@ def test_split_message_and_quick_replies_as_lines() -> None:
     assert len(parts) == 3 and all(len(p) <= 670 for p in parts)
     from datetime import UTC, datetime
 
-    from channels.base import quick_reply_lines
+    from bot.pipeline.messages import quick_reply_lines
 
     message = OutboundMessage(
         1, "c", "sms", PHONE, "bot", "您好", datetime.now(UTC), (Button("转人工", "转人工"),)

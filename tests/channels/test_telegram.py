@@ -10,11 +10,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import DeliveryAttempt, Message, OutboxItem
+from bot.core.db import Database
+from bot.core.models import DeliveryAttempt, Message, OutboxItem
 from channels.telegram import SECRET_HEADER, parse_update
-from tests.fakes import FakeTelegram
-from tests.helpers import wait_for
+from fakes.processes import wait_for
+from fakes.providers import FakeTelegram
 
 SECRET = "telegram-secret-0123456789"
 TOKEN = "123456:TEST-token"

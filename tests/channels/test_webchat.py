@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app
-from bot.db import Database
-from bot.models import Message
-from channels.base import InvalidInput
+from bot.core.db import Database
+from bot.core.models import Message
+from bot.pipeline.messages import InvalidInput
+from bot.web.app import create_app
 from channels.webchat import parse_frame
 from tests.helpers import new_id, receive_until
 

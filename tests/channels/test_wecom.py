@@ -12,11 +12,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import ChannelState, Message, OutboxItem
+from bot.core.db import Database
+from bot.core.models import ChannelState, Message, OutboxItem
 from channels.wechat_crypto import MessageCrypto, sha1_signature
-from tests.fakes import FakeWeCom
-from tests.helpers import wait_for
+from fakes.processes import wait_for
+from fakes.providers import FakeWeCom
 
 CORP, SECRET, TOKEN = "ww0123456789abcdef", "wecom-secret", "wecom-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

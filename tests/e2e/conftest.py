@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import Stack, StackConfig, prepare_database
-from bot.training import ensure_model
+from fakes.processes import free_port, wait_for
+from fakes.providers import FakeTelegram, FakeTwilio, FakeWeChat
+from launcher.stack import Stack, StackConfig, prepare_database
+from launcher.training import ensure_model
 from tests.conftest import schema_reset
-from tests.fakes import FakeTelegram, FakeTwilio, FakeWeChat
-from tests.helpers import free_port, wait_for
 
 
 @dataclass

@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.stack import Stack
 from channels.sms import twilio_signature
 from channels.telegram import SECRET_HEADER
 from channels.wechat_crypto import sha1_signature
+from fakes.processes import wait_for
+from launcher.stack import Stack
 from tests.e2e.conftest import CHANNEL_SECRETS, Providers, sms_code, texts_to
-from tests.helpers import wait_for
 
 pytestmark = pytest.mark.e2e
 

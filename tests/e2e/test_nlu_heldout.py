@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.stack import Stack
+from launcher.stack import Stack
 
 HELD_OUT = [
     ("您好，请问在吗", "greet"),

@@ -9,8 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from bot.stack import Stack
-from tests.helpers import wait_for
+from fakes.processes import wait_for
+from launcher.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

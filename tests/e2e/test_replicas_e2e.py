@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import Conversation, Message, Ticket
-from bot.stack import Stack
-from tests.helpers import free_port, start_service, stop_service, wait_for
+from bot.core.db import Database
+from bot.core.models import Conversation, Message, Ticket
+from fakes.processes import free_port, start_service, stop_service, wait_for
+from launcher.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import websockets
 
-from bot.accounts import create_token
-from bot.db import Database
-from bot.stack import Stack
+from bot.access.accounts import create_token
+from bot.core.db import Database
+from launcher.stack import Stack
 from tests.e2e.conftest import Providers, sms_code
 
 pytestmark = pytest.mark.e2e
@@ -206,7 +206,7 @@ async def test_an_angry_customer_goes_to_a_person_at_once(stack: Stack) -> None:
 
 
 async def test_a_vip_goes_to_a_person_after_one_misunderstanding(stack: Stack) -> None:
-    from bot import vip
+    from bot.identity import vip
 
     async with Customer(stack) as customer:
         db = Database(stack.config.database_url)

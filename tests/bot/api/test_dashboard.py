@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.accounts import create_token
-from bot.models import Conversation, SurveyResponse, Ticket, utcnow
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts, wait_for
+from bot.access.accounts import create_token
+from bot.core.models import Conversation, SurveyResponse, Ticket, utcnow
+from fakes.processes import wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
 
 
 def _score(db) -> int | None:

@@ -3,9 +3,9 @@
 import pytest
 from starlette.testclient import TestClient
 
-from bot.app import create_app
-from bot.db import Database
-from bot.inbox import get_or_create_conversation
+from bot.core.db import Database
+from bot.pipeline.inbox import get_or_create_conversation
+from bot.web.app import create_app
 from tests.conftest import SERVICE_TOKEN
 from tests.helpers import verify_identity
 

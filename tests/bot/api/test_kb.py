@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.accounts import add_user, create_token
-from bot.app import create_app
-from bot.db import Database
-from bot.models import KbVersion
+from bot.access.accounts import add_user, create_token
+from bot.core.db import Database
+from bot.core.models import KbVersion
+from bot.web.app import create_app
 from tests.conftest import SERVICE_TOKEN
 from tests.helpers import sign_in
 

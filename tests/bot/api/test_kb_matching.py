@@ -3,8 +3,8 @@ question" and the report of unanswered questions."""
 
 from __future__ import annotations
 
-from bot.accounts import create_token
-from bot.db import Database
+from bot.access.accounts import create_token
+from bot.core.db import Database
 from tests.conftest import SERVICE_TOKEN
 
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}

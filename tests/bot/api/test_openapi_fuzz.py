@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 
-from bot.accounts import create_token
-from bot.db import Database
+from bot.access.accounts import create_token
+from bot.core.db import Database
 from tests.conftest import SERVICE_TOKEN
 from tests.helpers import running_service, service_env
 

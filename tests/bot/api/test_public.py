@@ -3,11 +3,12 @@
 import pytest
 from starlette.testclient import TestClient
 
-from bot.accounts import create_token
-from bot.app import create_app
-from bot.db import Database
+from bot.access.accounts import create_token
+from bot.core.db import Database
+from bot.web.app import create_app
+from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import new_id, wait_for
+from tests.helpers import new_id
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.accounts import add_user
-from bot.models import AuditEntry, QaFlag
+from bot.access.accounts import add_user
+from bot.core.models import AuditEntry, QaFlag
 from tests.helpers import agent_client, ask_for_human, beat
 
 

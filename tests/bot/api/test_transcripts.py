@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.accounts import create_token
-from bot.models import AuditEntry, SurveyResponse
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts, wait_for
+from bot.access.accounts import create_token
+from bot.core.models import AuditEntry, SurveyResponse
+from fakes.processes import wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
 
 A = "visitor-" + "a" * 12
 B = "visitor-" + "b" * 12

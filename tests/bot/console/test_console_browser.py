@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Route
 
-from bot.accounts import add_user
-from bot.db import Database
+from bot.access.accounts import add_user
+from bot.core.db import Database
+from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import running_service, service_env, sign_in_page, texts, wait_for
+from tests.helpers import running_service, service_env, sign_in_page, texts
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,8 @@ token the sign-in set; API tokens and reads are not affected."""
 
 from __future__ import annotations
 
-from bot.accounts import create_token
-from bot.db import Database
+from bot.access.accounts import create_token
+from bot.core.db import Database
 from tests.helpers import sign_in
 
 

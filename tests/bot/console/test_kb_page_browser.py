@@ -6,8 +6,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from bot.accounts import add_user
-from bot.db import Database
+from bot.access.accounts import add_user
+from bot.core.db import Database
 from tests.conftest import SERVICE_TOKEN
 from tests.helpers import running_service, service_env, sign_in_page
 

@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import Browser
 from sqlalchemy import select, text
 
-from bot.accounts import add_user
+from bot.access.accounts import add_user
 from bot.cli import main
-from bot.db import Database
-from bot.models import AuditEntry
+from bot.core.db import Database
+from bot.core.models import AuditEntry
 from tests.helpers import SERVICE, beat, running_service, service_env, sign_in
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def _move_to_yesterday(db: Database, conversation: str) -> None:
         ).scalar_one()
         params = {"c": cid, **day}
         if db.is_sqlite:  # SQLite keeps these as ISO strings; shift them in Python
-            from bot.models import Conversation, Handoff, Message, Ticket
+            from bot.core.models import Conversation, Handoff, Message, Ticket
 
             rows = [
                 *s.scalars(select(Message).where(Message.conversation_id == cid)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import AuditEntry
+from bot.core.models import AuditEntry
 
 
 def _login(client, name: str, password: str):

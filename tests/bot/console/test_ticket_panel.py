@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Handoff, Message, Ticket, TicketEvent
-from tests.helpers import agent_client, ask_for_human, beat, new_id, wait_for
+from bot.core.models import Handoff, Message, Ticket, TicketEvent
+from fakes.processes import wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id
 
 
 def _accepted(customer, settings, visitor: str = "visitor-handoff"):

@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.accounts import add_user
-from bot.app import create_app
+from bot.access.accounts import add_user
+from bot.core.models import Handoff
 from bot.handoff.routing import AgentSlot, Need, choose
-from bot.models import Handoff
-from tests.helpers import agent_client, ask_for_human, beat, wait_for
+from bot.web.app import create_app
+from fakes.processes import wait_for
+from tests.helpers import agent_client, ask_for_human, beat
 
 
 def slot(name: str, load: int = 0, capacity: int = 3, skills: str = "", languages: str = "zh,en"):

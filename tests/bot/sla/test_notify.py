@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.inbox import get_or_create_conversation
-from bot.live_events import LiveEvents
-from bot.models import EscalationEvent, Ticket
+from bot.core.config import Settings
+from bot.core.live_events import LiveEvents
+from bot.core.models import EscalationEvent, Ticket
+from bot.pipeline.inbox import get_or_create_conversation
 from bot.sla.notify import Addresses, Notifier, SmtpConfig
 from bot.sla.setup import addresses
 

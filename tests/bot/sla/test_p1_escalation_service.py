@@ -16,12 +16,12 @@ import redis
 import time_machine
 from starlette.testclient import TestClient
 
-from bot.accounts import create_token
-from bot.app import create_app
-from bot.db import Database
-from bot.inbox import get_or_create_conversation
+from bot.access.accounts import create_token
+from bot.core.db import Database
+from bot.pipeline.inbox import get_or_create_conversation
+from bot.web.app import create_app
+from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import wait_for
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 

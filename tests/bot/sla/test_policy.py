@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.models import PriorityRule, SlaPolicyRow
+from bot.core.models import PriorityRule, SlaPolicyRow
 from bot.sla.calendar import BusinessHours, Calendars
 from bot.sla.policy import Targets, deadlines, priority_for, targets_for
 

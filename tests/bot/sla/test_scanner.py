@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import select, update
 
-from bot.config import Settings
-from bot.inbox import get_or_create_conversation
-from bot.models import EscalationEvent, Ticket
+from bot.core.config import Settings
+from bot.core.models import EscalationEvent, Ticket
+from bot.pipeline.inbox import get_or_create_conversation
 from bot.sla.ladder import LadderConfig
 from bot.sla.scanner import scan
 from bot.tickets.lifecycle import acknowledge, transition

@@ -9,13 +9,14 @@ import time_machine
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.accounts import create_token
-from bot.app import create_app
-from bot.db import Database
-from bot.models import Conversation, FollowupTask, Message, SurveyResponse, Ticket, utcnow
+from bot.access.accounts import create_token
+from bot.core.db import Database
+from bot.core.models import Conversation, FollowupTask, Message, SurveyResponse, Ticket, utcnow
 from bot.tickets.lifecycle import close_silent_confirmations
+from bot.web.app import create_app
+from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import new_id, wait_for
+from tests.helpers import new_id
 
 VISITOR = "visitor-followup-1"
 

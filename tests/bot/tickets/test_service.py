@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.inbox import get_or_create_conversation
-from bot.models import Conversation, utcnow
+from bot.core.config import Settings
+from bot.core.models import Conversation, utcnow
+from bot.pipeline.inbox import get_or_create_conversation
 from bot.tickets.service import NotVerified, TicketError, get_ticket_for_customer, open_ticket
 from tests.helpers import verify_identity
 

@@ -1,0 +1,81 @@
+"""Staff accounts and API tokens, used by the CLI and the API's authentication."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.core.db import Database
+from bot.core.models import ApiToken, User
+from bot.core.security import generate_password, generate_token, hash_password, token_digest
+
+ROLES = ("agent", "supervisor", "admin")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def add_user(
+    db: Database,
+    name: str,
+    role: str,
+    password: str | None = None,
+    *,
+    languages: str = "zh,en",
+    skills: str = "",
+    capacity: int = 3,
+    team: str | None = None,
+) -> str:
+    """Create a staff account; returns the password (generated when not given).
+
+    ``languages`` and ``skills`` are comma-separated (skills: ticket categories and
+    ``vip``); ``capacity`` is how many chats the agent takes at once."""
+    if capacity < 1:
+        raise AccountError("capacity must be at least 1")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise AccountError("name must not be empty")
+    password = password or generate_password()
+    with db.session() as session:
+        if session.scalar(select(User).where(User.name == name)) is not None:
+            raise AccountError(f"user {name!r} already exists")
+        session.add(
+            User(
+                name=name,
+                role=role,
+                password_hash=hash_password(password),
+                languages=languages,
+                skills=skills,
+                capacity=capacity,
+                team=team,
+            )
+        )
+    return password
+
+
+def user_count(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count(User.id))) or 0)
+
+
+def create_token(db: Database, name: str) -> str:
+    """Create an API token; only its digest is stored, so it is shown once."""
+    token = generate_token()
+    with db.session() as session:
+        if session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
+            raise AccountError(f"token {name!r} already exists")
+        session.add(ApiToken(name=name, token_hash=token_digest(token)))
+    return token
+
+
+def token_name(db: Database, token: str) -> str | None:
+    """The name of a valid API token, else None."""
+    with db.session() as session:
+        return session.scalar(
+            select(ApiToken.name).where(ApiToken.token_hash == token_digest(token))
+        )
+
+
+def token_is_valid(db: Database, token: str) -> bool:
+    return token_name(db, token) is not None

@@ -1,0 +1,67 @@
+"""Who may see which conversations.
+
+- An agent: the conversations they or a teammate (same team) took part in.
+- A supervisor with a team (their organisation unit): the conversations the team's
+  agents took part in, or whose tickets are assigned to the team.
+- A supervisor without a team, an admin, or an API token: every conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from bot.core.models import Conversation, Handoff, Ticket, User
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    everything: bool
+    agents: frozenset[str] = frozenset()
+    team: str | None = None
+
+    def condition(self) -> Any:
+        """A WHERE clause on Conversation for what this scope may see."""
+        took_part = exists(
+            select(Handoff.id).where(
+                Handoff.conversation_id == Conversation.id, Handoff.agent.in_(self.agents)
+            )
+        )
+        if self.team is None:
+            return took_part
+        team_ticket = exists(
+            select(Ticket.id).where(
+                Ticket.conversation_id == Conversation.id, Ticket.team == self.team
+            )
+        )
+        return or_(took_part, team_ticket)
+
+    def allows(self, session: Session, conversation_id: int) -> bool:
+        if self.everything:
+            return True
+        return (
+            session.scalar(
+                select(Conversation.id).where(Conversation.id == conversation_id, self.condition())
+            )
+            is not None
+        )
+
+
+def scope_of(session: Session, name: str, role: str) -> Scope:
+    if role in ("admin", "token"):
+        return Scope(everything=True)
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        return Scope(everything=False)
+    team = user.team
+    members = (
+        frozenset(session.scalars(select(User.name).where(User.team == team)))
+        if team
+        else frozenset({name})
+    )
+    if role == "supervisor":
+        return Scope(everything=True) if team is None else Scope(False, members, team)
+    return Scope(False, members | {name})

@@ -1,0 +1,1 @@
+"""Customers' identities: the SMS one-time-code check, and VIP customers."""

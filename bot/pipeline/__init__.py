@@ -1,0 +1,1 @@
+"""The path of a message: its types, the inbox and group commit, the worker, the turn and its checks before Rasa, the Rasa client, the one writer of outgoing messages, the outbox, the backlog, and the port the channels plug into."""

@@ -1,0 +1,1 @@
+"""Finding and reading conversations: supervisors' search and the timeline of one conversation."""

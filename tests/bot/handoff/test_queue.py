@@ -1,0 +1,160 @@
+"""The handoff queue through the service: request, accept (one winner), chat, end, requeue."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import select
+
+from bot.core.models import Conversation, Handoff
+from fakes.processes import wait_for
+from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
+
+
+def test_nobody_on_shift_is_said_honestly(customer) -> None:
+    _, handoff = ask_for_human(customer)
+    assert handoff == {"queued": False, "agents_online": 0, "position": None, "wait_minutes": None}
+
+
+def test_two_agents_accept_the_same_chat_exactly_one_wins(
+    customer, settings, app_db, fake_rasa
+) -> None:
+    beat(settings, "li.na", "wang.wei")
+    conversation, handoff = ask_for_human(customer)
+    assert handoff["queued"] is True and handoff["position"] == 1 and handoff["agents_online"] == 2
+    li, wang = (
+        agent_client(settings, "li.na", "pw-li-na-123"),
+        agent_client(settings, "wang.wei", "pw-wang-wei-123"),
+    )
+    try:
+        [item] = li.get("/console/api/queue").json()
+        url = f"/console/api/handoffs/{item['handoff_id']}/accept"
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            codes = sorted(pool.map(lambda c: c.post(url).status_code, [li, wang]))
+        assert codes == [200, 409]
+        with app_db.session() as s:
+            assert (
+                s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+                == "human"
+            )
+        winner = li if li.get("/console/api/queue").json() else wang  # the loser sees nothing
+        loser = wang if winner is li else li
+        assert (
+            loser.post(
+                f"/console/api/handoffs/{item['handoff_id']}/messages", json={"text": "hi"}
+            ).status_code
+            == 403
+        )
+        # While a person has the chat the assistant stays silent.
+        calls = len(fake_rasa.calls)
+        customer.post(
+            "/webhooks/webchat",
+            json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "我的卡被冻结了"},
+        )
+        assert (
+            winner.post(
+                f"/console/api/handoffs/{item['handoff_id']}/messages",
+                json={"text": "我来帮您查询"},
+            ).status_code
+            == 200
+        )
+        wait_for(lambda: texts(app_db, "agent")[-1:] == ["我来帮您查询"])
+        assert len(fake_rasa.calls) == calls
+        transcript = winner.get(f"/console/api/handoffs/{item['handoff_id']}/messages").json()
+        assert [m["sender"] for m in transcript][-3:] == ["agent", "customer", "agent"]
+        marks = [(m["event"], m.get("agent_name")) for m in transcript if m["sender"] == "system"]
+        assert marks[0][0] == "queued" and marks[1][0] == "accepted" and len(marks) == 2
+        assert (
+            winner.post(
+                f"/console/api/handoffs/{item['handoff_id']}/end", json={"disposition": "resolved"}
+            ).status_code
+            == 200
+        )
+        wait_for(lambda: any("打分" in t for t in texts(app_db, "bot")))  # the survey
+        with app_db.session() as s:
+            assert (
+                s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+                == "bot"
+            )
+            assert s.scalar(select(Handoff.disposition)) == "resolved"
+    finally:
+        for client in (li, wang):
+            client.__exit__(None, None, None)
+
+
+def test_agent_going_offline_returns_the_chat_to_the_queue(customer, settings, app_db) -> None:
+    beat(settings, "li.na")
+    ask_for_human(customer)
+    li = agent_client(settings, "li.na", "pw-li-na-123")
+    try:
+        [item] = li.get("/console/api/queue").json()
+        assert li.post(f"/console/api/handoffs/{item['handoff_id']}/accept").status_code == 200
+        li.post("/console/api/logout")  # gone mid-chat
+
+        def requeued() -> bool:
+            with app_db.session() as s:
+                return s.scalar(select(Handoff.state)) == "queued"
+
+        customer.app.state.services.wake_scanner()
+        wait_for(requeued, timeout=15)
+    finally:
+        li.__exit__(None, None, None)
+
+
+def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_db) -> None:
+    beat(settings, "li.na")
+    conversation, handoff = ask_for_human(customer)
+    assert handoff["queued"] is True
+    customer.post(
+        "/webhooks/webchat",
+        json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "不等了"},
+    )
+    wait_for(lambda: any("取消排队" in t for t in texts(app_db, "bot")))
+    with app_db.session() as s:
+        assert s.scalar(select(Handoff.state)) == "ended"
+        assert s.scalar(select(Handoff.disposition)) == "left_queue"
+        assert (
+            s.scalar(select(Conversation.mode).where(Conversation.public_id == conversation))
+            == "bot"
+        )
+    [text] = [t for t in texts(app_db, "bot") if "取消排队" in t]
+    assert "AX" in text  # the ticket number, kept
+
+
+def test_transfer_to_a_colleague_or_back_to_the_queue_with_a_note(
+    customer, settings, app_db
+) -> None:
+    beat(settings, "li.na", "wang.wei")
+    ask_for_human(customer)
+    li, wang = (
+        agent_client(settings, "li.na", "pw-li-na-123"),
+        agent_client(settings, "wang.wei", "pw-wang-wei-123"),
+    )
+    try:
+        [item] = li.get("/console/api/queue").json()
+        url = f"/console/api/handoffs/{item['handoff_id']}"
+        li.post(f"{url}/accept")
+        assert wang.post(f"{url}/transfer", json={"to": "li.na"}).status_code == 403  # not his chat
+        assert (
+            li.post(
+                f"{url}/transfer", json={"to": "wang.wei", "note": "客户需要办理挂失"}
+            ).status_code
+            == 200
+        )
+        assert (
+            wang.post(f"{url}/messages", json={"text": "您好，我来继续为您服务"}).status_code == 200
+        )
+        assert li.post(f"{url}/messages", json={"text": "x"}).status_code == 403
+        assert wang.post(f"{url}/transfer", json={"note": "退回队列"}).status_code == 200
+        assert li.get("/console/api/queue").json()[0]["state"] == "queued"
+        with app_db.session() as s:
+            from bot.core.models import TicketEvent
+
+            notes = [
+                (e.to_value, e.body)
+                for e in s.scalars(select(TicketEvent).where(TicketEvent.action == "transfer"))
+            ]
+        assert notes == [("wang.wei", "客户需要办理挂失"), ("queue", "退回队列")]
+    finally:
+        for client in (li, wang):
+            client.__exit__(None, None, None)
