@@ -63,3 +63,37 @@ async def test_a_burst_of_wakes_is_coalesced_and_the_last_follows_the_last_call(
         await web.rasa.close()
         await web.events.close()
         web.db.dispose()
+
+
+async def test_the_channels_port_stores_once_reads_back_and_keeps_cursors(settings) -> None:
+    """What a channel may ask of the service, through ``ChannelPort`` alone."""
+    from datetime import UTC, datetime
+
+    from bot.pipeline.messages import InboundMessage
+    from bot.pipeline.port import ChannelPort
+
+    port: ChannelPort = build_services(settings)
+    message = InboundMessage(
+        "webchat", "port-1", "visitor-port-0001", "我的卡丢了", datetime.now(UTC)
+    )
+    first = await port.store(message)
+    again = await port.store(message)
+    assert not first.duplicate and again.duplicate and again.message_id == first.message_id
+    public_id, recent = await port.recent_messages("webchat", "visitor-port-0001", 10)
+    assert public_id == first.conversation_public_id
+    assert [(m.id, m.direction, m.provider_msg_id) for m in recent] == [
+        (first.message_id, "in", "port-1")
+    ]
+    assert await port.open_conversation("webchat", "visitor-port-0001") == public_id
+    assert await port.recent_messages("webchat", "visitor-port-none", 10) == (None, [])
+    assert await port.load_cursor("wecom", "cursor:kf-1") == ""
+    await port.save_cursor("wecom", "cursor:kf-1", "c-1")
+    await port.save_cursor("wecom", "cursor:kf-1", "c-2")
+    assert await port.load_cursor("wecom", "cursor:kf-1") == "c-2"
+    ran = asyncio.Event()
+
+    async def later() -> None:
+        ran.set()
+
+    port.in_background(later())
+    await asyncio.wait_for(ran.wait(), 5)

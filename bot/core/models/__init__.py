@@ -1,0 +1,101 @@
+"""ORM models, by domain: the database is the source of truth for every message and ticket."""
+
+from __future__ import annotations
+
+from bot.core.models.base import (
+    Base,
+    UTCDateTime,
+    utcnow,
+)
+from bot.core.models.conversations import (
+    CONVERSATIONS,
+    DELIVERY_ATTEMPTS,
+    MESSAGES,
+    OPEN_INBOUND,
+    OUTBOX,
+    PENDING_OUTBOX,
+    ChannelState,
+    Conversation,
+    Customer,
+    DeliveryAttempt,
+    IdentityCheck,
+    Message,
+    OutboxItem,
+    VipCustomer,
+    is_open_inbound,
+    is_pending,
+)
+from bot.core.models.kb import (
+    KB_ENTRIES,
+    KB_QUERIES,
+    KbEntry,
+    KbQuery,
+    KbVersion,
+)
+from bot.core.models.quality import (
+    QaFlag,
+    QaReview,
+    QaRule,
+)
+from bot.core.models.staff import (
+    ApiToken,
+    AuditEntry,
+    Handoff,
+    User,
+)
+from bot.core.models.tickets import (
+    EscalationEvent,
+    Followup,
+    FollowupPlan,
+    FollowupTask,
+    Holiday,
+    PriorityRule,
+    SlaPolicyRow,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+)
+
+__all__ = [
+    "CONVERSATIONS",
+    "DELIVERY_ATTEMPTS",
+    "KB_ENTRIES",
+    "KB_QUERIES",
+    "MESSAGES",
+    "OPEN_INBOUND",
+    "OUTBOX",
+    "PENDING_OUTBOX",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "ChannelState",
+    "Conversation",
+    "Customer",
+    "DeliveryAttempt",
+    "EscalationEvent",
+    "Followup",
+    "FollowupPlan",
+    "FollowupTask",
+    "Handoff",
+    "Holiday",
+    "IdentityCheck",
+    "KbEntry",
+    "KbQuery",
+    "KbVersion",
+    "Message",
+    "OutboxItem",
+    "PriorityRule",
+    "QaFlag",
+    "QaReview",
+    "QaRule",
+    "SlaPolicyRow",
+    "SurveyResponse",
+    "Ticket",
+    "TicketEvent",
+    "UTCDateTime",
+    "User",
+    "VipCustomer",
+    "is_open_inbound",
+    "is_pending",
+    "utcnow",
+]

@@ -1,0 +1,73 @@
+"""Quality inspection (质检): the rubric, automatic flags, supervisors' reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.models.base import Base, utcnow
+
+
+class QaRule(Base):
+    """One line of the quality rubric (质检), edited by supervisors.
+
+    ``kind`` says how it is checked automatically: ``greeting`` (the agent's first
+    message must match ``pattern``), ``forbidden`` (no agent message may match),
+    ``disclosure`` (once ``trigger`` is mentioned, an agent message must match),
+    ``empathy`` (an upset customer must hear one), ``identity`` (no account details,
+    ``trigger``, before the agent asked to verify identity, ``pattern``), or ``manual``
+    (scored by hand only)."""
+
+    __tablename__ = "qa_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    pattern: Mapped[str] = mapped_column(Text, default="")
+    trigger: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class QaFlag(Base):
+    """A rule an ended chat broke, found by the automatic inspection."""
+
+    __tablename__ = "qa_flags"
+    __table_args__ = (UniqueConstraint("handoff_id", "rule_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    agent: Mapped[str] = mapped_column(String(64))
+    rule_key: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QaReview(Base):
+    """A supervisor's scores for one chat (0-5 per rubric line) and comment."""
+
+    __tablename__ = "qa_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"))
+    agent: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(64))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    total: Mapped[float] = mapped_column(Float)  # weighted, 0-100
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,94 @@
+"""Staff accounts and API tokens, handoffs to agents, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.models.base import Base, utcnow
+
+
+class User(Base):
+    """A staff account (agent, supervisor, admin)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Routing: the languages an agent serves, their skills (ticket categories and
+    # "vip"), how many chats they take at once, and their team.
+    languages: Mapped[str] = mapped_column(String(32), default="zh,en")
+    skills: Mapped[str] = mapped_column(String(255), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ApiToken(Base):
+    """An API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Handoff(Base):
+    """A conversation handed from the assistant to people: queued, then active, then ended."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_state", "state", "id"),
+        Index("ix_handoffs_offer", "offer_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))  # customer_request | p1 | ...
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | active | ended
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The agent the router offered the chat to, until when, and who let it pass.
+    offered_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    passed_over: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set when the chat was transferred to a team: only its agents are offered it.
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last message the agent has seen (for unread counts).
+    agent_read_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AuditEntry(Base):
+    """Who read or changed what, when, from where. Append-only and hash-chained: each
+    row's ``hash`` covers its content and the previous row's hash, so editing or
+    deleting a row breaks the chain (``python -m bot audit verify``)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,197 @@
+"""Tickets, their history and escalations, SLA policies, priority rules, holidays, follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.models.base import Base, utcnow
+
+
+class Ticket(Base):
+    """A customer issue with a quotable number, priority and SLA deadlines.
+
+    Deadlines are columns, and so is ``next_escalation_at``: the earliest moment the
+    escalation ladder has something to do for this ticket (indexed; the scanner reads it).
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_next_escalation", "next_escalation_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    priority: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    first_response_due_at: Mapped[datetime] = mapped_column()
+    resolution_due_at: Mapped[datetime] = mapped_column()
+    calendar: Mapped[str] = mapped_column(String(16), default="24x7")
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_responded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Set when the customer writes after a first response; cleared by the next reply.
+    next_response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    response_round: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketEvent(Base):
+    """Every change to a ticket: who, when, what, from, to (and notes and replies)."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))  # created|status|assign|note|reply|acknowledge
+    from_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class EscalationEvent(Base):
+    """One step of the escalation ladder for one ticket; UNIQUE, so it happens once."""
+
+    __tablename__ = "escalation_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "step", name="uq_escalation_ticket_step"),
+        Index("ix_escalation_unnotified", "notified_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    step: Mapped[str] = mapped_column(
+        String(32)
+    )  # page:1, warn:50, warn:before, breach:resolution...
+    target: Mapped[str] = mapped_column(String(128))  # who is told
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)  # overtaken (e.g. after downtime)
+    notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SlaPolicyRow(Base):
+    """SLA targets per priority (and optionally category), edited by staff."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("priority", "category", name="uq_sla_priority_category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[str] = mapped_column(String(2))
+    category: Mapped[str] = mapped_column(String(16), default="*")  # "*" = any category
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    next_response_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    calendar: Mapped[str] = mapped_column(String(16), default="24x7")  # 24x7 | business
+
+
+class PriorityRule(Base):
+    """category/subcategory → priority, edited by staff ("*" matches any subcategory)."""
+
+    __tablename__ = "priority_rules"
+    __table_args__ = (UniqueConstraint("category", "subcategory", name="uq_priority_rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str] = mapped_column(String(32), default="*")
+    priority: Mapped[str] = mapped_column(String(2))
+
+
+class Holiday(Base):
+    """A day the business-hours calendar skips."""
+
+    __tablename__ = "holidays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Followup(Base):
+    """A question put to the customer after resolution: confirm (solved?) or survey (1-5)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_open", "conversation_id", "state"),
+        Index("ix_followups_expiry", "state", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # confirm | survey
+    state: Mapped[str] = mapped_column(
+        String(16), default="awaiting"
+    )  # awaiting | answered | expired
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class SurveyResponse(Base):
+    """A customer's satisfaction score (1-5) and comment for a ticket."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowupPlan(Base):
+    """回访 plan: which closed tickets get a follow-up contact, and when."""
+
+    __tablename__ = "followup_plans"
+    __table_args__ = (UniqueConstraint("category", "tier", name="uq_followup_plan"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), default="*")
+    tier: Mapped[str] = mapped_column(String(16), default="*")
+    delay_hours: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FollowupTask(Base):
+    """One 回访 contact to make (by staff), from a plan; coverage = done / due."""
+
+    __tablename__ = "followup_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("followup_plans.id"))
+    reason: Mapped[str] = mapped_column(String(32), default="plan")  # plan | low_score
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
