@@ -33,6 +33,7 @@ from bot.core.models import (
     is_pending,
     utcnow,
 )
+from bot.pipeline import leases
 from bot.pipeline.messages import Button, ChannelSender, DeliveryError, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ _DUE = (
 _LEASE = (
     update(OUTBOX)
     .where(
-        OUTBOX.c.id == bindparam("item_id"),
+        OUTBOX.c.id == bindparam("row_id"),
         OUTBOX.c.status == "pending",
         OUTBOX.c.next_attempt_at <= bindparam("now"),
     )
@@ -124,16 +125,7 @@ def claim_due(db: Database, limit: int = 50) -> list[int]:
     Only the oldest pending reply of each conversation is taken, so a customer's
     replies arrive in order even when one of them has to be retried.
     """
-    now = utcnow()
-    claimed: list[int] = []
-    with db.engine.begin() as connection:
-        for item_id in connection.scalars(_DUE, {"now": now, "limit": limit}).all():
-            leased = connection.execute(
-                _LEASE, {"item_id": item_id, "now": now, "until": now + LEASE}
-            )
-            if leased.rowcount == 1:
-                claimed.append(item_id)
-    return claimed
+    return leases.take(db, (_DUE,), _LEASE, limit, LEASE)
 
 
 @dataclass(frozen=True, slots=True)

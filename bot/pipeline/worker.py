@@ -23,6 +23,7 @@ from bot.core.db import Database
 from bot.core.models import MESSAGES, Message, is_open_inbound, utcnow
 from bot.handoff.offers import OfferRouter
 from bot.identity.verification import Identity
+from bot.pipeline import leases
 from bot.pipeline.backlog import tell_waiting
 from bot.pipeline.outbox import Delivery, claim_due
 from bot.pipeline.rasa_client import RasaClient
@@ -69,7 +70,7 @@ _EXPIRED = (
 _CLAIM = (
     update(MESSAGES)
     .where(
-        MESSAGES.c.id == bindparam("message_id"),
+        MESSAGES.c.id == bindparam("row_id"),
         MESSAGES.c.status.in_(("pending", "processing")),
         or_(MESSAGES.c.not_before.is_(None), MESSAGES.c.not_before <= bindparam("now")),
     )
@@ -83,20 +84,7 @@ def claim_inbox(db: Database, limit: int, lease: timedelta = DEFAULT_LEASE) -> l
     The lease must outlast one turn (the Rasa timeout); if it does not, a second worker
     may ask Rasa again, but the replies are still stored once.
     """
-    now = utcnow()
-    keys = {"now": now, "limit": limit}
-    claimed: list[int] = []
-    with db.engine.begin() as connection:
-        candidates = sorted(
-            [*connection.scalars(_EXPIRED, keys), *connection.scalars(_PENDING, keys)]
-        )[:limit]
-        for message_id in candidates:
-            result = connection.execute(
-                _CLAIM, {"message_id": message_id, "now": now, "until": now + lease}
-            )
-            if result.rowcount == 1:
-                claimed.append(message_id)
-    return claimed
+    return leases.take(db, (_EXPIRED, _PENDING), _CLAIM, limit, lease)
 
 
 @dataclass(frozen=True)
