@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.core.bounded import CLOSE_SECONDS, within
 from bot.core.live_events import LiveEvents
-from bot.core.rate_limit import RateLimit
+from bot.core.rate_limit import RETRY_AFTER_S, LimitUnavailable, RateLimit
 from bot.pipeline.messages import DeliveryError, InboundMessage, InvalidInput, OutboundMessage
 from bot.pipeline.port import ChannelPort
 
@@ -124,6 +124,8 @@ class TooFast(Exception):
 
 
 TOO_FAST = "您发送得太快了，请稍后重发 / you are sending too fast, please resend shortly"
+BUSY = "系统繁忙，请稍后重发 / we cannot take messages right now, please resend shortly"
+TOO_DEEP = "请求嵌套过深 / the body is nested too deeply"
 
 
 async def _check_rate(port: ChannelPort, visitor_id: str, address: str | None) -> None:
@@ -169,6 +171,8 @@ async def webchat_post(request: Request) -> dict[str, Any]:
     port: ChannelPort = request.app.state.services
     try:
         body = await request.json()
+    except RecursionError as exc:
+        raise HTTPException(400, TOO_DEEP) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise HTTPException(400, "请求体不是合法的 JSON / body is not valid JSON") from exc
     if not isinstance(body, dict):
@@ -182,6 +186,12 @@ async def webchat_post(request: Request) -> dict[str, Any]:
     except TooFast as exc:
         raise HTTPException(
             429, {"code": "rate_limited", "message": TOO_FAST}, {"Retry-After": str(exc.wait_s)}
+        ) from exc
+    except LimitUnavailable as exc:
+        raise HTTPException(
+            503,
+            {"code": "unavailable", "message": BUSY},
+            {"Retry-After": str(RETRY_AFTER_S)},
         ) from exc
 
 
@@ -210,6 +220,9 @@ async def chat_socket(websocket: WebSocket) -> None:
                     continue
                 try:
                     raw = json.loads(raw_text)
+                except RecursionError:
+                    await _send_error(websocket, "too_deep", TOO_DEEP)
+                    continue
                 except ValueError:
                     await _send_error(websocket, "bad_json", "消息格式错误 / not valid JSON")
                     continue
@@ -241,6 +254,17 @@ async def _accept_or_error(
                 "code": "rate_limited",
                 "message": TOO_FAST,
                 "retry_after": exc.wait_s,
+                "id": raw.get("id") if isinstance(raw, dict) else None,
+            }
+        )
+        return
+    except LimitUnavailable:
+        await websocket.send_json(
+            {
+                "type": "error",
+                "code": "unavailable",
+                "message": BUSY,
+                "retry_after": RETRY_AFTER_S,
                 "id": raw.get("id") if isinstance(raw, dict) else None,
             }
         )

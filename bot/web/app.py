@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url="/api/v1/docs" if settings.api_docs_on else None,
         redoc_url=None,
     )
     # The provider webhooks first: routes are tried in order, and matching the webhook
@@ -200,6 +200,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(CommandRefused)
     async def _refused(_: Request, exc: CommandRefused) -> JSONResponse:
         return error_responses.refused(exc)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        return error_responses.too_deep()
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -22,6 +22,11 @@ def http_error(exc: HTTPException) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def too_deep() -> JSONResponse:
+    # The JSON parser gives up on a body nested past the interpreter's recursion limit.
+    return JSONResponse({"detail": "请求嵌套过深 / the body is nested too deeply"}, status_code=400)
+
+
 def out_of_range() -> JSONResponse:
     # A number or value the database cannot hold: the request's fault, not ours.
     return JSONResponse({"detail": "数值超出范围 / a value is out of range"}, status_code=422)
@@ -43,6 +48,8 @@ def response_for(exc: Exception) -> JSONResponse | None:
         return http_error(exc)
     if isinstance(exc, CommandRefused):
         return refused(exc)
+    if isinstance(exc, RecursionError):
+        return too_deep()
     if isinstance(exc, (DataError, OverflowError)):  # DataError is a DBAPIError: first
         return out_of_range()
     if isinstance(exc, DBAPIError):

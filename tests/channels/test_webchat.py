@@ -190,3 +190,23 @@ def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
         error = ws.receive_json()
     assert error["code"] == "rate_limited" and error["id"] == "rate-msg-ws-1"
     assert error["retry_after"] >= 1
+
+
+def test_finding_5_deeply_nested_json_is_a_400_everywhere(client) -> None:
+    """Security finding 5: 1,000 levels of JSON were a 500 with a traceback."""
+    deep = "[" * 1000 + "]" * 1000
+    nested = '{"visitor_id": "' + VISITOR + '", "id": "deep-0001", "text": ' + deep + "}"
+    for path in ("/webhooks/webchat", "/api/v1/internal/tickets", "/console/api/login"):
+        response = client.post(
+            path, content=nested.encode(), headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, (path, response.status_code)
+        assert response.json()["detail"]
+        if path == "/webhooks/webchat":
+            assert "nested too deeply" in response.json()["detail"]
+    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+        ws.receive_json()  # history
+        ws.send_text(deep)
+        assert ws.receive_json()["code"] == "too_deep"
+        ws.send_text(json.dumps({"id": "deep-0002", "text": "still here"}))
+        assert receive_until(ws, lambda f: f["type"] == "ack")["id"] == "deep-0002"
