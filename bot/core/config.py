@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     environment: str = Field(default="development", alias="ANXIN_ENV")
+    # The browsable API docs (Swagger UI loads its scripts from a public CDN): on in
+    # development, off elsewhere unless asked for. The OpenAPI description stays.
+    api_docs: bool | None = Field(default=None, alias="ANXIN_API_DOCS")
     database_url: str = Field(default="sqlite:///var/anxin.db", alias="DATABASE_URL")
     redis_url: str = Field(default="redis://127.0.0.1:6390/0", alias="REDIS_URL")
     redis_prefix: str = Field(default="anxin", alias="ANXIN_REDIS_PREFIX")
@@ -139,6 +142,10 @@ class Settings(BaseSettings):
             raise RuntimeError(
                 "ANXIN_SERVICE_TOKEN (24+ characters) is required outside development"
             )
+
+    @property
+    def api_docs_on(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment == "development"
 
 
 @lru_cache(maxsize=1)

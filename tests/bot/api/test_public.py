@@ -81,3 +81,19 @@ def test_transcript_has_both_directions_with_intent(client, token) -> None:
     assert (bot["direction"], bot["sender"]) == ("out", "bot")
     assert "4111111111111111" not in bot["text"]
     assert client.get("/api/v1/conversations/nope/messages", headers=auth).status_code == 404
+
+
+def test_finding_10_the_cdn_docs_page_is_off_outside_development(settings) -> None:
+    """Security finding 10: Swagger UI loads its scripts from a public CDN without an
+    integrity check; outside development the page is off unless asked for."""
+    production = settings.model_copy(
+        update={"environment": "production", "service_token": "s" * 32, "api_docs": None}
+    )
+    with TestClient(create_app(production)) as client:
+        assert client.get("/api/v1/docs").status_code == 404
+        assert client.get("/api/v1/openapi.json").status_code == 200
+    asked = production.model_copy(update={"api_docs": True})
+    with TestClient(create_app(asked)) as client:
+        assert client.get("/api/v1/docs").status_code == 200
+    with TestClient(create_app(settings)) as client:  # development
+        assert client.get("/api/v1/docs").status_code == 200
