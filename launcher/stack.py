@@ -6,12 +6,14 @@ end-to-end tests, with their own ports and database.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from launcher.training import RASA_BIN, ROOT, ensure_model, rasa_env
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 VAR = ROOT / "var"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -107,7 +111,13 @@ class Stack:
         if nice:
             argv = ["nice", "-n", str(nice), *argv]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with(os.getpid()),
         )
         self.processes[name] = process
         if nice:
@@ -270,6 +280,23 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+def die_with(parent: int) -> Callable[[], None]:
+    """What a child runs before it starts: on Linux, ask for SIGTERM when the launcher
+    dies, however it dies (SIGKILL included), so no process of the stack outlives it
+    holding its ports; and if the launcher is already gone, stop at once."""
+
+    def arrange() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the launcher's own stop() remains
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arrange
 
 
 def lower_session_priority(pid: int, nice: int) -> None:

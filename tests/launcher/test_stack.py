@@ -133,3 +133,36 @@ def test_the_desk_runs_apart_at_the_background_priority(
         assert answer.json()["decision"] in ("answered", "suggested", "unanswered")
     finally:
         stack.stop()
+
+
+LAUNCHER = """
+import sys, time
+from pathlib import Path
+from launcher.stack import Stack, StackConfig
+stack = Stack(StackConfig(database_url="sqlite://", redis_url=None, log_dir=Path(sys.argv[1])))
+stack._spawn("child", [sys.executable, "-c", "import time; time.sleep(120)"], {})
+print(stack.processes["child"].pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_finding_15_children_die_with_a_killed_launcher(tmp_path: Path) -> None:
+    """Security finding 15: a launcher killed with SIGKILL left Rasa, the action server,
+    the service processes and Redis running, holding the ports."""
+    import os
+    import signal
+    import subprocess
+
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert launcher.stdout is not None
+    child = psutil.Process(int(launcher.stdout.readline()))
+    assert child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+    os.kill(launcher.pid, signal.SIGKILL)
+    launcher.wait(timeout=10)
+    gone, alive = psutil.wait_procs([child], timeout=10)
+    assert gone and not alive
