@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 
 import redis
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.access.accounts import ROLES, AccountError, add_user, create_token, user_count
 from bot.audit import trail as audit
@@ -21,6 +23,20 @@ def _db() -> Database:
     return Database(get_settings().database_url)
 
 
+def _audit(db: Database, action: str, object_type: str, object_id: str, detail: str = "") -> None:
+    """Record a change made from the command line (the actor: ``cli:<system user>``) and
+    anchor the new head in Redis when it answers, as the service does."""
+    event = audit.Event(f"cli:{getpass.getuser()}", action, object_type, object_id, None, detail)
+    head = audit.record(db, event)
+    settings = get_settings()
+    try:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+        client.set(audit.anchor_key(settings.redis_prefix), head)
+        client.close()
+    except redis.RedisError:
+        print("warning: Redis unreachable; the audit head is not anchored", file=sys.stderr)
+
+
 def cmd_migrate(_: argparse.Namespace) -> int:
     upgrade(get_settings().database_url)
     print("database is up to date")
@@ -28,8 +44,9 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    db = _db()
     password = add_user(
-        _db(),
+        db,
         args.name,
         args.role,
         args.password,
@@ -38,6 +55,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         capacity=args.capacity,
         team=args.team,
     )
+    _audit(db, "user.create", "user", args.name, f"role={args.role} team={args.team}")
     print(f"created {args.role} {args.name!r}")
     if not args.password:
         print(f"password (shown once): {password}")
@@ -45,7 +63,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    token = create_token(_db(), args.name)
+    db = _db()
+    token = create_token(db, args.name)
+    _audit(db, "token.create", "api_token", args.name)
     print(f"API token {args.name!r} (shown once): {token}")
     return 0
 
@@ -56,6 +76,7 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
     if user_count(db) > 0:
         return 0
     password = add_user(db, "admin", "admin")
+    _audit(db, "user.create", "user", "admin", "role=admin (bootstrap)")
     bar = "=" * 64
     print(f"{bar}\nFirst admin account created. Save this password now; it is not shown again.")
     print(f"  user: admin\n  password: {password}\n{bar}")
@@ -72,15 +93,19 @@ def _vip_key(args: argparse.Namespace) -> str:
 
 
 def cmd_vip_add(args: argparse.Namespace) -> int:
-    vip.add(_db(), args.channel, _vip_key(args))
+    db = _db()
+    vip.add(db, args.channel, _vip_key(args))
+    _audit(db, "vip.add", "vip", args.channel)
     print(f"VIP added on {args.channel}")
     return 0
 
 
 def cmd_vip_remove(args: argparse.Namespace) -> int:
-    if not vip.remove(_db(), args.channel, _vip_key(args)):
+    db = _db()
+    if not vip.remove(db, args.channel, _vip_key(args)):
         print("error: no such VIP", file=sys.stderr)
         return 2
+    _audit(db, "vip.remove", "vip", args.channel)
     print(f"VIP removed on {args.channel}")
     return 0
 
@@ -190,5 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         result: int = args.func(args)
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"error: the database is not ready ({reason}). If it has not been set up yet, "
+            "run: python -m bot migrate",
+            file=sys.stderr,
+        )
         return 2
     return result

@@ -64,3 +64,29 @@ def test_telegram_set_webhook_calls_the_bot_api(cli_db, monkeypatch, capsys) -> 
 
 def test_telegram_set_webhook_needs_credentials(cli_db, capsys) -> None:
     assert main(["telegram", "set-webhook"]) == 2
+
+
+def test_finding_13_cli_changes_are_audited(cli_db, capsys) -> None:
+    """Security finding 13: users and tokens made on the command line left no trace."""
+    from bot.core.models import AuditEntry
+
+    assert main(["user", "add", "wang.fang", "--role", "supervisor", "--team", "cards"]) == 0
+    assert main(["token", "create", "reporting"]) == 0
+    with cli_db.session() as s:
+        entries = [
+            (e.actor.startswith("cli:"), e.action, e.object_id)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    assert entries == [(True, "user.create", "wang.fang"), (True, "token.create", "reporting")]
+    assert main(["audit", "verify"]) == 0
+
+
+def test_finding_13_an_unmigrated_database_says_what_to_do(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        assert main(["user", "add", "li.na", "--role", "agent"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "python -m bot migrate" in err and "Traceback" not in err
