@@ -58,10 +58,8 @@ async def _in_session(services: ServicesDep, work: Callable[[Any], T]) -> T:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ended chat") from exc
     except reviews.ReviewError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "不在您的团队范围内 / not one of your team's chats"
-        ) from exc
+    except PermissionError as exc:  # another team's chat: answered as if there were none
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ended chat") from exc
 
 
 def _agents(session: Any, staff: tuple[str, str]) -> frozenset[str] | None:

@@ -20,7 +20,9 @@ from bot.tickets.service import open_ticket
 from bot.web.services import Services
 
 router = APIRouter(include_in_schema=False)
-NOT_YOURS = "这不是您正在处理的客户 / this customer is not in one of your chats"
+# Outside the agent's own chats the answer is the one for a thing that does not exist.
+NO_CHAT = "没有这个会话 / no such chat"
+NO_TICKET = "no such ticket"
 
 
 class NewTicket(BaseModel):
@@ -44,7 +46,7 @@ def _active_handoff(services: Services, handoff_id: int, agent: str) -> Handoff:
     with services.db.session() as session:
         handoff = own_handoff(session, handoff_id, agent)
         if handoff is None or handoff.state != "active":
-            raise HTTPException(403, NOT_YOURS)
+            raise HTTPException(404, NO_CHAT)
         session.expunge(handoff)
         return handoff
 
@@ -55,10 +57,8 @@ def _check_ticket(services: Services, handoff_id: int, agent: str, number: str) 
         owner = session.scalar(
             select(Ticket.conversation_id).where(Ticket.number == number.upper())
         )
-    if owner is None:
-        raise HTTPException(404, "no such ticket")
-    if owner != handoff.conversation_id:
-        raise HTTPException(403, NOT_YOURS)
+    if owner is None or owner != handoff.conversation_id:
+        raise HTTPException(404, NO_TICKET)
 
 
 @router.post("/console/api/handoffs/{handoff_id}/tickets")

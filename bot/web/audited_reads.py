@@ -1,5 +1,8 @@
 """Audited reads: every read, search, export and unmasking the API serves goes through
-here, so none misses the audit trail, and a refused one is recorded as ``denied``."""
+here, so none misses the audit trail, and a refused one is recorded as ``denied``.
+
+Outside the caller's scope the answer is the one for a thing that does not exist (404,
+the same words), so a refusal does not tell that another team's object is there."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from fastapi import HTTPException, status
 from bot.web.services import Services
 
 T = TypeVar("T")
-OUTSIDE = "不在您的查看范围内 / outside what you may see"
+NOT_FOUND = "未找到 / not found"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +27,22 @@ class AuditedReads:
     actor: str
     address: str | None
 
-    async def _run(self, what: str, work: Callable[[], T], named: str | None, detail: str) -> T:
+    async def _run(
+        self,
+        what: str,
+        work: Callable[[], T],
+        named: str | None,
+        detail: str,
+        missing: str = NOT_FOUND,
+    ) -> T:
         """``work`` in a worker thread; a ``PermissionError`` from it is recorded as
-        ``denied`` and answered 403."""
+        ``denied`` and answered as a miss: 404 with ``missing``."""
         try:
             return await to_thread.run_sync(work)
         except PermissionError as exc:
             denied = named if named is not None else str(exc)
             await self.services.audit(self.actor, "denied", what, denied, self.address, detail)
-            raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE) from exc
+            raise HTTPException(status.HTTP_404_NOT_FOUND, missing) from exc
 
     async def _record(
         self, what: str, found: T, object_id: str | Callable[[T], str], action: str, detail: str
@@ -68,7 +78,7 @@ class AuditedReads:
         """``read`` of one thing that may not exist: 404 with ``missing`` (not recorded:
         nothing was read)."""
         named = object_id if isinstance(object_id, str) else None
-        found = await self._run(what, work, named, detail)
+        found = await self._run(what, work, named, detail, missing)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
         return await self._record(what, found, object_id, action, detail)

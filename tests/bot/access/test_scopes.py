@@ -72,7 +72,7 @@ def test_each_role_sees_its_own(teams, settings, app_db) -> None:
             assert _visible(client) == expected, name
             for conversation in {a, b} - expected:
                 denied = client.get(f"/api/v1/conversations/{conversation}/timeline")
-                assert denied.status_code == 403, name
+                assert denied.status_code == 404, name  # as if it did not exist (#21.14)
             for conversation in expected:
                 assert (
                     client.get(f"/api/v1/conversations/{conversation}/timeline").status_code == 200
@@ -92,7 +92,7 @@ def test_a_team_supervisor_scores_only_the_team(teams, settings) -> None:
     try:
         rules = {r["key"]: 5 for r in sup.get("/api/v1/qa/rules").json()}
         other = {"handoff_id": teams["zhao.min"][1], "scores": rules}
-        assert sup.post("/api/v1/qa/reviews", json=other).status_code == 403
+        assert sup.post("/api/v1/qa/reviews", json=other).status_code == 404
         mine = {"handoff_id": teams["li.na"][1], "scores": rules}
         assert sup.post("/api/v1/qa/reviews", json=mine).status_code == 201
         assert [c["agent"] for c in sup.get("/api/v1/qa/scorecards").json()] == ["li.na"]
@@ -134,7 +134,7 @@ def test_unmasking_needs_a_reason_and_is_audited(teams, settings, app_db) -> Non
         other = sup.post(
             f"/api/v1/conversations/{b}/contact", json={"reason": "只是想看看这个客户"}
         )
-        assert other.status_code == 403
+        assert other.status_code == 404
     finally:
         sup.__exit__(None, None, None)
     with app_db.session() as s:
@@ -144,3 +144,25 @@ def test_unmasking_needs_a_reason_and_is_audited(teams, settings, app_db) -> Non
         a,
         "客户要求回电，核实挂失",
     )
+
+
+def test_finding_14_out_of_scope_is_answered_as_not_there(teams, settings, app_db) -> None:
+    """Security finding 14: a 403 for another team's conversation told that it exists.
+    Out of scope and missing now get the same answer; the refusal is still audited."""
+    b = teams["zhao.min"][0]
+    client = _as(settings, "wang.wei")
+    try:
+        other = client.get(f"/api/v1/conversations/{b}/timeline")
+        missing = client.get("/api/v1/conversations/no-such-conversation/timeline")
+        assert other.status_code == missing.status_code == 404
+        assert other.json() == missing.json()
+    finally:
+        client.__exit__(None, None, None)
+    with app_db.session() as s:
+        assert s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "denied",
+                AuditEntry.actor == "wang.wei",
+                AuditEntry.object_id == b,
+            )
+        )

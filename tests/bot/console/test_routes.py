@@ -43,7 +43,7 @@ def test_customer_panel_and_canned_replies(customer, settings, app_db) -> None:
         verify_identity(app_db, public_id, "+8613800004321")
         panel = li.get(f"/console/api/handoffs/{item['handoff_id']}/customer").json()
         assert panel["verified"] is True and panel["phone_tail"] == "4321"
-        assert wang.get(f"/console/api/handoffs/{item['handoff_id']}/customer").status_code == 403
+        assert wang.get(f"/console/api/handoffs/{item['handoff_id']}/customer").status_code == 404
         zh = li.get("/console/api/canned").json()
         en = li.get("/console/api/canned", params={"language": "en"}).json()
         assert len(zh) == len(en) >= 5 and "您好" in zh[0]["text"] and "Hello" in en[0]["text"]

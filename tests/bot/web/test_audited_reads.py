@@ -1,5 +1,5 @@
-"""Audited reads: a read is recorded with its object, a refused one as denied, a missing
-one not at all."""
+"""Audited reads: a read is recorded with its object, a refused one as denied (and
+answered as a miss), a missing one not at all."""
 
 from typing import Any
 
@@ -28,7 +28,7 @@ async def test_reads_denials_and_misses() -> None:
     assert found == ["a", "b"]
     with pytest.raises(HTTPException) as denied:
         await reads.read("timeline", _refused, lambda f: "unused", detail="why")
-    assert denied.value.status_code == 403
+    assert denied.value.status_code == 404  # answered as a miss
     with pytest.raises(HTTPException) as missing:
         await reads.read_one("ticket", lambda: None, "AX1", "no such ticket")
     assert missing.value.status_code == 404 and missing.value.detail == "no such ticket"
