@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from urllib.parse import urlsplit
 
 from anyio import to_thread
 from fastapi import HTTPException, Request, WebSocket
 from sqlalchemy import select
 
+from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.models import User
 from bot.core.security import verify_password
@@ -69,3 +71,25 @@ async def login(services: Services, name: str, password: str) -> tuple[str, str]
     if role is None:
         return None
     return await open_session(services, name), role
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """A browser opening the console's WebSocket from another site's page sends that
+    site's Origin (and the agent's cookie): refused. Allowed: the public URL's origin,
+    ANXIN_ALLOWED_ORIGINS, and the page's own origin. No Origin at all is not a browser."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    host = websocket.headers.get("host", "")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    allowed = {
+        _origin(settings.public_url),
+        f"{scheme}://{host}".lower(),
+        *(_origin(o) for o in settings.allowed_origins.split(",") if o.strip()),
+    }
+    return origin.strip().lower() in allowed

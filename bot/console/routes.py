@@ -31,6 +31,7 @@ from bot.console.auth import (
     SESSION_TTL_S,
     close_session,
     login,
+    origin_allowed,
     socket_agent,
 )
 from bot.console.canned import canned_replies
@@ -279,11 +280,14 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
 @router.websocket("/console/ws")
 async def console_socket(websocket: WebSocket) -> None:
     """Presence (heartbeat while connected), queue notices, and the agent's chats live."""
+    services: Services = websocket.app.state.services
+    if not origin_allowed(websocket, services.settings):
+        await websocket.close(code=4403, reason="origin not allowed")
+        return
     agent = await socket_agent(websocket)
     if agent is None:
         await websocket.close(code=4401, reason="sign in first")
         return
-    services: Services = websocket.app.state.services
     presence = presence_of(services)
     await websocket.accept()
     await presence.beat(agent)

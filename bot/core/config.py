@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = Field(default=20.0, alias="RASA_TIMEOUT_S")
     service_token: str = Field(default="", alias="ANXIN_SERVICE_TOKEN")
     public_url: str = Field(default="http://127.0.0.1:8000", alias="ANXIN_PUBLIC_URL")
+    # Other origins whose pages may open the console's WebSocket (comma-separated);
+    # ANXIN_PUBLIC_URL's origin and the request's own are always allowed.
+    allowed_origins: str = Field(default="", alias="ANXIN_ALLOWED_ORIGINS")
     worker_enabled: bool = Field(default=True, alias="ANXIN_WORKER")
     # SQLite only: FULL syncs every commit to disk. NORMAL (for a process that only runs
     # the worker, whose writes are all made again from the inbox after a power cut)

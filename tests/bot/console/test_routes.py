@@ -66,3 +66,24 @@ def test_me_status_and_logout_follow_the_session(customer, settings, app_db) -> 
         assert li.get("/console/api/me").status_code == 401
     finally:
         li.__exit__(None, None, None)
+
+
+def test_finding_8_the_console_socket_checks_the_origin(customer, settings, app_db) -> None:
+    """Security finding 8: /console/ws accepted any Origin, so another site's page could
+    open it with an agent's cookie."""
+    import pytest
+    from starlette.websockets import WebSocketDisconnect
+
+    li = agent_client(settings, "li.na", "pw-li-na-123")
+    try:
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with li.websocket_connect(
+                "/console/ws", headers={"origin": "https://evil.example"}
+            ) as ws:
+                ws.receive_json()
+        assert refused.value.code == 4403
+        for origin in ("http://testserver", settings.public_url):
+            with li.websocket_connect("/console/ws", headers={"origin": origin}) as ws:
+                ws.send_json({"type": "ping"})  # accepted: the socket is open
+    finally:
+        li.__exit__(None, None, None)
