@@ -54,8 +54,12 @@ async def agent_of(services: Services, token: str | None) -> str | None:
 
 
 async def require_agent(request: Request) -> str:
+    """The signed-in member of staff. A request with a bearer token is not a console
+    request: its cookie is not used (the CSRF check is skipped for it)."""
     services: Services = request.app.state.services
-    name = await agent_of(services, request.cookies.get(COOKIE))
+    scheme = request.headers.get("authorization", "").partition(" ")[0]
+    cookie = None if scheme.lower() == "bearer" else request.cookies.get(COOKIE)
+    name = await agent_of(services, cookie)
     if name is None:
         raise HTTPException(401, "请先登录 / please sign in")
     return name

@@ -1,14 +1,16 @@
-"""CSRF protection for the console's cookie session (double submit): signing in sets a
-random ``anxin_csrf`` cookie that the console's pages (same origin) read and send back
-as the ``X-CSRF-Token`` header on every request that changes something. A request
-carrying the session cookie without the matching header is refused (403); API-token
-requests (``Authorization: Bearer``) do not use the cookie and are not affected. This
-comes on top of the SameSite=Strict session cookie."""
+"""CSRF protection for the console's cookie session: signing in sets an ``anxin_csrf``
+cookie that the console's pages (same origin) read and send back as the
+``X-CSRF-Token`` header on every request that changes something. The token is derived
+from the session itself (an HMAC keyed by the session token), so a token planted by
+someone else, with a matching header, does not fit the victim's session. A request
+carrying the session cookie without the right header is refused (403). Only a bearer
+token skips the check, and then the cookie is not used (``bearer_request``). This comes
+on top of the SameSite=Strict session cookie."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import secrets
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -23,10 +25,21 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 EXEMPT = {"/console/api/login"}  # no session yet; SameSite and the password guard it
 
 
-def issue(request: Request, response: Response, max_age: int) -> None:
+def token_for(session: str) -> str:
+    """The CSRF token that belongs to a session."""
+    return hmac.new(session.encode(), b"anxin-csrf", hashlib.sha256).hexdigest()
+
+
+def bearer_request(request: Request) -> bool:
+    """An API-token request: it is authenticated by its token, never by the cookie."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(credentials.strip())
+
+
+def issue(request: Request, response: Response, session: str, max_age: int) -> None:
     response.set_cookie(
         COOKIE,
-        secrets.token_urlsafe(32),
+        token_for(session),
         max_age=max_age,
         httponly=False,  # the console's own script reads it
         samesite="strict",
@@ -38,11 +51,11 @@ def forged(request: Request) -> bool:
     """A state-changing request riding on the session cookie without the token."""
     if request.method in SAFE or request.url.path in EXEMPT:
         return False
-    if SESSION_COOKIE not in request.cookies or "authorization" in request.headers:
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session or bearer_request(request):
         return False
-    expected = request.cookies.get(COOKIE, "")
     given = request.headers.get(HEADER, "")
-    return not (expected and hmac.compare_digest(expected, given))
+    return not hmac.compare_digest(token_for(session), given)
 
 
 class CsrfGuard(HttpMiddleware):

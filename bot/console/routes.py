@@ -99,7 +99,7 @@ async def console_login(body: Credentials, request: Request, response: Response)
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    csrf.issue(request, response, SESSION_TTL_S)
+    csrf.issue(request, response, token, SESSION_TTL_S)
     return {"name": body.name, "role": role}
 
 

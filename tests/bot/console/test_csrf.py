@@ -40,3 +40,24 @@ def test_api_tokens_do_not_use_the_cookie_and_are_not_affected(customer, setting
         headers={"Authorization": f"Bearer {token}"},
     )
     assert made.status_code == 200
+
+
+def test_finding_7_the_token_is_bound_to_the_session(customer) -> None:
+    """Security finding 7: an attacker-chosen cookie with the same header was accepted,
+    and any Authorization header (``Basic x``) skipped the check."""
+    assert sign_in(customer, "li.na", "pw-li-na-123").status_code == 200
+    customer.headers.pop("X-CSRF-Token")
+    customer.cookies.set("anxin_csrf", "attacker-chosen")
+    planted = customer.post(
+        "/console/api/status", json={"status": "away"}, headers={"X-CSRF-Token": "attacker-chosen"}
+    )
+    assert planted.status_code == 403
+    basic = customer.post(
+        "/console/api/status", json={"status": "away"}, headers={"Authorization": "Basic eDp4"}
+    )
+    assert basic.status_code == 403
+    # A bearer request skips the check, and then the session cookie is not used at all.
+    bearer = customer.post(
+        "/console/api/status", json={"status": "away"}, headers={"Authorization": "Bearer junk"}
+    )
+    assert bearer.status_code == 401
