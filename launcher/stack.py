@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -54,6 +54,9 @@ class StackConfig:
     extra_rasa_ports: tuple[int, ...] = ()
     actions_port: int = 5055
     embedded_redis_port: int = 6390
+    # The embedded Redis listens on loopback TCP: without a password any local process
+    # could plant a console session. Generated once into var/ (0600) by ``main``.
+    embedded_redis_password: str = ""
     service_token: str = ""
     rasa_token: str = ""
     data_key: str = ""
@@ -88,7 +91,11 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
-        return self.config.redis_url or f"redis://127.0.0.1:{self.config.embedded_redis_port}/0"
+        if self.config.redis_url:
+            return self.config.redis_url
+        password = self.config.embedded_redis_password
+        auth = f":{quote(password, safe='')}@" if password else ""
+        return f"redis://{auth}127.0.0.1:{self.config.embedded_redis_port}/0"
 
     @property
     def desk_apart(self) -> bool:
@@ -154,6 +161,11 @@ class Stack:
                 "127.0.0.1",
                 "--port",
                 str(self.config.embedded_redis_port),
+                *(
+                    ["--requirepass", self.config.embedded_redis_password]
+                    if self.config.embedded_redis_password
+                    else []
+                ),
                 "--save",
                 "",
                 "--appendonly",
@@ -321,6 +333,7 @@ def rasa_redis_env(redis_url: str, prefix: str) -> dict[str, str]:
         "RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
         "RASA_REDIS_PORT": str(parsed.port or 6379),
         "RASA_REDIS_DB": (parsed.path.strip("/") or "0"),
+        "RASA_REDIS_PASSWORD": unquote(parsed.password or ""),
         "RASA_REDIS_PREFIX": ("".join(ch for ch in prefix if ch.isalnum()) or "anxin") + "rasa",
     }
 
@@ -355,6 +368,9 @@ def main() -> int:
     config = StackConfig(
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or None,
+        embedded_redis_password=""
+        if os.environ.get("REDIS_URL")
+        else persistent_secret("redis_password"),
         service_port=int(os.environ.get("ANXIN_PORT", "8000")),
         worker_port=int(os.environ.get("ANXIN_WORKER_PORT", "8001")),
         desk_port=int(os.environ.get("ANXIN_DESK_PORT", "8002")),

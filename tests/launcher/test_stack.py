@@ -11,7 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from fakes.processes import free_port
+from fakes.processes import free_port, wait_for
 from fakes.providers import FakeRasa
 from launcher.stack import Stack, StackConfig, background_nice, prepare_database
 
@@ -166,3 +166,34 @@ def test_finding_15_children_die_with_a_killed_launcher(tmp_path: Path) -> None:
     launcher.wait(timeout=10)
     gone, alive = psutil.wait_procs([child], timeout=10)
     assert gone and not alive
+
+
+def test_finding_12_the_embedded_redis_needs_its_password(tmp_path: Path) -> None:
+    """Security finding 12: the embedded Redis listened on TCP without a password, so any
+    local process could plant a console session. Rasa's stores get the password too."""
+    import redis
+
+    from launcher.stack import rasa_redis_env
+
+    stack = Stack(
+        StackConfig(
+            database_url="sqlite://",
+            redis_url=None,
+            log_dir=tmp_path,
+            embedded_redis_port=free_port(),
+            embedded_redis_password="pw-" + uuid.uuid4().hex,
+        )
+    )
+    stack.start_redis()
+    try:
+        log = tmp_path / "redis.log"
+        wait_for(lambda: log.exists() and "Ready to accept" in log.read_text(), timeout=30)
+        port = stack.config.embedded_redis_port
+        anonymous = redis.Redis(port=port, socket_timeout=2, socket_connect_timeout=2)
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.ping()
+        assert redis.Redis.from_url(stack.redis_url, socket_timeout=2).ping()
+        env = rasa_redis_env(stack.redis_url, "anxin")
+        assert env["RASA_REDIS_PASSWORD"] == stack.config.embedded_redis_password
+    finally:
+        stack.stop()
