@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -147,7 +148,7 @@ class Recorded:
         return dict(parse_qsl(self.body.decode()))
 
 
-class FakeProvider:
+class FakeProvider(ABC):
     """A provider API over real HTTP on 127.0.0.1. Subclasses answer in ``answer``.
 
     ``down`` makes every call answer 503 (the provider is out); every call is recorded.
@@ -205,8 +206,9 @@ class FakeProvider:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
 
+    @abstractmethod
     def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
-        raise NotImplementedError
+        """(status, JSON body or bytes, headers) for one recorded call."""
 
     def calls(self, path_suffix: str) -> list[Recorded]:
         with self._lock:

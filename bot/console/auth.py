@@ -53,12 +53,17 @@ async def agent_of(services: Services, token: str | None) -> str | None:
     return name.decode() if isinstance(name, bytes) else name
 
 
+def bearer_request(request: Request) -> bool:
+    """An API-token request: authenticated by its token, never by the session cookie."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(credentials.strip())
+
+
 async def require_agent(request: Request) -> str:
     """The signed-in member of staff. A request with a bearer token is not a console
     request: its cookie is not used (the CSRF check is skipped for it)."""
     services: Services = request.app.state.services
-    scheme = request.headers.get("authorization", "").partition(" ")[0]
-    cookie = None if scheme.lower() == "bearer" else request.cookies.get(COOKIE)
+    cookie = None if bearer_request(request) else request.cookies.get(COOKIE)
     name = await agent_of(services, cookie)
     if name is None:
         raise HTTPException(401, "请先登录 / please sign in")

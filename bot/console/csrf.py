@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from bot.console.auth import COOKIE as SESSION_COOKIE
+from bot.console.auth import bearer_request
 from bot.web.asgi import HttpMiddleware
 
 COOKIE = "anxin_csrf"
@@ -28,12 +29,6 @@ EXEMPT = {"/console/api/login"}  # no session yet; SameSite and the password gua
 def token_for(session: str) -> str:
     """The CSRF token that belongs to a session."""
     return hmac.new(session.encode(), b"anxin-csrf", hashlib.sha256).hexdigest()
-
-
-def bearer_request(request: Request) -> bool:
-    """An API-token request: it is authenticated by its token, never by the cookie."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and bool(credentials.strip())
 
 
 def issue(request: Request, response: Response, session: str, max_age: int) -> None:

@@ -145,16 +145,14 @@ class Services:
         (One per webhook was a Redis round trip per message in the web process and a
         pub/sub message per message in the worker's, 300 a second in a burst.)"""
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:  # called from a thread: the others poll soon enough
             return
         if what in self._waking:
             self._wake_again.add(what)
             return
         self._waking.add(what)
-        task = loop.create_task(self._send_wakes(what))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+        self.in_background(self._send_wakes(what))
 
     async def _send_wakes(self, what: str) -> None:
         try:
