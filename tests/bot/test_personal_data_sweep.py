@@ -1,7 +1,8 @@
 """1,000 customer messages laced with synthetic personal data, through every channel
 (web chat, WeChat Official Account, WeCom, SMS, Telegram), then a search of every
 database table, every Redis key of the service and everything it logged: no card
-number, ID number, mobile or account number, CVV or PIN may be found in clear."""
+number, ID number, mobile or account number, CVV, PIN, password, one-time code, card
+expiry, e-mail address or passport number may be found in clear."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ TEMPLATES = [
     "my account {account} was charged twice, card {card}, CVV {cvv}",
     "取款密码 {pin} 忘了，身份证号{id}，电话 +86 {mobile}",
     "转账到账户{account}失败，my PIN: {pin}，联系我 {mobile}",
+    "登录密码是 {password}，验证码 {code}，邮箱 {email}",
+    "my password is {password}, the OTP is {code}, write to {email}",
+    "卡号 {card} 有效期 {expiry}，CVN2 {cvv}，护照号 {passport}",
+    "card {card_spaced} exp {expiry}, passport no. {passport}, 账号 {short_account}",
 ]
 
 
@@ -74,12 +79,20 @@ def laced(rnd: random.Random) -> tuple[str, list[str]]:
         "account": account(rnd),
         "cvv": f"{rnd.randint(100, 999)}",
         "pin": f"{rnd.randint(100000, 999999)}",
+        "password": f"Pw@{rnd.randint(10_000, 99_999)}x",
+        "code": f"{rnd.randint(100000, 999999)}",
+        "email": f"user.{rnd.randint(10_000, 99_999)}@mail-example.cn",
+        "passport": f"E{rnd.randint(10_000_000, 99_999_999)}",
+        "expiry": f"{rnd.randint(1, 12):02d}/{rnd.randint(27, 35)}",
+        "short_account": f"{rnd.randint(10_000_000, 99_999_999)}",
     }
     spaced = " ".join(values["card"][i : i + 4] for i in range(0, 16, 4))
     message = rnd.choice(TEMPLATES).format(card_spaced=spaced, **values)
     secrets = [values["card"], spaced, values["id"], values["mobile"], values["account"]]
     secrets += [f"安全码是{values['cvv']}", f"CVV {values['cvv']}", f"密码 {values['pin']}"]
-    secrets += [f"PIN: {values['pin']}"]
+    secrets += [f"PIN: {values['pin']}", values["password"], values["email"], values["passport"]]
+    secrets += [f"验证码 {values['code']}", f"OTP is {values['code']}", values["expiry"]]
+    secrets += [f"账号 {values['short_account']}"]
     return message, [s for s in secrets if s.split()[-1] in message or s in message]
 
 

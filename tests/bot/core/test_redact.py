@@ -1,6 +1,8 @@
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.log_format import RedactingFilter
 from bot.core.redact import luhn_ok, redact, resident_id_ok
@@ -89,3 +91,67 @@ def test_security_codes_and_pins_are_never_kept(text: str, secret: str) -> None:
 def test_words_that_merely_contain_pin_and_amounts_are_untouched() -> None:
     assert redact("shopping 123 items") == "shopping 123 items"
     assert redact("转账5000元，密码忘了怎么办") == "转账5000元，密码忘了怎么办"
+
+
+# Finding 2 of the security review: secrets and other personal data stored in clear.
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("登录密码是 Abc@2024x，验证码 654321", ["Abc@2024x", "654321"]),
+        ("我的网银密码：p@ss-w0rd。", ["p@ss-w0rd"]),
+        ("my password is Abc@2024x, thanks", ["Abc@2024x"]),
+        ("password: hunter2.", ["hunter2"]),
+        ("交易密码：abcdef", ["abcdef"]),
+        ("短信验证码是 8X7Y6Z", ["8X7Y6Z"]),
+        ("OTP is 123456", ["123456"]),
+        ("the verification code: 4455", ["4455"]),
+        ("CVN2: 456", ["456"]),
+        ("卡背面三位 789", ["789"]),
+        ("card 4111 1111 1111 1111 exp 12/28", ["12/28", "4111 1111"]),
+        ("卡号4111111111111111，有效期 08/27", ["08/27"]),
+        ("4111111111111111 12/2028", ["12/2028"]),
+        ("write to zhang.san+bank@example.com.cn please", ["zhang.san", "example.com"]),
+        ("邮箱 lisi2024@qq.com", ["lisi2024", "qq.com"]),
+        ("护照号 E12345678", ["E12345678"]),
+        ("my passport is EA1234567", ["EA1234567"]),
+        ("passport no. 123456789", ["123456789"]),
+        ("账号 12345678", ["12345678"]),
+        ("account number: 987654321", ["987654321"]),
+        ("IBAN GB82 WEST 1234 5698 7654 32", ["GB82", "5698"]),
+    ],
+)
+def test_finding_2_secrets_and_personal_data_are_masked(text: str, secrets: list[str]) -> None:
+    masked = redact(text)
+    for secret in secrets:
+        assert secret not in masked, masked
+    assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "密码忘了怎么办",
+        "my password is not working",
+        "验证码收不到",
+        "验证码是多少",
+        "账户余额 5000",
+        "G1234 次列车几点到",
+        "ping 1234",
+        "信用卡有效期是多久",
+    ],
+)
+def test_finding_2_questions_about_secrets_are_not_masked(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_checksums_come_from_stdnum() -> None:
+    # A Luhn-invalid 16-digit run is still an account number, never a card with last four.
+    assert redact("4111111111111112") == "[账号/account]"
+    # A resident ID with a wrong check digit is not called an ID, but is still masked.
+    assert "110105194912310021" not in redact("110105194912310021")
+
+
+@given(st.text(max_size=200))
+def test_redact_never_fails_and_is_stable(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
