@@ -35,3 +35,30 @@ def test_pages_work_under_the_policy(settings, browser: Browser, tmp_path) -> No
         page.wait_for_selector("#app", state="visible")
         page.wait_for_selector("#canned option >> nth=1", state="attached")  # fetched and drawn
         assert violations == []
+
+
+def test_finding_9_an_injected_inline_script_does_not_run(
+    settings, browser: Browser, tmp_path
+) -> None:
+    db = Database(settings.database_url)
+    add_user(db, "zhou.sup", "supervisor", "pw-zhou-sup-1")
+    db.dispose()
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        page = browser.new_context().new_page()
+        page.goto(f"{url}/console")
+        page.fill("#name", "zhou.sup")
+        page.fill("#password", "pw-zhou-sup-1")
+        page.click("#signin")
+        page.wait_for_selector("#app", state="visible")
+        for path in ("/chat", "/console", "/console/kb", "/console/supervisor"):
+            page.goto(f"{url}{path}")
+            ran = page.evaluate(
+                """() => {
+                  window.__injected = false;
+                  const s = document.createElement("script");
+                  s.textContent = "window.__injected = true";
+                  document.body.appendChild(s);
+                  return window.__injected;
+                }"""
+            )
+            assert ran is False, path
