@@ -30,6 +30,8 @@ def test_framing_and_the_other_headers() -> None:
     assert "frame-ancestors 'none'" in console["Content-Security-Policy"]
     assert console["Strict-Transport-Security"].startswith("max-age=")
     chat = security_headers("/chat", https=False, nonce="n0")
-    assert "X-Frame-Options" not in chat and "frame-ancestors" not in chat["Content-Security-Policy"]
+    assert (
+        "X-Frame-Options" not in chat and "frame-ancestors" not in chat["Content-Security-Policy"]
+    )
     assert "Strict-Transport-Security" not in chat
     assert "Content-Security-Policy" not in security_headers("/api/v1/tickets", https=False)
