@@ -356,6 +356,7 @@ def main() -> None:
             "ANXIN_LOG_LEVEL": "WARNING",
             "ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN": "0",  # one load generator, one address
             "ANXIN_WEBCHAT_PER_VISITOR_PER_MIN": "0",
+            "ANXIN_WEBCHAT_SESSIONS_PER_ADDRESS_PER_MIN": "0",
             **({"RASA_URL": args.rasa_url} if args.rasa_url else {}),
         },
     )

@@ -64,7 +64,8 @@ class Sent:
 
 
 class Load:
-    """Sends one message per new customer over the signed WeChat webhook or web chat.
+    """Sends one message per new customer over the signed WeChat webhook or web chat
+    (a web-chat customer opens a session first; the acknowledgement timed is the message's).
 
     aiohttp, not httpx: the generator shares the two cores with what it measures, and
     httpx costs about ten times the CPU per request (1.56 ms against 0.16 ms here)."""
@@ -94,13 +95,20 @@ class Load:
             sent.wechat_at[openid] = at
 
     async def webchat(self, sent: Sent) -> None:
+        """A new customer, as the chat page does it: open a session, then write."""
         self.n += 1
-        payload = {
-            "visitor_id": f"visitor-load-{RUN}-{self.n}",
-            "id": f"load-{RUN}-{self.n}",
-            "text": random.choice(QUESTIONS),
-        }
-        if await self._post(sent, "/webhooks/webchat", json=payload):
+        try:
+            async with self.http.post(f"{self.url}/chat/session") as response:
+                opened = await response.json() if response.status == 201 else None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            sent.failures[type(exc).__name__] += 1
+            return
+        if opened is None:
+            sent.failures[f"session {response.status}"] += 1
+            return
+        payload = {"id": f"load-{RUN}-{self.n}", "text": random.choice(QUESTIONS)}
+        headers = {"X-Chat-Session": opened["session"]}
+        if await self._post(sent, "/webhooks/webchat", json=payload, headers=headers):
             sent.webchat += 1
 
 

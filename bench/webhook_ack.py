@@ -112,6 +112,7 @@ def main() -> None:
         ANXIN_LOG_LEVEL="WARNING",
         ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN="0",  # one load generator, one address
         ANXIN_WEBCHAT_PER_VISITOR_PER_MIN="0",
+        ANXIN_WEBCHAT_SESSIONS_PER_ADDRESS_PER_MIN="0",
         ANXIN_SENDER_PER_MIN="1000000",  # 50 customers write many times a minute here
         ANXIN_BUSY_AFTER_S="0",  # every reply is the echo this bench counts
     )

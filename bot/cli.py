@@ -10,12 +10,22 @@ import sys
 import redis
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.access.accounts import ROLES, AccountError, add_user, create_token, user_count
+from bot.access.accounts import ROLES, AccountError, add_user, user_count
+from bot.access.tokens import (
+    DEFAULT_DAYS,
+    SCOPES,
+    TokenError,
+    create_token,
+    list_tokens,
+    parse_scopes,
+    revoke_token,
+)
 from bot.audit import trail as audit
 from bot.core.config import get_settings
 from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.migrate import upgrade
+from bot.core.models import utcnow
 from bot.identity import vip
 
 
@@ -64,9 +74,40 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     db = _db()
-    token = create_token(db, args.name)
-    _audit(db, "token.create", "api_token", args.name)
-    print(f"API token {args.name!r} (shown once): {token}")
+    try:
+        scopes = parse_scopes(args.scope or [])
+        token = create_token(db, args.name, scopes, owner=args.owner, days=args.days)
+    except TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    detail = f"scopes={' '.join(scopes)} owner={args.owner or '-'} days={args.days}"
+    _audit(db, "token.create", "api_token", args.name, detail)
+    print(f"API token {args.name!r} ({' '.join(scopes)}; {args.days} days) (shown once): {token}")
+    return 0
+
+
+def cmd_token_list(_: argparse.Namespace) -> int:
+    now = utcnow()
+    rows = list_tokens(_db())
+    print(f"{'name':24} {'state':8} {'scopes':40} {'owner':12} {'expires':16} last used")
+    for t in rows:
+        expires = t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never"
+        used = t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never"
+        name = t.name + (" (legacy)" if t.legacy else "")
+        print(
+            f"{name:24} {t.state(now):8} {' '.join(t.scopes):40} {t.owner or '-':12} "
+            f"{expires:16} {used}"
+        )
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    db = _db()
+    if not revoke_token(db, args.name):
+        print(f"error: no live token {args.name!r}", file=sys.stderr)
+        return 2
+    _audit(db, "token.revoke", "api_token", args.name)
+    print(f"revoked {args.name!r}: it is refused from its next call")
     return 0
 
 
@@ -180,7 +221,23 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="create an API token (printed once)")
     token_create.add_argument("name")
+    token_create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        help=f"what it may do (repeat, or comma-separate): {', '.join(SCOPES)}",
+    )
+    token_create.add_argument("--owner", default=None, help="the person answerable for it")
+    token_create.add_argument(
+        "--days", type=int, default=DEFAULT_DAYS, help=f"lifetime in days (default {DEFAULT_DAYS})"
+    )
     token_create.set_defaults(func=cmd_token_create)
+    token.add_parser("list", help="list tokens: scopes, owner, expiry, last use").set_defaults(
+        func=cmd_token_list
+    )
+    token_revoke = token.add_parser("revoke", help="revoke a token at once")
+    token_revoke.add_argument("name")
+    token_revoke.set_defaults(func=cmd_token_revoke)
 
     vips = sub.add_parser("vip", help="VIP customers").add_subparsers(dest="action", required=True)
     for name, func, text in (
@@ -189,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         one = vips.add_parser(name, help=text)
         one.add_argument("channel", choices=("webchat", "wechat", "wecom", "sms", "telegram"))
-        one.add_argument("id", help="openid, chat id, visitor id, or (SMS) the phone number")
+        one.add_argument("id", help="openid, chat id, or (SMS) the phone number")
         one.set_defaults(func=func)
     vips.add_parser("list", help="list VIPs").set_defaults(func=cmd_vip_list)
 

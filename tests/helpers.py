@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from starlette.testclient import TestClient, WebSocketTestSession
 
-from bot.core.models import Message
+from bot.core.models import Conversation, Message
 from bot.handoff.presence import Presence
 from bot.web.app import create_app
 from fakes.processes import free_port, start_service, stop_service
@@ -102,11 +102,57 @@ def beat(settings, *agents: str) -> None:
         pool.submit(asyncio.run, go()).result()
 
 
-def ask_for_human(customer, visitor: str = "visitor-handoff") -> tuple[str, dict]:
-    ack = customer.post(
+SESSION_HEADER = "X-Chat-Session"
+
+
+def open_chat(http: Any, base_url: str = "") -> str:
+    """A web-chat session token, opened as the chat page opens one."""
+    response = http.post(f"{base_url}/chat/session")
+    assert response.status_code == 201, response.text
+    return str(response.json()["session"])
+
+
+def chat_headers(client: Any, visitor: str) -> dict[str, str]:
+    """The session header of ``visitor`` — a test's name for one customer's device —
+    its session opened on first use and kept on ``client``."""
+    sessions = client.__dict__.setdefault("_anxin_chat_sessions", {})
+    if visitor not in sessions:
+        sessions[visitor] = open_chat(client)
+    return {SESSION_HEADER: sessions[visitor]}
+
+
+def chat_post(client: Any, visitor: str, text: str, message_id: str | None = None) -> Any:
+    """What the chat page sends for one message, as ``visitor``."""
+    return client.post(
         "/webhooks/webchat",
-        json={"visitor_id": visitor, "id": new_id(), "text": "转人工"},
+        json={"id": message_id or new_id(), "text": text},
+        headers=chat_headers(client, visitor),
     )
+
+
+@contextmanager
+def chat_socket(client: Any, visitor: str) -> Iterator[Any]:
+    """The chat page's socket for ``visitor``, past its hello (the history not read)."""
+    token = chat_headers(client, visitor)[SESSION_HEADER]
+    with client.websocket_connect("/chat/ws") as ws:
+        ws.send_json({"type": "hello", "session": token})
+        yield ws
+
+
+def visitor_of(db: Any, conversation_public_id: str) -> str:
+    """The channel identity the service gave a web-chat conversation."""
+    with db.session() as session:
+        found = session.scalar(
+            select(Conversation.external_user_id).where(
+                Conversation.public_id == conversation_public_id
+            )
+        )
+    assert found is not None, conversation_public_id
+    return str(found)
+
+
+def ask_for_human(customer, visitor: str = "visitor-handoff") -> tuple[str, dict]:
+    ack = chat_post(customer, visitor, "转人工")
     conversation = ack.json()["conversation_id"]
     ticket = customer.post(
         "/api/v1/internal/tickets",

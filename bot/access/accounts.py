@@ -1,12 +1,12 @@
-"""Staff accounts and API tokens, used by the CLI and the API's authentication."""
+"""Staff accounts, used by the CLI and the console (API tokens: ``bot.access.tokens``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from bot.core.db import Database
-from bot.core.models import ApiToken, User
-from bot.core.security import generate_password, generate_token, hash_password, token_digest
+from bot.core.models import User
+from bot.core.security import generate_password, hash_password
 
 ROLES = ("agent", "supervisor", "admin")
 
@@ -57,25 +57,3 @@ def add_user(
 def user_count(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count(User.id))) or 0)
-
-
-def create_token(db: Database, name: str) -> str:
-    """Create an API token; only its digest is stored, so it is shown once."""
-    token = generate_token()
-    with db.session() as session:
-        if session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
-            raise AccountError(f"token {name!r} already exists")
-        session.add(ApiToken(name=name, token_hash=token_digest(token)))
-    return token
-
-
-def token_name(db: Database, token: str) -> str | None:
-    """The name of a valid API token, else None."""
-    with db.session() as session:
-        return session.scalar(
-            select(ApiToken.name).where(ApiToken.token_hash == token_digest(token))
-        )
-
-
-def token_is_valid(db: Database, token: str) -> bool:
-    return token_name(db, token) is not None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from bot.api.deps import Address, Period, ServicesDep, Supervisor, Window
+from bot.api.deps import Address, Period, ServicesDep, Supervisor, Window, needs
 from bot.api.table_export import download
 from bot.handoff.presence import Presence
 from bot.sla import dashboard
@@ -30,7 +30,7 @@ async def _data(services: ServicesDep, period: Window) -> Callable[[], dict[str,
     return work
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", dependencies=[needs("reports:read")])
 async def get_dashboard(
     services: ServicesDep,
     actor: Supervisor,
@@ -43,7 +43,7 @@ async def get_dashboard(
     )
 
 
-@router.get("/dashboard/export")
+@router.get("/dashboard/export", dependencies=[needs("reports:read")])
 async def export_dashboard(
     services: ServicesDep,
     actor: Supervisor,

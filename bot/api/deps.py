@@ -1,17 +1,18 @@
-"""Shared dependencies: the process's services and bearer-token authentication."""
+"""Shared dependencies: the process's services, bearer-token authentication and the
+scope each API route needs of a token (``needs``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from bot.access.accounts import token_name
+from bot.access.tokens import SCOPES, Refused, TokenHolder, authenticate
 from bot.console.auth import COOKIE, agent_of
 from bot.core.db import Database
 from bot.core.models import User
@@ -46,15 +47,62 @@ async def require_service_token(services: ServicesDep, credentials: Credentials)
         raise _unauthorised()
 
 
-async def require_api_token(services: ServicesDep, credentials: Credentials) -> str:
-    """Public API: a token from ``python -m bot token create``; returns the token's name,
-    which is recorded as the actor of every change made with it."""
+async def bearer_token(
+    request: Request, services: ServicesDep, credentials: Credentials
+) -> TokenHolder | None:
+    """The API token of this request, None without one. An unknown, expired or revoked
+    token is refused (401) and the refusal audited; every accepted use is audited."""
     if credentials is None:
+        return None
+    address = address_of(request)
+    what = f"{request.method} {request.url.path}"
+    try:
+        holder = await to_thread.run_sync(authenticate, services.db, credentials.credentials)
+    except Refused as refused:
+        actor = refused.name or "anonymous"
+        await services.audit(
+            actor, "denied", "api_token", refused.name or "-", address, f"{refused} · {what}"
+        )
+        raise _unauthorised() from refused
+    await services.audit(holder.name, "token.use", "api_token", holder.name, address, what)
+    return holder
+
+
+BearerToken = Annotated[TokenHolder | None, Depends(bearer_token)]
+
+
+async def require_api_token(token: BearerToken) -> str:
+    """A route for API tokens alone; returns the token's name, recorded as the actor of
+    every change made with it."""
+    if token is None:
         raise _unauthorised()
-    name = await to_thread.run_sync(token_name, services.db, credentials.credentials)
-    if name is None:
-        raise _unauthorised()
-    return name
+    return token.name
+
+
+def needs(scope: str) -> Any:
+    """A route's scope: a token without it is refused (403, audited). Console sessions
+    are not concerned (their role decides)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    async def check(request: Request, services: ServicesDep, token: BearerToken) -> None:
+        if token is None or token.allows(scope):
+            return
+        await services.audit(
+            token.name,
+            "denied",
+            "api_token",
+            token.name,
+            address_of(request),
+            f"needs {scope} · {request.method} {request.url.path}",
+        )
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"此令牌没有 {scope} 权限 / this token lacks the {scope} scope",
+        )
+
+    check.scope = scope  # type: ignore[attr-defined]
+    return Depends(check)
 
 
 Actor = Annotated[str, Depends(require_api_token)]
@@ -74,11 +122,11 @@ def _role_of(db: Database, name: str) -> str | None:
 
 
 async def staff_member(
-    request: Request, services: ServicesDep, credentials: Credentials
+    request: Request, services: ServicesDep, token: BearerToken
 ) -> tuple[str, str]:
     """(name, role) of the caller: an API token (role "token"), or a console session."""
-    if credentials is not None:
-        return await require_api_token(services, credentials), "token"
+    if token is not None:
+        return token.name, "token"
     name = await agent_of(services, request.cookies.get(COOKIE))
     if name is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.api.deps import Actor, ServicesDep
+from bot.api.deps import Actor, ServicesDep, needs
 from bot.core.db import upsert
 from bot.core.models import FollowupPlan, FollowupTask, Ticket, utcnow
 
@@ -40,7 +40,7 @@ class PlanIn(BaseModel):
     active: bool = True
 
 
-@router.get("/followup-tasks")
+@router.get("/followup-tasks", dependencies=[needs("tickets:read")])
 async def tasks(
     services: ServicesDep, _: Actor, pending: Annotated[bool, Query()] = True
 ) -> list[TaskOut]:
@@ -67,7 +67,7 @@ async def tasks(
     return await to_thread.run_sync(work)
 
 
-@router.post("/followup-tasks/{task_id}/done")
+@router.post("/followup-tasks/{task_id}/done", dependencies=[needs("tickets:write")])
 async def task_done(
     task_id: int, body: Done, services: ServicesDep, actor: Actor
 ) -> dict[str, bool]:
@@ -84,7 +84,7 @@ async def task_done(
     return {"ok": True}
 
 
-@router.put("/followup-plans")
+@router.put("/followup-plans", dependencies=[needs("admin")])
 async def put_plan(body: PlanIn, services: ServicesDep, _: Actor) -> PlanIn:
     def work() -> None:
         with services.db.session() as session:

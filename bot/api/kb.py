@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import Address, ServicesDep, Staff, Supervisor
+from bot.api.deps import Address, ServicesDep, Staff, Supervisor, needs
 from bot.api.table_export import download
 from bot.kb import gaps as kb_gaps
 from bot.kb import import_export as kb_io
@@ -43,14 +43,14 @@ class Rollback(BaseModel):
     version: int = Field(ge=1)
 
 
-@router.get("")
+@router.get("", dependencies=[needs("kb:read")])
 async def entries(
     services: ServicesDep, _: Staff, include_deleted: bool = False
 ) -> list[dict[str, Any]]:
     return await _run(lambda: kb_store.listing(services.db, include_deleted))
 
 
-@router.post("", status_code=http.HTTP_201_CREATED)
+@router.post("", status_code=http.HTTP_201_CREATED, dependencies=[needs("kb:write")])
 async def create(
     body: kb_store.NewEntry, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def create(
     return made
 
 
-@router.get("/export")
+@router.get("/export", dependencies=[needs("kb:read")])
 async def export(
     services: ServicesDep,
     _: Staff,
@@ -70,7 +70,7 @@ async def export(
     return Response(data, media_type=kind, headers=headers)
 
 
-@router.post("/import")
+@router.post("/import", dependencies=[needs("kb:write")])
 async def import_file(
     services: ServicesDep,
     actor: Supervisor,
@@ -89,7 +89,7 @@ async def import_file(
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
 
 
-@router.get("/gaps")
+@router.get("/gaps", dependencies=[needs("kb:read")])
 async def gaps(
     services: ServicesDep,
     _: Staff,
@@ -107,7 +107,7 @@ class TryQuestion(BaseModel):
     language: str = Field(default="zh", pattern="^(zh|en)$")
 
 
-@router.post("/try")
+@router.post("/try", dependencies=[needs("kb:read")])
 async def try_question(body: TryQuestion, services: ServicesDep, _: Staff) -> dict[str, Any]:
     """What the assistant would do with a question right now, for staff trying an edit
     (not recorded, no hit counted)."""
@@ -118,7 +118,7 @@ async def try_question(body: TryQuestion, services: ServicesDep, _: Staff) -> di
     return outcome.as_dict()
 
 
-@router.get("/{key}")
+@router.get("/{key}", dependencies=[needs("kb:read")])
 async def entry(key: str, services: ServicesDep, _: Staff) -> dict[str, Any]:
     found = await _run(lambda: kb_store.get(services.db, key))
     if found is None:
@@ -126,7 +126,7 @@ async def entry(key: str, services: ServicesDep, _: Staff) -> dict[str, Any]:
     return found
 
 
-@router.put("/{key}")
+@router.put("/{key}", dependencies=[needs("kb:write")])
 async def update(
     key: str, body: EntryUpdate, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:
@@ -138,7 +138,7 @@ async def update(
     return saved
 
 
-@router.delete("/{key}")
+@router.delete("/{key}", dependencies=[needs("kb:write")])
 async def delete(
     key: str, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, bool]:
@@ -147,12 +147,12 @@ async def delete(
     return {"ok": True}
 
 
-@router.get("/{key}/history")
+@router.get("/{key}/history", dependencies=[needs("kb:read")])
 async def history(key: str, services: ServicesDep, _: Staff) -> list[dict[str, Any]]:
     return await _run(lambda: kb_store.history(services.db, key))
 
 
-@router.post("/{key}/rollback")
+@router.post("/{key}/rollback", dependencies=[needs("kb:write")])
 async def rollback(
     key: str, body: Rollback, services: ServicesDep, actor: Supervisor, address: Address
 ) -> dict[str, Any]:

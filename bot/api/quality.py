@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.access.scopes import scope_of
-from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
+from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor, needs
 from bot.core.models import QaRule
 from bot.quality import reviews
 from bot.web.audited_reads import AuditedReads
@@ -68,12 +68,12 @@ def _agents(session: Any, staff: tuple[str, str]) -> frozenset[str] | None:
     return None if scope.everything else scope.agents
 
 
-@router.get("/rules")
+@router.get("/rules", dependencies=[needs("admin")])
 async def rules(services: ServicesDep, _: Supervisor) -> list[dict[str, Any]]:
     return await _in_session(services, reviews.rules)
 
 
-@router.put("/rules/{key}")
+@router.put("/rules/{key}", dependencies=[needs("admin")])
 async def edit_rule(
     key: Annotated[str, Path(pattern="^[a-z0-9_]{1,64}$")],
     body: RuleEdit,
@@ -101,7 +101,7 @@ async def edit_rule(
     return {"ok": True}
 
 
-@router.get("/flagged")
+@router.get("/flagged", dependencies=[needs("reports:read")])
 async def flagged(
     services: ServicesDep,
     actor: Supervisor,
@@ -119,7 +119,7 @@ async def flagged(
     )
 
 
-@router.get("/sample")
+@router.get("/sample", dependencies=[needs("reports:read")])
 async def sample(
     services: ServicesDep,
     actor: Supervisor,
@@ -135,7 +135,7 @@ async def sample(
     )
 
 
-@router.post("/reviews", status_code=status.HTTP_201_CREATED)
+@router.post("/reviews", status_code=status.HTTP_201_CREATED, dependencies=[needs("tickets:write")])
 async def review(
     body: Review, services: ServicesDep, actor: Supervisor, staff: StaffMember, address: Address
 ) -> dict[str, Any]:
@@ -151,7 +151,7 @@ async def review(
     return made
 
 
-@router.get("/scorecards")
+@router.get("/scorecards", dependencies=[needs("reports:read")])
 async def scorecards(
     services: ServicesDep,
     actor: Supervisor,

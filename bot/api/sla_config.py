@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
-from bot.api.deps import Actor, Address, Period, ServicesDep, Supervisor
+from bot.api.deps import Actor, Address, Period, ServicesDep, Supervisor, needs
 from bot.api.table_export import download
 from bot.core.db import upsert
 from bot.core.models import Holiday, PriorityRule, SlaPolicyRow
@@ -51,7 +51,7 @@ class HolidayIn(BaseModel):
     name: str = Field(default="", max_length=64)
 
 
-@router.get("/sla/policies")
+@router.get("/sla/policies", dependencies=[needs("admin")])
 async def list_policies(services: ServicesDep, _: Actor) -> list[PolicyIn]:
     def work() -> list[PolicyIn]:
         with services.db.session() as s:
@@ -72,7 +72,7 @@ async def list_policies(services: ServicesDep, _: Actor) -> list[PolicyIn]:
     return await to_thread.run_sync(work)
 
 
-@router.put("/sla/policies")
+@router.put("/sla/policies", dependencies=[needs("admin")])
 async def put_policy(body: PolicyIn, services: ServicesDep, _: Actor) -> PolicyIn:
     """Create or replace the targets for a priority (and category). New tickets use them."""
     keys = {"priority": body.priority, "category": body.category}
@@ -82,7 +82,7 @@ async def put_policy(body: PolicyIn, services: ServicesDep, _: Actor) -> PolicyI
     return body
 
 
-@router.get("/priority-rules")
+@router.get("/priority-rules", dependencies=[needs("admin")])
 async def list_rules(services: ServicesDep, _: Actor) -> list[RuleIn]:
     def work() -> list[RuleIn]:
         with services.db.session() as s:
@@ -94,14 +94,14 @@ async def list_rules(services: ServicesDep, _: Actor) -> list[RuleIn]:
     return await to_thread.run_sync(work)
 
 
-@router.put("/priority-rules")
+@router.put("/priority-rules", dependencies=[needs("admin")])
 async def put_rule(body: RuleIn, services: ServicesDep, _: Actor) -> RuleIn:
     keys = {"category": body.category, "subcategory": body.subcategory}
     await to_thread.run_sync(_upsert, services, PriorityRule, keys, {"priority": body.priority})
     return body
 
 
-@router.get("/holidays")
+@router.get("/holidays", dependencies=[needs("admin")])
 async def list_holidays(services: ServicesDep, _: Actor) -> list[HolidayIn]:
     def work() -> list[HolidayIn]:
         with services.db.session() as s:
@@ -113,13 +113,13 @@ async def list_holidays(services: ServicesDep, _: Actor) -> list[HolidayIn]:
     return await to_thread.run_sync(work)
 
 
-@router.put("/holidays", status_code=status.HTTP_200_OK)
+@router.put("/holidays", status_code=status.HTTP_200_OK, dependencies=[needs("admin")])
 async def put_holiday(body: HolidayIn, services: ServicesDep, _: Actor) -> HolidayIn:
     await to_thread.run_sync(_upsert, services, Holiday, {"day": body.day}, {"name": body.name})
     return body
 
 
-@router.delete("/holidays/{day}")
+@router.delete("/holidays/{day}", dependencies=[needs("admin")])
 async def delete_holiday(day: date, services: ServicesDep, _: Actor) -> dict[str, bool]:
     def work() -> int:
         with services.db.session() as s:
@@ -130,7 +130,7 @@ async def delete_holiday(day: date, services: ServicesDep, _: Actor) -> dict[str
     return {"ok": True}
 
 
-@router.get("/figures")
+@router.get("/figures", dependencies=[needs("reports:read")])
 async def get_figures(
     services: ServicesDep,
     actor: Supervisor,
@@ -147,7 +147,7 @@ async def get_figures(
     )
 
 
-@router.get("/figures/export")
+@router.get("/figures/export", dependencies=[needs("reports:read")])
 async def export_figures(
     services: ServicesDep,
     actor: Supervisor,

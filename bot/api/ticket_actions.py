@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.api.deps import Actor, Address, ServicesDep
+from bot.api.deps import Actor, Address, ServicesDep, needs
 from bot.core.models import EscalationEvent, Ticket, TicketEvent
 from bot.tickets.commands import TicketCommands
 from bot.tickets.policy import STATUSES
@@ -52,7 +52,7 @@ class EscalationOut(BaseModel):
     notified_at: datetime | None
 
 
-@router.post("/tickets/{number}/transition")
+@router.post("/tickets/{number}/transition", dependencies=[needs("tickets:write")])
 async def transition(
     number: str, body: Transition, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
@@ -61,7 +61,7 @@ async def transition(
     return {"ok": True}
 
 
-@router.post("/tickets/{number}/assign")
+@router.post("/tickets/{number}/assign", dependencies=[needs("tickets:write")])
 async def assign(
     number: str, body: Assignment, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
@@ -69,7 +69,7 @@ async def assign(
     return {"ok": True}
 
 
-@router.post("/tickets/{number}/notes")
+@router.post("/tickets/{number}/notes", dependencies=[needs("tickets:write")])
 async def note(
     number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
@@ -78,7 +78,7 @@ async def note(
     return {"ok": True}
 
 
-@router.post("/tickets/{number}/replies")
+@router.post("/tickets/{number}/replies", dependencies=[needs("tickets:write")])
 async def reply(
     number: str, body: Text, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
@@ -87,7 +87,7 @@ async def reply(
     return {"ok": True}
 
 
-@router.post("/tickets/{number}/acknowledge")
+@router.post("/tickets/{number}/acknowledge", dependencies=[needs("tickets:write")])
 async def acknowledge(
     number: str, services: ServicesDep, actor: Actor, address: Address
 ) -> dict[str, bool]:
@@ -104,7 +104,7 @@ def _ticket_id(services: ServicesDep, number: str) -> int:
     return found
 
 
-@router.get("/tickets/{number}/events")
+@router.get("/tickets/{number}/events", dependencies=[needs("tickets:read")])
 async def events(
     number: str, services: ServicesDep, actor: Actor, address: Address
 ) -> list[EventOut]:
@@ -133,7 +133,7 @@ async def events(
     return await AuditedReads(services, actor, address).read("ticket_events", work, number.upper())
 
 
-@router.get("/tickets/{number}/escalations")
+@router.get("/tickets/{number}/escalations", dependencies=[needs("tickets:read")])
 async def escalations(
     number: str,
     services: ServicesDep,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from bot.api.deps import Actor, Address, ServicesDep
+from bot.api.deps import Actor, Address, ServicesDep, needs
 from bot.api.schemas import MessageOut, TicketOut
 from bot.core.models import Conversation, Message
 from bot.tickets.service import get_ticket, list_tickets
@@ -16,7 +16,7 @@ from bot.web.audited_reads import AuditedReads
 router = APIRouter(tags=["tickets"])
 
 
-@router.get("/tickets")
+@router.get("/tickets", dependencies=[needs("tickets:read")])
 async def tickets(
     services: ServicesDep,
     actor: Actor,
@@ -39,7 +39,7 @@ async def tickets(
     return [TicketOut.of(t, services.timezone) for t in found]
 
 
-@router.get("/tickets/{number}")
+@router.get("/tickets/{number}", dependencies=[needs("tickets:read")])
 async def ticket(number: str, services: ServicesDep, actor: Actor, address: Address) -> TicketOut:
     found = await AuditedReads(services, actor, address).read_one(
         "ticket", lambda: get_ticket(services.db, number), lambda t: t.number, "no such ticket"
@@ -47,7 +47,7 @@ async def ticket(number: str, services: ServicesDep, actor: Actor, address: Addr
     return TicketOut.of(found, services.timezone)
 
 
-@router.get("/conversations/{public_id}/messages")
+@router.get("/conversations/{public_id}/messages", dependencies=[needs("tickets:read")])
 async def transcript(
     public_id: str, services: ServicesDep, actor: Actor, address: Address
 ) -> list[MessageOut]:

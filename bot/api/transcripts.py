@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.access.scopes import scope_of
-from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor
+from bot.api.deps import Address, Period, ServicesDep, StaffMember, Supervisor, needs
 from bot.core.models import Conversation
 from bot.transcripts import search as transcripts
 from bot.web.audited_reads import AuditedReads
@@ -19,7 +19,7 @@ from bot.web.audited_reads import AuditedReads
 router = APIRouter(tags=["transcripts"])
 
 
-@router.get("/transcripts")
+@router.get("/transcripts", dependencies=[needs("tickets:read")])
 async def search(
     services: ServicesDep,
     staff: StaffMember,
@@ -71,7 +71,7 @@ async def search(
     )
 
 
-@router.get("/conversations/{public_id}/timeline")
+@router.get("/conversations/{public_id}/timeline", dependencies=[needs("tickets:read")])
 async def timeline(
     public_id: str, services: ServicesDep, staff: StaffMember, address: Address
 ) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ class Unmask(BaseModel):
     reason: str = Field(min_length=5, max_length=500)
 
 
-@router.post("/conversations/{public_id}/contact")
+@router.post("/conversations/{public_id}/contact", dependencies=[needs("tickets:read")])
 async def contact(
     public_id: str,
     body: Unmask,

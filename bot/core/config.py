@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     sender_per_min: int = Field(default=30, ge=1, alias="ANXIN_SENDER_PER_MIN")
     webchat_per_visitor: int = Field(default=30, alias="ANXIN_WEBCHAT_PER_VISITOR_PER_MIN")
     webchat_per_address: int = Field(default=300, alias="ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN")
+    # Web-chat sessions: new ones per address per minute; idle and absolute lifetimes.
+    webchat_sessions_per_address: int = Field(
+        default=60, alias="ANXIN_WEBCHAT_SESSIONS_PER_ADDRESS_PER_MIN"
+    )
+    webchat_idle_minutes: float = Field(default=30.0, gt=0, alias="ANXIN_WEBCHAT_IDLE_MINUTES")
+    webchat_session_hours: float = Field(default=12.0, gt=0, alias="ANXIN_WEBCHAT_SESSION_HOURS")
     # SLA ladder (targets per priority live in the sla_policies table)
     sla_scan_s: float = Field(default=5.0, alias="ANXIN_SLA_SCAN_S")
     p1_ack_minutes: float = Field(default=15.0, alias="ANXIN_P1_ACK_MINUTES")

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 
+from bot.api import audit as audit_api
 from bot.api import (
     dashboard,
     followups,
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(transcripts.router)
     api.include_router(quality.router)
     api.include_router(dashboard.router)
+    api.include_router(audit_api.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

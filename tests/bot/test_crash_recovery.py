@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.core.db import Database
 from bot.core.models import Message, OutboxItem
 from fakes.processes import free_port, start_service, stop_service, wait_for
-from tests.helpers import service_env
+from tests.helpers import SESSION_HEADER, open_chat, service_env
 
 pytestmark = pytest.mark.fault
 
@@ -24,13 +24,11 @@ def test_kill_9_mid_turn_then_restart_answers_once(settings, fake_rasa, tmp_path
     fake_rasa.delay = 3.0
     first = start_service(env, port, tmp_path / "service.log")
     try:
+        base = f"http://127.0.0.1:{port}"
         ack = httpx.post(
-            f"http://127.0.0.1:{port}/webhooks/webchat",
-            json={
-                "visitor_id": "visitor-crash-01",
-                "id": uuid.uuid4().hex,
-                "text": "我的信用卡丢了",
-            },
+            f"{base}/webhooks/webchat",
+            json={"id": uuid.uuid4().hex, "text": "我的信用卡丢了"},
+            headers={SESSION_HEADER: open_chat(httpx, base)},
         )
         assert ack.status_code == 202
         wait_for(lambda: len(fake_rasa.calls) == 1)  # the turn is in flight inside Rasa
@@ -71,20 +69,20 @@ def test_kill_9_mid_burst_every_accepted_message_answered_once(
     port = free_port()
     url = f"http://127.0.0.1:{port}/webhooks/webchat"
     fake_rasa.delay = 0.05
-    burst = [
-        {"visitor_id": f"visitor-burst{n % 6:04d}", "id": f"burst-msg-{n:04d}", "text": f"消息 {n}"}
-        for n in range(60)
-    ]
-    unsent: list[dict] = []
+    burst = [{"id": f"burst-msg-{n:04d}", "text": f"消息 {n}"} for n in range(60)]
+    unsent: list[tuple[dict, dict]] = []
     service = start_service(env, port, tmp_path / "service.log")
+    # six customers' pages (their sessions live in Redis and outlive the process)
+    pages = [{SESSION_HEADER: open_chat(httpx, f"http://127.0.0.1:{port}")} for _ in range(6)]
     try:
         for n, body in enumerate(burst):
+            page = pages[n % 6]
             if n == 30:
                 stop_service(service, signal.SIGKILL)
             try:
-                assert httpx.post(url, json=body, timeout=5).status_code == 202
+                assert httpx.post(url, json=body, headers=page, timeout=5).status_code == 202
             except httpx.TransportError:
-                unsent.append(body)  # not accepted: the page (or provider) sends it again
+                unsent.append((body, page))  # not accepted: the page sends it again
     finally:
         if service.poll() is None:
             stop_service(service, signal.SIGKILL)
@@ -92,8 +90,8 @@ def test_kill_9_mid_burst_every_accepted_message_answered_once(
     service = start_service(env, port, tmp_path / "service.log")
     db = Database(settings.database_url)
     try:
-        for body in unsent:
-            assert httpx.post(url, json=body, timeout=5).status_code == 202
+        for body, page in unsent:
+            assert httpx.post(url, json=body, headers=page, timeout=5).status_code == 202
 
         def answered() -> bool:
             with db.session() as s:

@@ -22,7 +22,7 @@ from tests.channels import test_sms as sms_test
 from tests.channels import test_telegram as telegram_test
 from tests.channels import test_wechat as wechat_test
 from tests.channels import test_wecom as wecom_test
-from tests.helpers import new_id
+from tests.helpers import chat_post
 
 MESSAGES = 1000
 CHANNELS = ("webchat", "wechat", "wecom", "sms", "telegram")
@@ -168,9 +168,7 @@ def test_no_personal_data_in_clear_anywhere(
         channel = CHANNELS[n % len(CHANNELS)]
         if channel == "webchat":
             visitor = f"visitor-{n % 40:012d}"
-            response = client.post(
-                "/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": message}
-            )
+            response = chat_post(client, visitor, message)
         elif channel == "wechat":
             xml = wechat_test.text_xml(900_000 + n, message, openid=f"o-sweep-{n % 40}")
             response = client.post(f"/webhooks/wechat?{wechat_test.signed_query()}", content=xml)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.core.db import Database
 from bot.core.models import Message
 from fakes.processes import wait_for
+from tests.helpers import chat_post
 
 pytestmark = pytest.mark.fault
 
@@ -33,14 +34,7 @@ def test_rasa_down_then_back_holding_reply_then_backlog_answered_once(
     fake_rasa.fail_next = 10**6  # every call fails until Rasa "comes back"
     client = channel_client()
     for n in range(CUSTOMERS):
-        response = client.post(
-            "/webhooks/webchat",
-            json={
-                "visitor_id": f"visitor-outage{n:05d}",
-                "id": f"outage-msg-{n}",
-                "text": f"问题 {n}",
-            },
-        )
+        response = chat_post(client, f"visitor-outage{n:05d}", f"问题 {n}", f"outage-msg-{n}")
         assert response.status_code == 202
     db = Database(settings.database_url)
     try:

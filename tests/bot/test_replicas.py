@@ -17,7 +17,7 @@ from bot.core.models import EscalationEvent, Message, OutboxItem, utcnow
 from bot.pipeline.inbox import get_or_create_conversation
 from bot.tickets.service import open_ticket
 from fakes.processes import free_port, start_service, stop_service, wait_for
-from tests.helpers import service_env
+from tests.helpers import SESSION_HEADER, open_chat, service_env
 
 pytestmark = pytest.mark.fault
 
@@ -51,14 +51,15 @@ def test_two_replicas_answer_once_and_escalate_once(settings, fake_rasa, tmp_pat
     replicas = [start_service(env, port, tmp_path / f"replica-{port}.log") for port in ports]
     try:
         targets = itertools.cycle(ports)
+        # seven customers' pages, their sessions opened on one replica, used on both
+        pages = [
+            {SESSION_HEADER: open_chat(httpx, f"http://127.0.0.1:{ports[0]}")} for _ in range(7)
+        ]
         for n in range(MESSAGES):
             response = httpx.post(
                 f"http://127.0.0.1:{next(targets)}/webhooks/webchat",
-                json={
-                    "visitor_id": f"visitor-rr{n % 7:07d}",
-                    "id": f"replica-msg-{n}",
-                    "text": f"问 {n}",
-                },
+                json={"id": f"replica-msg-{n}", "text": f"问 {n}"},
+                headers=pages[n % 7],
                 timeout=10,
             )
             assert response.status_code == 202

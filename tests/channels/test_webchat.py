@@ -14,7 +14,14 @@ from bot.core.models import Message
 from bot.pipeline.messages import InvalidInput
 from bot.web.app import create_app
 from channels.webchat import parse_frame
-from tests.helpers import new_id, receive_until
+from tests.helpers import (
+    SESSION_HEADER,
+    chat_headers,
+    chat_post,
+    chat_socket,
+    new_id,
+    receive_until,
+)
 
 VISITOR = "visitor-" + "a" * 12
 
@@ -57,11 +64,11 @@ def test_parse_frame_refuses_bad_input(raw, code) -> None:
 def test_chat_page_is_served(client) -> None:
     page = client.get("/chat")
     assert page.status_code == 200
-    assert "安心客服" in page.text and "/chat/ws" in page.text
+    assert "安心客服" in page.text and "/chat/ws" in page.text and "/chat/session" in page.text
 
 
 def test_message_is_acked_answered_and_resumed(client, settings) -> None:
-    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+    with chat_socket(client, VISITOR) as ws:
         assert ws.receive_json() == {"type": "history", "messages": []}
         mid = new_id()
         ws.send_json({"type": "message", "id": mid, "text": "你好"})
@@ -72,8 +79,8 @@ def test_message_is_acked_answered_and_resumed(client, settings) -> None:
         # A resend of the same id (lost ack, reconnect) is acknowledged, not stored again.
         ws.send_json({"type": "message", "id": mid, "text": "你好"})
         assert receive_until(ws, lambda f: f["type"] == "ack")["duplicate"] is True
-    # Reload: the same visitor gets the same conversation back.
-    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+    # Reload: the same session gets the same conversation back.
+    with chat_socket(client, VISITOR) as ws:
         history = ws.receive_json()
         assert [m["sender"] for m in history["messages"]] == ["customer", "bot"]
         assert history["messages"][0]["client_id"] == mid
@@ -82,7 +89,7 @@ def test_message_is_acked_answered_and_resumed(client, settings) -> None:
 
 
 def test_bad_frames_get_errors_and_the_socket_stays_up(client) -> None:
-    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+    with chat_socket(client, VISITOR) as ws:
         ws.receive_json()
         ws.send_text("{not json")
         assert ws.receive_json()["code"] == "bad_json"
@@ -99,26 +106,16 @@ def test_bad_frames_get_errors_and_the_socket_stays_up(client) -> None:
         )
 
 
-def test_invalid_visitor_is_refused(client) -> None:
-    from starlette.websockets import WebSocketDisconnect
-
-    with pytest.raises(WebSocketDisconnect) as err, client.websocket_connect("/chat/ws?visitor=x"):
-        pass
-    assert err.value.code == 4400
-
-
 def test_http_way_in_validates_and_is_idempotent(client, settings) -> None:
     url = "/webhooks/webchat"
-    assert client.post(url, content=b"\xff\xfe garbage").status_code == 400
-    assert client.post(url, json=[1, 2]).status_code == 400
-    bad = client.post(url, json={"visitor_id": VISITOR, "id": new_id(), "text": ""})
+    session = chat_headers(client, VISITOR)
+    assert client.post(url, content=b"\xff\xfe garbage", headers=session).status_code == 400
+    assert client.post(url, json=[1, 2], headers=session).status_code == 400
+    bad = client.post(url, json={"id": new_id(), "text": ""}, headers=session)
     assert bad.status_code == 422 and bad.json()["detail"]["code"] == "empty"
-    assert (
-        client.post(url, json={"visitor_id": "no", "id": new_id(), "text": "hi"}).status_code == 422
-    )
-    body = {"visitor_id": VISITOR, "id": new_id(), "text": "hello"}
-    first = client.post(url, json=body)
-    second = client.post(url, json=body)
+    body = {"id": new_id(), "text": "hello"}
+    first = client.post(url, json=body, headers=session)
+    second = client.post(url, json=body, headers=session)
     assert first.status_code == second.status_code == 202
     assert first.json()["message_id"] == second.json()["message_id"]
     assert second.json()["duplicate"] is True
@@ -130,9 +127,7 @@ def test_database_down_answers_503_not_200(settings) -> None:
     nothing_listens = "postgresql://postgres@127.0.0.1:1/anxin"
     app = create_app(settings.model_copy(update={"database_url": nothing_listens}))
     with TestClient(app) as client:
-        response = client.post(
-            "/webhooks/webchat", json={"visitor_id": VISITOR, "id": new_id(), "text": "hi"}
-        )
+        response = chat_post(client, VISITOR, "hi")
     assert response.status_code == 503
     assert "retry" in response.json()["detail"]
 
@@ -151,18 +146,21 @@ _json = st.recursive(
     body=st.one_of(
         st.binary(max_size=200),
         _json,
-        st.fixed_dictionaries(
-            {
-                "visitor_id": st.text(max_size=70),
-                "id": st.text(max_size=70),
-                "text": st.text(max_size=50),
-            }
-        ),
-    )
+        st.fixed_dictionaries({"id": st.text(max_size=70), "text": st.text(max_size=50)}),
+    ),
+    session=st.one_of(st.none(), st.just("valid"), st.text(max_size=90)),
 )
-def test_fuzzed_http_bodies_never_500(client, body) -> None:
+def test_fuzzed_http_bodies_never_500(client, body, session) -> None:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    assert client.post("/webhooks/webchat", content=content).status_code in (202, 400, 422)
+    headers = {}
+    if session == "valid":
+        headers = chat_headers(client, VISITOR)
+    elif session is not None and session.isascii() and session.isprintable():
+        headers = {SESSION_HEADER: session}
+    status = client.post("/webhooks/webchat", content=content, headers=headers).status_code
+    assert status in (202, 400, 401, 422)
+    if session != "valid":
+        assert status in (400, 401)
 
 
 def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
@@ -172,10 +170,7 @@ def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
     visitor = "visitor-" + "r" * 12
 
     def post(who: str, n: int):
-        return client.post(
-            "/webhooks/webchat",
-            json={"visitor_id": who, "id": f"rate-msg-{who[-3:]}-{n}", "text": f"第{n}条"},
-        )
+        return chat_post(client, who, f"第{n}条", f"rate-msg-{who[-3:]}-{n}")
 
     assert [post(visitor, n).status_code for n in range(3)] == [202, 202, 202]
     refused = post(visitor, 3)
@@ -184,7 +179,7 @@ def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
     other = "visitor-" + "s" * 12
     assert [post(other, n).status_code for n in range(3)] == [202, 202, 429]  # the address
     assert _count(settings, "in") == 5  # refused messages were not stored (the page resends)
-    with client.websocket_connect(f"/chat/ws?visitor={'visitor-' + 't' * 12}") as ws:
+    with chat_socket(client, "visitor-" + "t" * 12) as ws:
         assert ws.receive_json()["type"] == "history"
         ws.send_json({"type": "message", "id": "rate-msg-ws-1", "text": "你好"})
         error = ws.receive_json()
@@ -195,16 +190,17 @@ def test_too_many_messages_from_one_visitor_or_address_are_refused_not_lost(
 def test_finding_5_deeply_nested_json_is_a_400_everywhere(client) -> None:
     """Security finding 5: 1,000 levels of JSON were a 500 with a traceback."""
     deep = "[" * 1000 + "]" * 1000
-    nested = '{"visitor_id": "' + VISITOR + '", "id": "deep-0001", "text": ' + deep + "}"
+    nested = '{"id": "deep-0001", "text": ' + deep + "}"
+    session = chat_headers(client, VISITOR)
     for path in ("/webhooks/webchat", "/api/v1/internal/tickets", "/console/api/login"):
         response = client.post(
-            path, content=nested.encode(), headers={"Content-Type": "application/json"}
+            path, content=nested.encode(), headers={"Content-Type": "application/json", **session}
         )
         assert response.status_code == 400, (path, response.status_code)
         assert response.json()["detail"]
         if path == "/webhooks/webchat":
             assert "nested too deeply" in response.json()["detail"]
-    with client.websocket_connect(f"/chat/ws?visitor={VISITOR}") as ws:
+    with chat_socket(client, VISITOR) as ws:
         ws.receive_json()  # history
         ws.send_text(deep)
         assert ws.receive_json()["code"] == "too_deep"

@@ -22,9 +22,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def _bot_bubbles(page: Page, count: int) -> list[str]:
-    page.wait_for_function(
-        f"document.querySelectorAll('.row.bot .bubble').length >= {count}", timeout=15000
-    )
+    page.wait_for_selector(f".row.bot .bubble >> nth={count - 1}", timeout=15000)
     return [b.inner_text() for b in page.query_selector_all(".row.bot .bubble")]
 
 
@@ -69,3 +67,36 @@ def test_markup_in_a_reply_is_shown_as_text(settings, fake_rasa, page: Page, tmp
         assert _bot_bubbles(page, 1) == ['<img src=x onerror="window.pwned=1"><b>bold</b>']
         assert page.query_selector(".row.bot img") is None
         assert page.evaluate("window.pwned") is None
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1366, 768)])
+def test_finding_3_end_chat_clears_a_shared_computer(
+    settings, fake_rasa, browser: Browser, tmp_path, size: tuple[int, int]
+) -> None:
+    fake_rasa.reply = lambda text: [{"text": f"echo: {text}"}]
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        page.goto(f"{url}/chat")
+        page.fill("#input", "我的信用卡丢了")
+        page.keyboard.press("Enter")
+        assert _bot_bubbles(page, 1) == ["echo: 我的信用卡丢了"]
+        token = page.evaluate("localStorage.getItem('anxin.session')")
+        assert token and all(token not in u and "visitor" not in u for u in sockets)
+        page.screenshot(path=str(tmp_path / f"chat-{size[0]}-before.png"))
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#end")
+        page.wait_for_selector(".notice[data-who='ended']")
+        assert page.query_selector_all(".row") == []
+        assert page.evaluate("localStorage.getItem('anxin.session')") is None
+        page.screenshot(path=str(tmp_path / f"chat-{size[0]}-ended.png"))
+        page.reload()  # the next person at this computer
+        page.wait_for_selector(".welcome")
+        assert page.query_selector_all(".row") == []
+        page.fill("#input", "你好")
+        page.keyboard.press("Enter")
+        assert _bot_bubbles(page, 1) == ["echo: 你好"]  # a new chat works at once
+        assert page.evaluate("localStorage.getItem('anxin.session')") not in (None, token)
+    context.close()

@@ -11,6 +11,7 @@ import pytest
 
 from fakes.processes import wait_for
 from launcher.stack import Stack
+from tests.helpers import SESSION_HEADER, open_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -38,10 +39,10 @@ def _turn(url: str, sender: str, text: str) -> str:
 
 def test_a_form_begun_on_one_rasa_server_is_finished_on_the_other(stack: Stack) -> None:
     first, second = stack.rasa_urls
-    visitor = f"visitor-{uuid.uuid4().hex[:12]}"
     ack = httpx.post(
         f"{stack.service_url}/webhooks/webchat",
-        json={"visitor_id": visitor, "id": f"m-{uuid.uuid4().hex[:12]}", "text": "你好"},
+        json={"id": f"m-{uuid.uuid4().hex[:12]}", "text": "你好"},
+        headers={SESSION_HEADER: open_chat(httpx, stack.service_url)},
         timeout=10,
     )
     assert ack.status_code == 202

@@ -15,6 +15,7 @@ from bot.core.db import Database
 from bot.core.models import Conversation, Message, Ticket
 from fakes.processes import free_port, start_service, stop_service, wait_for
 from launcher.stack import Stack
+from tests.helpers import SESSION_HEADER, open_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -33,15 +34,13 @@ def test_two_workers_and_two_rasa_servers_answer_each_message_once(stack: Stack,
         doors = [stack.service_url, f"http://127.0.0.1:{port}"]
         run = uuid.uuid4().hex[:8]
         conversations: set[str] = set()
+        pages = [{SESSION_HEADER: open_chat(httpx, doors[n % 2])} for n in range(CUSTOMERS)]
         for turn, text in enumerate(TURNS):
             for n in range(CUSTOMERS):
                 response = httpx.post(
                     f"{doors[(n + turn) % 2]}/webhooks/webchat",
-                    json={
-                        "visitor_id": f"visitor-{run}-{n:02d}",
-                        "id": f"m-{run}-{n:02d}-{turn}",
-                        "text": text,
-                    },
+                    json={"id": f"m-{run}-{n:02d}-{turn}", "text": text},
+                    headers=pages[n],
                     timeout=10,
                 )
                 assert response.status_code == 202

@@ -12,10 +12,11 @@ import httpx
 import pytest
 import websockets
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from launcher.stack import Stack
 from tests.e2e.conftest import Providers, sms_code
+from tests.helpers import visitor_of
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"AX\d{11}")
@@ -25,11 +26,16 @@ class Customer:
     """A web-chat customer on a WebSocket, as the /chat page is."""
 
     def __init__(self, stack: Stack) -> None:
-        self.visitor = f"e2e-{uuid.uuid4().hex[:12]}"
-        self.url = stack.service_url.replace("http", "ws") + f"/chat/ws?visitor={self.visitor}"
+        self.stack = stack
+        self.url = stack.service_url.replace("http", "ws") + "/chat/ws"
 
     async def __aenter__(self) -> Customer:
+        async with httpx.AsyncClient(base_url=self.stack.service_url) as http:
+            opened = await http.post("/chat/session")
+        assert opened.status_code == 201, opened.text
+        self.session = opened.json()["session"]
         self.ws = await websockets.connect(self.url)
+        await self.ws.send(json.dumps({"type": "hello", "session": self.session}))
         history = json.loads(await self.ws.recv())
         assert history["type"] == "history"
         return self
@@ -49,6 +55,8 @@ class Customer:
                 frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout=max(wait, 0.1)))
             except TimeoutError:
                 break
+            if frame["type"] == "ack":
+                self.conversation = frame["conversation_id"]
             if frame["type"] == "message" and frame["sender"] == "bot":
                 replies.append(frame)
         assert replies, f"no reply to {text!r}"
@@ -94,7 +102,9 @@ async def test_lost_card_opens_p1_ticket_and_status_is_for_its_verified_owner_on
 async def _ticket(stack: Stack, number: str) -> dict:
     """Read a ticket through the public API with a token made by the CLI's own code."""
     db = Database(stack.config.database_url)
-    api_token = create_token(db, f"e2e-{uuid.uuid4().hex[:6]}")
+    api_token = create_token(
+        db, f"e2e-{uuid.uuid4().hex[:6]}", ["tickets:read", "kb:read", "kb:write"]
+    )
     db.dispose()
     async with httpx.AsyncClient(base_url=stack.service_url) as http:
         response = await http.get(
@@ -112,7 +122,9 @@ async def test_english_faq_answer(stack: Stack) -> None:
 
 async def _staff(stack: Stack) -> httpx.AsyncClient:
     db = Database(stack.config.database_url)
-    api_token = create_token(db, f"e2e-{uuid.uuid4().hex[:6]}")
+    api_token = create_token(
+        db, f"e2e-{uuid.uuid4().hex[:6]}", ["tickets:read", "kb:read", "kb:write"]
+    )
     db.dispose()
     return httpx.AsyncClient(
         base_url=stack.service_url, headers={"Authorization": f"Bearer {api_token}"}
@@ -209,8 +221,9 @@ async def test_a_vip_goes_to_a_person_after_one_misunderstanding(stack: Stack) -
     from bot.identity import vip
 
     async with Customer(stack) as customer:
+        await customer.say("你好")
         db = Database(stack.config.database_url)
-        vip.add(db, "webchat", customer.visitor)
+        vip.add(db, "webchat", visitor_of(db, customer.conversation))
         db.dispose()
         reply = _text(await customer.say(NONSENSE[0]))
     assert "dedicated agent" in reply and TICKET.search(reply)

@@ -36,7 +36,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """An API token; only its SHA-256 is stored."""
+    """An API token; only its SHA-256 is stored. ``scopes``: space-separated (see
+    ``bot.access.tokens``); a token is refused once expired or revoked."""
 
     __tablename__ = "api_tokens"
 
@@ -44,6 +45,13 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scopes: Mapped[str] = mapped_column(String(255), default="")
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # made before tokens had scopes: given every scope and 90 days
+    legacy: Mapped[bool] = mapped_column(default=False)
 
 
 class Handoff(Base):

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.models import Conversation, SurveyResponse, Ticket, utcnow
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
+from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
 
 
 def _score(db) -> int | None:
@@ -28,14 +28,9 @@ def test_dashboard_figures_and_export(customer, settings, app_db) -> None:
         li.post(f"/console/api/handoffs/{item['handoff_id']}/accept")
         li.post(f"/console/api/handoffs/{item['handoff_id']}/end", json={})
         wait_for(lambda: any("打分" in t for t in texts(app_db, "bot")))
-        customer.post(
-            "/webhooks/webchat", json={"visitor_id": "visitor-dash-a", "id": new_id(), "text": "5"}
-        )
+        chat_post(customer, "visitor-dash-a", "5")
         wait_for(lambda: _score(app_db) == 5)
-        customer.post(
-            "/webhooks/webchat",
-            json={"visitor_id": "visitor-dash-b", "id": new_id(), "text": "你好"},
-        )
+        chat_post(customer, "visitor-dash-b", "你好")
         conversation_c, _ = ask_for_human(customer, "visitor-dash-c")  # stays queued
         now = utcnow()
         with app_db.session() as s:
@@ -52,7 +47,7 @@ def test_dashboard_figures_and_export(customer, settings, app_db) -> None:
                     created_at=now - timedelta(hours=10), resolution_due_at=now + timedelta(hours=1)
                 )
             )
-        token = create_token(app_db, "dash")
+        token = create_token(app_db, "dash", ["reports:read"])
         auth = {"Authorization": f"Bearer {token}"}
         data = customer.get("/api/v1/dashboard", headers=auth).json()
         assert data["live"]["queue_length"] == 1 and data["live"]["agents_online"] == 1

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.access.accounts import add_user, create_token
+from bot.access.accounts import add_user
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.core.models import KbVersion
 from bot.web.app import create_app
@@ -35,7 +36,7 @@ ENTRY = {
 @pytest.fixture
 def api(settings):
     db = Database(settings.database_url)
-    token = create_token(db, "kb-editor")
+    token = create_token(db, "kb-editor", ["kb:read", "kb:write"])
     db.dispose()
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as c:
         yield c

@@ -3,7 +3,7 @@ question" and the report of unanswered questions."""
 
 from __future__ import annotations
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from tests.conftest import SERVICE_TOKEN
 
@@ -27,7 +27,7 @@ def test_the_action_server_gets_a_decision_and_staff_see_the_gap(customer, setti
     ).json()
     assert missing["decision"] == "unanswered" and missing["answer"] is None
     db = Database(settings.database_url)
-    token = create_token(db, "kb-reader")
+    token = create_token(db, "kb-reader", ["kb:read"])
     db.dispose()
     staff = {"Authorization": f"Bearer {token}"}
     gaps = customer.get("/api/v1/kb/gaps", headers=staff)
@@ -37,7 +37,7 @@ def test_the_action_server_gets_a_decision_and_staff_see_the_gap(customer, setti
 
 def test_trying_a_question_is_not_recorded(customer, settings) -> None:
     db = Database(settings.database_url)
-    token = create_token(db, "kb-tester")
+    token = create_token(db, "kb-tester", ["kb:read"])
     db.dispose()
     staff = {"Authorization": f"Bearer {token}"}
     tried = customer.post("/api/v1/kb/try", json={"text": "猫咪在弹小提琴"}, headers=staff)

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from tests.conftest import SERVICE_TOKEN
 from tests.helpers import running_service, service_env
@@ -41,7 +41,7 @@ def fuzz(operation: Any, base: str, token: str, failures: dict[str, Any]) -> Non
 
 def test_no_operation_answers_5xx(settings, tmp_path) -> None:
     db = Database(settings.database_url)
-    token = create_token(db, "fuzzer")
+    token = create_token(db, "fuzzer", ["admin"])
     db.dispose()
     env = service_env(settings, ANXIN_WORKER="false")
     failures: dict[str, Any] = {}

@@ -3,12 +3,12 @@
 import pytest
 from starlette.testclient import TestClient
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.web.app import create_app
 from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import new_id
+from tests.helpers import chat_post
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def client(settings):
 @pytest.fixture
 def token(settings) -> str:
     db = Database(settings.database_url)
-    value = create_token(db, "reporting")
+    value = create_token(db, "reporting", ["tickets:read"])
     db.dispose()
     return value
 
@@ -63,10 +63,7 @@ def test_api_needs_a_valid_token(client, token) -> None:
 
 def test_transcript_has_both_directions_with_intent(client, token) -> None:
     auth = {"Authorization": f"Bearer {token}"}
-    ack = client.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-transcript", "id": new_id(), "text": "卡号4111111111111111"},
-    )
+    ack = chat_post(client, "visitor-transcript", "卡号4111111111111111")
     conversation = ack.json()["conversation_id"]
     url = f"/api/v1/conversations/{conversation}/messages"
     messages = wait_for(lambda: (m := client.get(url, headers=auth).json()) and len(m) == 2 and m)

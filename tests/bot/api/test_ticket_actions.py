@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.core.models import Message, OutboxItem
 from bot.web.app import create_app
 from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import new_id
+from tests.helpers import chat_post, new_id
 
 
 @pytest.fixture
@@ -25,16 +25,13 @@ def client(settings):
 @pytest.fixture
 def staff(settings) -> dict[str, str]:
     db = Database(settings.database_url)
-    token = create_token(db, "agent.wang")
+    token = create_token(db, "agent.wang", ["admin"])
     db.dispose()
     return {"Authorization": f"Bearer {token}"}
 
 
 def _ticket(client, category: str = "complaint", sub: str | None = None) -> str:
-    ack = client.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-lifecycle", "id": new_id(), "text": "柜员态度差"},
-    )
+    ack = chat_post(client, "visitor-lifecycle", "柜员态度差")
     body = {
         "conversation_id": ack.json()["conversation_id"],
         "category": category,
@@ -149,13 +146,18 @@ def test_figures(client, staff) -> None:
 def test_escalations_reach_staff_live_and_are_listed(client, staff, settings) -> None:
     from starlette.websockets import WebSocketDisconnect
 
-    with (
-        pytest.raises(WebSocketDisconnect),
-        client.websocket_connect("/api/v1/notifications/ws?token=nope"),
-    ):
-        pass
     token = staff["Authorization"].split()[1]
-    with client.websocket_connect(f"/api/v1/notifications/ws?token={token}") as ws:
+    for hello in ({"type": "hello", "token": "nope"}, {"type": "message"}):
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(f"/api/v1/notifications/ws?token={token}") as ws,
+        ):
+            ws.send_json(hello)  # a token in the URL is not read: it would be logged
+            ws.receive_json()
+        assert refused.value.code == 4401
+    with client.websocket_connect("/api/v1/notifications/ws") as ws:
+        ws.send_json({"type": "hello", "token": token})
+        assert ws.receive_json() == {"type": "ready"}
         number = _ticket(client, "incident", "fraud")
         frame = ws.receive_json()
     assert (frame["ticket"], frame["step"], frame["target"]) == (number, "page:1", "oncall:1")

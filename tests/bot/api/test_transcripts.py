@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.models import AuditEntry, SurveyResponse
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
+from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
 
 A = "visitor-" + "a" * 12
 B = "visitor-" + "b" * 12
 
 
 def _say(customer, visitor: str, text: str) -> str:
-    return customer.post(
-        "/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": text}
-    ).json()["conversation_id"]
+    return chat_post(customer, visitor, text).json()["conversation_id"]
 
 
 def _score(db) -> int | None:
@@ -47,7 +45,7 @@ def _scene(customer, settings, app_db):
 
 def test_search_by_every_filter_and_the_timeline(customer, settings, app_db, fake_rasa) -> None:
     conversation_a, conversation_b, ticket = _scene(customer, settings, app_db)
-    token = create_token(app_db, "supervisor-tool")
+    token = create_token(app_db, "supervisor-tool", ["tickets:read"])
     auth = {"Authorization": f"Bearer {token}"}
 
     def found(**params) -> list[str]:

@@ -9,7 +9,14 @@ from bot.access.accounts import add_user
 from bot.core.db import Database
 from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import running_service, service_env, sign_in_page, texts
+from tests.helpers import (
+    SESSION_HEADER,
+    open_chat,
+    running_service,
+    service_env,
+    sign_in_page,
+    texts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +55,11 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         )
         # What the assistant's action does on 转人工 (tested with the real model in e2e):
         # a ticket, then the queue.
-        visitor = customer.evaluate("localStorage.getItem('anxin.visitor')")
+        page_session = customer.evaluate("localStorage.getItem('anxin.session')")
         ack = httpx.post(
             f"{url}/webhooks/webchat",
-            json={"visitor_id": visitor, "id": "probe-0001", "text": "我在等"},
+            json={"id": "probe-0001", "text": "我在等"},
+            headers={SESSION_HEADER: page_session},
         ).json()
         auth = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
         ticket = httpx.post(
@@ -181,10 +189,13 @@ def test_live_messages_that_arrive_while_the_history_loads_come_after_it(
         agent.route("**/console/api/handoffs/*/messages", hold_history)
         sign_in_page(agent, url, "li.na", "pw-li-na-123")
 
+        early = {SESSION_HEADER: open_chat(httpx, url)}
+
         def webchat(message_id: str, text: str) -> dict:
             return httpx.post(
                 f"{url}/webhooks/webchat",
-                json={"visitor_id": "visitor-early", "id": message_id, "text": text},
+                json={"id": message_id, "text": text},
+                headers=early,
             ).json()
 
         ack = webchat("early-0001", "我想咨询贷款")

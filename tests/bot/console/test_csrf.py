@@ -3,7 +3,7 @@ token the sign-in set; API tokens and reads are not affected."""
 
 from __future__ import annotations
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from tests.helpers import sign_in
 
@@ -30,7 +30,7 @@ def test_cookie_requests_that_change_something_need_the_token(customer, settings
 
 def test_api_tokens_do_not_use_the_cookie_and_are_not_affected(customer, settings) -> None:
     db = Database(settings.database_url)
-    token = create_token(db, "csrf-check")
+    token = create_token(db, "csrf-check", ["kb:read"])
     db.dispose()
     sign_in(customer, "li.na", "pw-li-na-123")
     customer.headers.pop("X-CSRF-Token")

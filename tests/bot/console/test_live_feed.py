@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from starlette.testclient import WebSocketTestSession
 
-from tests.helpers import agent_client, ask_for_human, beat, new_id
+from tests.helpers import agent_client, ask_for_human, beat, chat_post
 
 STRANGERS = 20
 
@@ -47,14 +47,8 @@ def test_own_chats_live_and_no_query_per_message_of_others(customer, settings, a
         ):
             before = len(lookups)
             for n in range(STRANGERS):
-                customer.post(
-                    "/webhooks/webchat",
-                    json={"visitor_id": f"visitor-other-{n}", "id": new_id(), "text": "你好"},
-                )
-            customer.post(
-                "/webhooks/webchat",
-                json={"visitor_id": "visitor-mine", "id": new_id(), "text": "还在吗"},
-            )
+                chat_post(customer, f"visitor-other-{n}", "你好")
+            chat_post(customer, "visitor-mine", "还在吗")
             frames = _until(li_ws, mine, "还在吗")
             chats = {f["conversation_id"] for f in frames if "conversation_id" in f}
             assert chats == {mine}  # nobody else's conversation reached this console
@@ -67,10 +61,7 @@ def test_own_chats_live_and_no_query_per_message_of_others(customer, settings, a
                 li.post(f"{url}/transfer", json={"to": "wang.wei", "note": "交接"}).status_code
                 == 200
             )
-            customer.post(
-                "/webhooks/webchat",
-                json={"visitor_id": "visitor-mine", "id": new_id(), "text": "换人了吗"},
-            )
+            chat_post(customer, "visitor-mine", "换人了吗")
             assert _until(wang_ws, mine, "换人了吗")
     finally:
         event.remove(engine, "before_cursor_execute", count)

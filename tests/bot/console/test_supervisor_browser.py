@@ -17,7 +17,15 @@ from bot.access.accounts import add_user
 from bot.cli import main
 from bot.core.db import Database
 from bot.core.models import AuditEntry
-from tests.helpers import SERVICE, beat, running_service, service_env, sign_in
+from tests.helpers import (
+    SERVICE,
+    SESSION_HEADER,
+    beat,
+    open_chat,
+    running_service,
+    service_env,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +33,9 @@ pytestmark = pytest.mark.browser
 def _p1_chat(url: str, settings, visitor: str, words: str) -> str:
     """A customer reports fraud (a P1 ticket), an agent takes the chat and ends it."""
     conversation = httpx.post(
-        f"{url}/webhooks/webchat", json={"visitor_id": visitor, "id": visitor + "-1", "text": words}
+        f"{url}/webhooks/webchat",
+        json={"id": visitor + "-1", "text": words},
+        headers={SESSION_HEADER: open_chat(httpx, url)},
     ).json()["conversation_id"]
     ticket = httpx.post(
         f"{url}/api/v1/internal/tickets",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.core.models import Handoff, Message, Ticket, TicketEvent
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, new_id
+from tests.helpers import agent_client, ask_for_human, beat, chat_post
 
 
 def _accepted(customer, settings, visitor: str = "visitor-handoff"):
@@ -85,10 +85,7 @@ def test_unread_counts_follow_what_the_agent_has_seen(customer, settings, app_db
     try:
         assert item["unread"] == 0
         for text in ("还在吗", "我的卡号是 6222 0212 3456 7890"):
-            customer.post(
-                "/webhooks/webchat",
-                json={"visitor_id": "visitor-handoff", "id": new_id(), "text": text},
-            )
+            chat_post(customer, "visitor-handoff", text)
 
         def unread() -> int:
             [mine] = [i for i in li.get("/console/api/queue").json() if i["state"] == "active"]

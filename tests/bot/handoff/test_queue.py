@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.core.models import Conversation, Handoff
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, new_id, texts
+from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
 
 
 def test_nobody_on_shift_is_said_honestly(customer) -> None:
@@ -47,10 +47,7 @@ def test_two_agents_accept_the_same_chat_exactly_one_wins(
         )
         # While a person has the chat the assistant stays silent.
         calls = len(fake_rasa.calls)
-        customer.post(
-            "/webhooks/webchat",
-            json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "我的卡被冻结了"},
-        )
+        chat_post(customer, "visitor-handoff", "我的卡被冻结了")
         assert (
             winner.post(
                 f"/console/api/handoffs/{item['handoff_id']}/messages",
@@ -105,10 +102,7 @@ def test_customer_who_leaves_the_queue_keeps_the_ticket(customer, settings, app_
     beat(settings, "li.na")
     conversation, handoff = ask_for_human(customer)
     assert handoff["queued"] is True
-    customer.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-handoff", "id": new_id(), "text": "不等了"},
-    )
+    chat_post(customer, "visitor-handoff", "不等了")
     wait_for(lambda: any("取消排队" in t for t in texts(app_db, "bot")))
     with app_db.session() as s:
         assert s.scalar(select(Handoff.state)) == "ended"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.access.accounts import add_user
 from bot.cli import main
 from bot.core.models import Conversation, Handoff, VipCustomer
+from bot.pipeline.inbox import accept
+from bot.pipeline.messages import InboundMessage
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, new_id
+from tests.helpers import agent_client, ask_for_human, beat, chat_post, visitor_of
 
 
 def _tier(db, visitor: str) -> str | None:
@@ -17,29 +21,23 @@ def _tier(db, visitor: str) -> str | None:
 
 
 def test_vip_cli_marks_existing_and_future_conversations(cli_db, customer, capsys) -> None:
-    customer.post(
-        "/webhooks/webchat", json={"visitor_id": "visitor-known", "id": new_id(), "text": "你好"}
+    known = visitor_of(
+        cli_db, chat_post(customer, "visitor-known", "你好").json()["conversation_id"]
     )
-    assert _tier(cli_db, "visitor-known") == "standard"
-    assert main(["vip", "add", "webchat", "visitor-known"]) == 0
-    assert main(["vip", "add", "webchat", "visitor-later"]) == 0
-    assert main(["vip", "add", "webchat", "visitor-later"]) == 0  # once only
-    assert _tier(cli_db, "visitor-known") == "vip"
-    customer.post(
-        "/webhooks/webchat", json={"visitor_id": "visitor-later", "id": new_id(), "text": "你好"}
-    )
-    assert _tier(cli_db, "visitor-later") == "vip"
+    assert _tier(cli_db, known) == "standard"
+    assert main(["vip", "add", "webchat", known]) == 0
+    assert main(["vip", "add", "telegram", "5550001"]) == 0
+    assert main(["vip", "add", "telegram", "5550001"]) == 0  # once only
+    assert _tier(cli_db, known) == "vip"
+    later = InboundMessage("telegram", "tg-vip-1", "5550001", "你好", datetime.now(UTC))
+    accept(cli_db, later)  # their first message, on any channel
+    assert _tier(cli_db, "5550001") == "vip"
     capsys.readouterr()
     assert main(["vip", "list"]) == 0
-    assert capsys.readouterr().out.split() == [
-        "webchat",
-        "visitor-known",
-        "webchat",
-        "visitor-later",
-    ]
-    assert main(["vip", "remove", "webchat", "visitor-known"]) == 0
-    assert main(["vip", "remove", "webchat", "visitor-known"]) == 2
-    assert _tier(cli_db, "visitor-known") == "standard"
+    assert capsys.readouterr().out.split() == ["webchat", known, "telegram", "5550001"]
+    assert main(["vip", "remove", "webchat", known]) == 0
+    assert main(["vip", "remove", "webchat", known]) == 2
+    assert _tier(cli_db, known) == "standard"
 
 
 def test_sms_vips_need_the_data_key_and_are_stored_as_pseudonyms(
@@ -62,16 +60,18 @@ def test_a_vip_is_offered_first_and_to_a_vip_agent(cli_db, customer, settings, a
     zhou = agent_client(settings, "zhou.vip", "pw-zhou-vip-123")
     try:
         zhou.post("/console/api/status", json={"status": "away"})
-        ask_for_human(customer, "visitor-ordinary")  # queued first
-        assert main(["vip", "add", "webchat", "visitor-vipcust"]) == 0
+        ordinary = visitor_of(app_db, ask_for_human(customer, "visitor-ordinary")[0])  # first
+        hello = chat_post(customer, "visitor-vipcust", "你好").json()["conversation_id"]
+        vip = visitor_of(app_db, hello)
+        assert main(["vip", "add", "webchat", vip]) == 0
         ask_for_human(customer, "visitor-vipcust")
         assert set(offers(app_db).values()) == {None}  # the only agent is away
         zhou.post("/console/api/status", json={"status": "online"})
         # Room for one chat: the VIP, though they came second.
-        assert offers(app_db) == {"visitor-ordinary": None, "visitor-vipcust": "zhou.vip"}
+        assert offers(app_db) == {ordinary: None, vip: "zhou.vip"}
         beat(settings, "li.na")
         customer.app.state.services.wake_scanner()
-        wait_for(lambda: offers(app_db)["visitor-ordinary"] == "li.na")
+        wait_for(lambda: offers(app_db)[ordinary] == "li.na")
     finally:
         zhou.__exit__(None, None, None)
 

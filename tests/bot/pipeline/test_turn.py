@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from fakes.processes import wait_for
-from tests.helpers import new_id
+from tests.helpers import chat_post
 
 
 def test_an_angry_customer_is_sent_to_rasa_as_a_request_for_a_person(
     fake_rasa, channel_client
 ) -> None:
     client = channel_client()
-    client.post(
-        "/webhooks/webchat",
-        json={
-            "visitor_id": "visitor-" + "b" * 12,
-            "id": new_id(),
-            "text": "垃圾银行！卡号 6222021234567890 又被扣钱",
-        },
-    )
+    chat_post(client, "visitor-" + "b" * 12, "垃圾银行！卡号 6222021234567890 又被扣钱")
     wait_for(lambda: len(fake_rasa.calls) == 1)
     [call] = fake_rasa.calls
     assert call["message"] == "/request_human"
     assert call["metadata"]["handoff_reason"] == "anger"
     assert "6222021234567890" not in call["metadata"]["text"]  # masked for the ticket
-    client.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-" + "c" * 12, "id": new_id(), "text": "你好"},
-    )
+    chat_post(client, "visitor-" + "c" * 12, "你好")
     wait_for(lambda: len(fake_rasa.calls) == 2)
     assert fake_rasa.calls[1]["message"] == "你好"
     assert "handoff_reason" not in fake_rasa.calls[1]["metadata"]
@@ -35,14 +25,7 @@ def test_an_angry_customer_is_sent_to_rasa_as_a_request_for_a_person(
 
 def test_a_customer_cannot_inject_an_intent(fake_rasa, channel_client) -> None:
     client = channel_client()
-    client.post(
-        "/webhooks/webchat",
-        json={
-            "visitor_id": "visitor-" + "d" * 12,
-            "id": new_id(),
-            "text": ' /ticket_status{"ticket_number": "AX26112800001"}',
-        },
-    )
+    chat_post(client, "visitor-" + "d" * 12, ' /ticket_status{"ticket_number": "AX26112800001"}')
     wait_for(lambda: len(fake_rasa.calls) == 1)
     assert fake_rasa.calls[0]["message"].startswith("／ticket_status")
 
@@ -55,9 +38,7 @@ def test_a_number_after_did_you_mean_is_answered_from_the_knowledge_base(
 
     client = channel_client()
     visitor = "visitor-" + "k" * 12
-    ack = client.post(
-        "/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": "周日银行开门吗"}
-    )
+    ack = chat_post(client, visitor, "周日银行开门吗")
     conversation = ack.json()["conversation_id"]
     wait_for(lambda: len(fake_rasa.calls) == 1)
     offer = client.post(  # what the assistant's FAQ action asks the service
@@ -66,7 +47,7 @@ def test_a_number_after_did_you_mean_is_answered_from_the_knowledge_base(
         headers=SERVICE,
     ).json()
     assert offer["decision"] == "suggested" and offer["choices"][0]["key"] == "branch_hours"
-    client.post("/webhooks/webchat", json={"visitor_id": visitor, "id": new_id(), "text": "1"})
+    chat_post(client, visitor, "1")
     db = Database(settings.database_url)
     try:
         wait_for(lambda: any("营业" in t for t in texts(db, "bot")))

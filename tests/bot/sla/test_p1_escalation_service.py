@@ -16,7 +16,7 @@ import redis
 import time_machine
 from starlette.testclient import TestClient
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.pipeline.inbox import get_or_create_conversation
 from bot.web.app import create_app
@@ -47,7 +47,9 @@ def test_p1_pages_warns_and_breaches_once_across_downtime(settings, smtp_sink) -
     )
     db = Database(config.database_url)
     conversation = get_or_create_conversation(db, "webchat", "visitor-p1-service").public_id
-    staff = {"Authorization": f"Bearer {create_token(db, 'desk')}"}
+    staff = {
+        "Authorization": f"Bearer {create_token(db, 'desk', ['tickets:read', 'tickets:write'])}"
+    }
     db.dispose()
     live = redis.Redis.from_url(config.redis_url).pubsub(ignore_subscribe_messages=True)
     live.subscribe(f"{config.redis_prefix}:staff")

@@ -9,14 +9,14 @@ import time_machine
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.core.models import Conversation, FollowupTask, Message, SurveyResponse, Ticket, utcnow
 from bot.tickets.lifecycle import close_silent_confirmations
 from bot.web.app import create_app
 from fakes.processes import wait_for
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import new_id
+from tests.helpers import chat_post, new_id
 
 VISITOR = "visitor-followup-1"
 
@@ -36,23 +36,18 @@ def db(settings):
 
 @pytest.fixture
 def staff(db) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_token(db, 'agent.zhao')}"}
+    return {
+        "Authorization": f"Bearer {create_token(db, 'agent.zhao', ['tickets:read', 'tickets:write', 'reports:read', 'admin'])}"
+    }
 
 
 def say(client, text: str) -> None:
-    assert (
-        client.post(
-            "/webhooks/webchat", json={"visitor_id": VISITOR, "id": new_id(), "text": text}
-        ).status_code
-        == 202
-    )
+    assert chat_post(client, VISITOR, text).status_code == 202
 
 
 def open_resolved_ticket(client, staff) -> str:
     say(client, "柜员态度很差")
-    conversation = client.post(
-        "/webhooks/webchat", json={"visitor_id": VISITOR, "id": new_id(), "text": "我要投诉"}
-    ).json()["conversation_id"]
+    conversation = chat_post(client, VISITOR, "我要投诉").json()["conversation_id"]
     number = client.post(
         "/api/v1/internal/tickets",
         json={

@@ -9,14 +9,14 @@ import time
 
 from fastapi.testclient import TestClient
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 from bot.web.app import create_app
 
 
 def test_numbers_too_large_for_the_database_are_422(customer, settings) -> None:
     db = Database(settings.database_url)
-    token = create_token(db, "big-numbers")
+    token = create_token(db, "big-numbers", ["tickets:write"])
     db.dispose()
     headers = {"Authorization": f"Bearer {token}"}
     review = customer.post(

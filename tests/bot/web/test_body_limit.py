@@ -3,13 +3,13 @@ announces its length or streams without one; the service stays up."""
 
 from __future__ import annotations
 
-from bot.access.accounts import create_token
+from bot.access.tokens import create_token
 from bot.core.db import Database
 
 
 def test_oversized_bodies_are_refused_413(customer, settings) -> None:
     db = Database(settings.database_url)
-    token = create_token(db, "big-bodies")
+    token = create_token(db, "big-bodies", ["kb:read"])
     db.dispose()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     big = b'{"text": "' + b"x" * (1024 * 1024 + 10) + b'"}'

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.web.fast_path import WebhookFastPath, fast_endpoints
 from channels import registry
-from tests.helpers import new_id
+from tests.helpers import chat_headers, new_id
 
 
 def _fast_path(client: Any) -> WebhookFastPath:
@@ -31,9 +31,10 @@ def test_every_provider_webhook_post_takes_the_fast_path() -> None:
 
 def test_fast_path_answers_as_the_route_declares(customer) -> None:
     fast = _fast_path(customer)
+    headers = chat_headers(customer, "visitor-fastpath1")
     before = fast.served
-    body = {"visitor_id": "visitor-fastpath1", "id": new_id(), "text": "你好"}
-    accepted = customer.post("/webhooks/webchat", json=body)
+    body = {"id": new_id(), "text": "你好"}
+    accepted = customer.post("/webhooks/webchat", json=body, headers=headers)
     assert accepted.status_code == 202 and accepted.json()["duplicate"] is False
     assert accepted.headers["x-content-type-options"] == "nosniff"  # headers still added
     refused = customer.post("/webhooks/webchat", content=b"\xff garbage")

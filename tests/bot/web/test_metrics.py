@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from fakes.processes import wait_for
-from tests.helpers import new_id
+from tests.helpers import chat_post
 
 
 def test_metrics_count_messages_and_rasa_turns(customer, fake_rasa) -> None:
-    customer.post(
-        "/webhooks/webchat",
-        json={"visitor_id": "visitor-metrics", "id": new_id(), "text": "我的卡号 6222021234567890"},
-    )
+    chat_post(customer, "visitor-metrics", "我的卡号 6222021234567890")
 
     def scraped() -> str:
         return customer.get("/metrics").text
