@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from bot.access.accounts import token_is_valid
+from bot.access.tokens import Refused, authenticate
 from bot.cli import main
 from bot.core.config import get_settings
 from bot.core.models import ApiToken, User
@@ -35,10 +35,11 @@ def test_bootstrap_creates_the_first_admin_only_once(cli_db, capsys) -> None:
 
 
 def test_token_create_stores_only_a_digest(cli_db, capsys) -> None:
-    assert main(["token", "create", "reporting"]) == 0
+    assert main(["token", "create", "reporting", "--scope", "reports:read"]) == 0
     token = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
-    assert token_is_valid(cli_db, token)
-    assert not token_is_valid(cli_db, token + "x")
+    assert authenticate(cli_db, token).name == "reporting"
+    with pytest.raises(Refused):
+        authenticate(cli_db, token + "x")
     with cli_db.session() as s:
         assert token not in s.scalar(select(ApiToken.token_hash))
 
