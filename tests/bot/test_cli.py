@@ -72,7 +72,7 @@ def test_finding_13_cli_changes_are_audited(cli_db, capsys) -> None:
     from bot.core.models import AuditEntry
 
     assert main(["user", "add", "wang.fang", "--role", "supervisor", "--team", "cards"]) == 0
-    assert main(["token", "create", "reporting"]) == 0
+    assert main(["token", "create", "reporting", "--scope", "reports:read"]) == 0
     with cli_db.session() as s:
         entries = [
             (e.actor.startswith("cli:"), e.action, e.object_id)
