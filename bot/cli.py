@@ -10,7 +10,7 @@ import sys
 import redis
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.access.accounts import ROLES, AccountError, add_user, user_count
+from bot.access.accounts import ROLES, AccountError, add_user, unlock_user, user_count
 from bot.access.tokens import (
     DEFAULT_DAYS,
     SCOPES,
@@ -21,6 +21,7 @@ from bot.access.tokens import (
     revoke_token,
 )
 from bot.audit import trail as audit
+from bot.console.throttle import account_key
 from bot.core.config import get_settings
 from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
@@ -69,6 +70,25 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     print(f"created {args.role} {args.name!r}")
     if not args.password:
         print(f"password (shown once): {password}")
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    db = _db()
+    if not unlock_user(db, args.name):
+        print(f"error: {args.name!r} is not a locked account", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    try:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+        client.delete(account_key(settings.redis_prefix, args.name))
+        client.close()
+    except redis.RedisError:
+        print(
+            "warning: Redis unreachable; the failure count lapses within the hour", file=sys.stderr
+        )
+    _audit(db, "account.unlock", "user", args.name)
+    print(f"unlocked {args.name!r}")
     return 0
 
 
@@ -217,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     user_add.add_argument("--team", default=None, help="the agent's team")
     user_add.set_defaults(func=cmd_user_add)
+    user_unlock = user.add_parser("unlock", help="unlock an account locked by wrong passwords")
+    user_unlock.add_argument("name")
+    user_unlock.set_defaults(func=cmd_user_unlock)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="create an API token (printed once)")

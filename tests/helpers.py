@@ -21,6 +21,20 @@ from fakes.processes import free_port, start_service, stop_service
 from tests.conftest import SERVICE_TOKEN
 
 
+def app_routes(app: Any) -> list[Any]:
+    """Every HTTP route of the app with its full path and dependencies, through FastAPI's
+    included routers (``.path``, ``.methods``, ``.dependencies``, ``.original_route``)."""
+    found: list[Any] = []
+    for route in app.routes:
+        contexts = (
+            route.effective_route_contexts()
+            if hasattr(route, "effective_route_contexts")
+            else [route]
+        )
+        found.extend(c for c in contexts if getattr(c, "methods", None))
+    return found
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

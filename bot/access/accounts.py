@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.core.db import Database
-from bot.core.models import User
+from bot.core.models import User, utcnow
 from bot.core.security import generate_password, hash_password
 
 ROLES = ("agent", "supervisor", "admin")
@@ -57,3 +57,28 @@ def add_user(
 def user_count(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count(User.id))) or 0)
+
+
+def lock_user(db: Database, name: str) -> bool:
+    """Lock ``name`` (too many wrong passwords); False if there is no such open account."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name).with_for_update())
+        if user is None or user.locked_at is not None:
+            return False
+        user.locked_at = utcnow()
+        return True
+
+
+def unlock_user(db: Database, name: str) -> bool:
+    """An admin's unlock; False if ``name`` is not locked."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name).with_for_update())
+        if user is None or user.locked_at is None:
+            return False
+        user.locked_at = None
+        return True
+
+
+def is_locked(db: Database, name: str) -> bool:
+    with db.session() as session:
+        return session.scalar(select(User.locked_at).where(User.name == name)) is not None

@@ -153,8 +153,19 @@ async def supervisor(staff: StaffMember) -> str:
     return name
 
 
+async def admin(staff: StaffMember) -> str:
+    """Admins (and API tokens, whose ``admin`` scope the route checks)."""
+    name, role = staff
+    if role not in ("token", "admin"):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "只有管理员可以这样做 / only administrators may do this"
+        )
+    return name
+
+
 Staff = Annotated[str, Depends(any_staff)]
 Supervisor = Annotated[str, Depends(supervisor)]
+Admin = Annotated[str, Depends(admin)]
 
 
 @dataclass

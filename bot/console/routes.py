@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from bot.access import disclosure
+from bot.access.accounts import is_locked
 from bot.api.deps import address_of
 from bot.console import csrf
 from bot.console.auth import (
@@ -37,7 +38,8 @@ from bot.console.auth import (
 from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
 from bot.console.live_feed import HeldChats
-from bot.console.throttle import LoginThrottle
+from bot.console.lockout import lock_and_alert
+from bot.console.throttle import LoginGuard
 from bot.core.bounded import CLOSE_SECONDS, close_subscription, within
 from bot.core.models import Conversation, Customer, Handoff, Message, Ticket, utcnow
 from bot.handoff import queue
@@ -70,25 +72,40 @@ async def console_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "console.html", {})
 
 
+LOCKED = "账户已锁定，请联系管理员解锁 / this account is locked; ask an administrator to unlock it"
+
+
+def _wait_words(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{seconds // 60 + 1} 分钟"
+
+
 @router.post("/console/api/login")
 async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
     services = services_of(request)
     address = address_of(request)
-    throttle = LoginThrottle(services.events.redis, services.settings.redis_prefix)
-    wait = await throttle.wait_s(body.name, address)
+    guard = LoginGuard(
+        services.events.redis, services.settings.redis_prefix, services.settings.login_lock_at
+    )
+    wait = await guard.wait_s(body.name, address)
     if wait:
         await services.audit(body.name, "login_locked", "user", body.name, address)
         raise HTTPException(
             429,
-            f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试 / too many attempts, try again later",
+            f"尝试次数过多，请 {_wait_words(wait)} 后再试 / too many attempts, "
+            f"try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
+    if await to_thread.run_sync(is_locked, services.db, body.name):
+        await services.audit(body.name, "login_locked", "user", body.name, address, "locked")
+        raise HTTPException(403, LOCKED)
     found = await login(services, body.name, body.password)
     if found is None:
-        await throttle.failed(body.name, address)
+        failure = await guard.failed(body.name, address)
         await services.audit(body.name, "login_failed", "user", body.name, address)
+        if failure.lock:
+            await lock_and_alert(services, body.name, address, failure.account_failures)
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
-    await throttle.succeeded(body.name)
+    await guard.succeeded(body.name, address)
     await services.audit(body.name, "login", "user", body.name, address)
     token, role = found
     response.set_cookie(

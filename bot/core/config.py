@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     sender_per_min: int = Field(default=30, ge=1, alias="ANXIN_SENDER_PER_MIN")
     webchat_per_visitor: int = Field(default=30, alias="ANXIN_WEBCHAT_PER_VISITOR_PER_MIN")
     webchat_per_address: int = Field(default=300, alias="ANXIN_WEBCHAT_PER_ADDRESS_PER_MIN")
+    # Sign-in: wrong passwords for one account from any addresses within an hour that
+    # lock it until an admin unlocks it (0: never); who hears of it.
+    login_lock_at: int = Field(default=50, ge=0, alias="ANXIN_LOGIN_LOCK_AT")
+    security_emails: str = Field(default="", alias="ANXIN_SECURITY_EMAILS")
     # Web-chat sessions: new ones per address per minute; idle and absolute lifetimes.
     webchat_sessions_per_address: int = Field(
         default=60, alias="ANXIN_WEBCHAT_SESSIONS_PER_ADDRESS_PER_MIN"

@@ -111,19 +111,27 @@ def _mark(db: Database, event_id: int, ok: bool) -> None:
             event.notified_at = utcnow()
 
 
-def _send_email(smtp: SmtpConfig, to: str, notice: Notice) -> None:
+def send_text(smtp: SmtpConfig, to: str, subject: str, body: str) -> None:
+    """One plain-text e-mail (blocking: call it from a worker thread)."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = smtp.sender, to, notice.subject
-    message.set_content(
-        f"工单 / Ticket: {notice.ticket_number}\n优先级 / Priority: {notice.priority}\n"
-        f"步骤 / Step: {notice.step}\n时限 / Due: {notice.due_at}\n"
-    )
+    message["From"], message["To"], message["Subject"] = smtp.sender, to, subject
+    message.set_content(body)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=10) as client:
         if smtp.starttls:
             client.starttls()
         if smtp.username:
             client.login(smtp.username, smtp.password)
         client.send_message(message)
+
+
+def _send_email(smtp: SmtpConfig, to: str, notice: Notice) -> None:
+    send_text(
+        smtp,
+        to,
+        notice.subject,
+        f"工单 / Ticket: {notice.ticket_number}\n优先级 / Priority: {notice.priority}\n"
+        f"步骤 / Step: {notice.step}\n时限 / Due: {notice.due_at}\n",
+    )
 
 
 class Notifier:

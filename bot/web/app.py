@@ -30,6 +30,7 @@ from bot.api import (
     ticket_actions,
     tickets,
     transcripts,
+    users,
 )
 from bot.console import csrf, offer_routes, pages, ticket_panel
 from bot.console import routes as console_routes
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(quality.router)
     api.include_router(dashboard.router)
     api.include_router(audit_api.router)
+    api.include_router(users.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

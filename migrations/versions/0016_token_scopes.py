@@ -1,6 +1,6 @@
 """API tokens get scopes, an owner, an expiry, a last-used time and revocation. Tokens
 made before have every scope ("admin"), expire 90 days from this migration and are
-marked legacy.
+marked legacy. Staff accounts get ``locked_at`` (locked after many wrong passwords).
 
 Revision ID: 0016
 Revises: 0015
@@ -46,7 +46,13 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("users") as users:
+        users.add_column(sa.Column("locked_at", sa.DateTime(timezone=True), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("users") as users:
+        users.drop_column("locked_at")
     with op.batch_alter_table("api_tokens") as table:
         for column in ("legacy", "revoked_at", "last_used_at", "expires_at", "owner", "scopes"):
             table.drop_column(column)

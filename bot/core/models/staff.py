@@ -33,6 +33,8 @@ class User(Base):
     skills: Mapped[str] = mapped_column(String(255), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # set when too many wrong passwords came in; only an admin clears it
+    locked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ApiToken(Base):
