@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.access.accounts import add_user
 from bot.core.models import AuditEntry, User
-from tests.helpers import agent_client, ask_for_human, beat
+from tests.helpers import agent_client, ask_for_human, beat, visitor_of
 
 PASSWORD = "pw-access-123"
 
@@ -129,7 +129,7 @@ def test_unmasking_needs_a_reason_and_is_audited(teams, settings, app_db) -> Non
         shown = sup.post(url, json={"reason": "客户要求回电，核实挂失"})
         assert shown.status_code == 200 and shown.json() == {
             "channel": "webchat",
-            "address": "visitor-cards",
+            "address": visitor_of(app_db, a),
         }
         other = sup.post(
             f"/api/v1/conversations/{b}/contact", json={"reason": "只是想看看这个客户"}
