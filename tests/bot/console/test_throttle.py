@@ -119,3 +119,22 @@ def test_security_headers(customer) -> None:
     assert "default-src 'self'" in chat["Content-Security-Policy"]
     api = customer.get("/healthz").headers
     assert api["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" not in api
+
+
+async def test_the_guard_counts_on_the_embedded_and_the_real_redis(redis_under_test) -> None:
+    from redis.asyncio import Redis
+
+    from bot.console.throttle import LoginGuard
+
+    client = Redis.from_url(redis_under_test)
+    guard = LoginGuard(client, f"t-{time.time_ns()}", lock_at=4)
+    failures = [await guard.failed("li.na", f"10.0.0.{n}") for n in range(5)]
+    assert [f.account_failures for f in failures] == [1, 2, 3, 4, 5]
+    assert [f.lock for f in failures] == [False, False, False, True, False]  # once
+    for _ in range(FREE_TRIES):
+        await guard.failed("wang.wei", "10.9.9.9")
+    assert await guard.wait_s("wang.wei", "10.9.9.9") == 1
+    assert await guard.wait_s("wang.wei", "10.9.9.8") == 0
+    await guard.succeeded("wang.wei", "10.9.9.9")
+    assert await guard.wait_s("wang.wei", "10.9.9.9") == 0
+    await client.aclose()

