@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.access.tokens import create_token
 from bot.core.models import AuditEntry, SurveyResponse
 from fakes.processes import wait_for
-from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
+from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts, visitor_of
 
 A = "visitor-" + "a" * 12
 B = "visitor-" + "b" * 12
@@ -60,7 +60,7 @@ def test_search_by_every_filter_and_the_timeline(customer, settings, app_db, fak
     assert found(agent="li.na") == [conversation_a]
     assert found(ticket=ticket.lower()) == [conversation_a]
     assert found(csat_max=2) == [conversation_a] and found(csat_max=1) == []
-    assert found(customer=A) == [conversation_a]
+    assert found(customer=visitor_of(app_db, conversation_a)) == [conversation_a]
     assert set(found(channel="webchat")) == {conversation_a, conversation_b}
     assert found(channel="sms") == []
     assert found(since="2099-01-01T00:00:00Z") == []

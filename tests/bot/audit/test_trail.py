@@ -78,7 +78,7 @@ def test_reads_and_changes_are_recorded_and_verify_cli(customer, settings, app_d
         [item] = li.get("/console/api/queue").json()
         li.post(f"/console/api/handoffs/{item['handoff_id']}/accept")
         li.get(f"/console/api/handoffs/{item['handoff_id']}/messages")
-        token = create_token(app_db, "auditor-tool", ["tickets:read"])
+        token = create_token(app_db, "auditor-tool", ["tickets:read", "tickets:write"])
         auth = {"Authorization": f"Bearer {token}"}
         customer.get(f"/api/v1/tickets/{item['ticket']}", headers=auth)
         customer.get(f"/api/v1/conversations/{conversation}/messages", headers=auth)
