@@ -49,6 +49,16 @@ def _database_text(url: str) -> str:
     return "\n".join(chunks)
 
 
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, dict):
+        return " ".join(f"{_text(k)} {_text(v)}" for k, v in value.items())
+    if isinstance(value, list | set | tuple):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
 def _redis_text(url: str) -> tuple[list[str], str]:
     """Every key of the stack's Redis database and its value, whatever its type."""
     client = redis.Redis.from_url(url)
@@ -72,11 +82,9 @@ def _redis_text(url: str) -> tuple[list[str], str]:
             value = client.xrange(raw)
         else:
             value = kind
-        chunks.append(f"{key} {value!r}")
+        chunks.append(f"{key} {_text(value)}")
     client.close()
-    # Bytes reprs escape non-ASCII; decode what can be decoded so masks read as text too.
-    joined = "\n".join(chunks)
-    return keys, joined.encode().decode("unicode_escape", errors="replace")
+    return keys, "\n".join(chunks)
 
 
 async def _over_web_chat(stack: Stack) -> str:
@@ -104,7 +112,8 @@ def test_finding_2_secrets_said_over_web_chat_and_wechat_are_stored_nowhere(
     # The places searched are the right ones: the messages are there, masked.
     assert "[已隐藏/hidden]" in stored and "[邮箱/email]" in stored
     assert any(conversation in key for key in keys), "no Rasa tracker for the web chat"
-    assert "[已隐藏/hidden]" in cached  # the masked words reached Rasa's tracker
+    # the masked words reached Rasa's tracker (as JSON, whose Chinese may be escaped)
+    assert "/hidden]" in cached and "/email]" in cached
     assert logged
     for place, content in (("database", stored), ("redis", cached), ("logs", logged)):
         found = [pattern.pattern for pattern in SECRETS if pattern.search(content)]
