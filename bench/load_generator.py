@@ -97,6 +97,7 @@ class Load:
     async def webchat(self, sent: Sent) -> None:
         """A new customer, as the chat page does it: open a session, then write."""
         self.n += 1
+        n = self.n  # taken now: other customers count on while this one awaits
         try:
             async with self.http.post(f"{self.url}/chat/session") as response:
                 opened = await response.json() if response.status == 201 else None
@@ -106,7 +107,7 @@ class Load:
         if opened is None:
             sent.failures[f"session {response.status}"] += 1
             return
-        payload = {"id": f"load-{RUN}-{self.n}", "text": random.choice(QUESTIONS)}
+        payload = {"id": f"load-{RUN}-{n}", "text": random.choice(QUESTIONS)}
         headers = {"X-Chat-Session": opened["session"]}
         if await self._post(sent, "/webhooks/webchat", json=payload, headers=headers):
             sent.webchat += 1
