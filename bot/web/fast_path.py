@@ -1,7 +1,7 @@
 """Provider webhooks answered without FastAPI's routing and request handling.
 
 A provider's POST to a webhook is the one request that comes hundreds of times a
-second. Matching it against the routes and running it through FastAPI's request
+second (and a new web-chat customer's ``POST /chat/session`` comes with it). Matching it against the routes and running it through FastAPI's request
 handling (dependency solving, response serialisation, exception middleware) was a
 fifth of the web process's event-loop CPU at 300 messages a second (py-spy), for
 endpoints that take the request and nothing else. This middleware sits inside the
@@ -28,6 +28,7 @@ from bot.web.asgi import HttpMiddleware
 from bot.web.error_responses import response_for
 
 PREFIX = "/webhooks/"
+ALSO = frozenset({"/chat/session"})  # each new web-chat customer opens one
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def fast_endpoints(routes: Iterable[BaseRoute]) -> dict[str, _Endpoint]:
     for route in routes:
         if not (
             isinstance(route, APIRoute)
-            and route.path.startswith(PREFIX)
+            and (route.path.startswith(PREFIX) or route.path in ALSO)
             and "POST" in (route.methods or ())
             and list(inspect.signature(route.endpoint).parameters) == ["request"]
         ):

@@ -25,6 +25,7 @@ def test_every_provider_webhook_post_takes_the_fast_path() -> None:
         "/webhooks/telegram",
         "/webhooks/sms",
         "/webhooks/sms/gateway",
+        "/chat/session",
     } <= paths
     assert not any(path.startswith("/api/") or path == "/chat" for path in paths)
 
@@ -46,3 +47,7 @@ def test_fast_path_answers_as_the_route_declares(customer) -> None:
     assert customer.get("/webhooks/webchat").status_code == 405
     assert customer.get("/healthz").status_code == 200
     assert fast.served == before + 2
+    opened = customer.post("/chat/session")  # a new chat's session goes the same way
+    assert opened.status_code == 201 and opened.json()["session"]
+    assert opened.headers["x-content-type-options"] == "nosniff"
+    assert fast.served == before + 3
