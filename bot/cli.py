@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
 
 import redis
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -39,13 +40,21 @@ def _audit(db: Database, action: str, object_type: str, object_id: str, detail: 
     anchor the new head in Redis when it answers, as the service does."""
     event = audit.Event(f"cli:{getpass.getuser()}", action, object_type, object_id, None, detail)
     head = audit.record(db, event)
-    settings = get_settings()
+    prefix = get_settings().redis_prefix
+    _in_redis(
+        lambda client: client.set(audit.anchor_key(prefix), head),
+        "Redis unreachable; the audit head is not anchored",
+    )
+
+
+def _in_redis(work: Callable[[redis.Redis], object], unreachable: str) -> None:
+    """One command to the service's Redis; a warning, not a failure, when it is down."""
     try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-        client.set(audit.anchor_key(settings.redis_prefix), head)
+        client = redis.Redis.from_url(get_settings().redis_url, socket_timeout=2)
+        work(client)
         client.close()
     except redis.RedisError:
-        print("warning: Redis unreachable; the audit head is not anchored", file=sys.stderr)
+        print(f"warning: {unreachable}", file=sys.stderr)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -78,15 +87,11 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     if not unlock_user(db, args.name):
         print(f"error: {args.name!r} is not a locked account", file=sys.stderr)
         return 2
-    settings = get_settings()
-    try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-        client.delete(account_key(settings.redis_prefix, args.name))
-        client.close()
-    except redis.RedisError:
-        print(
-            "warning: Redis unreachable; the failure count lapses within the hour", file=sys.stderr
-        )
+    prefix = get_settings().redis_prefix
+    _in_redis(
+        lambda client: client.delete(account_key(prefix, args.name)),
+        "Redis unreachable; the failure count lapses within the hour",
+    )
     _audit(db, "account.unlock", "user", args.name)
     print(f"unlocked {args.name!r}")
     return 0

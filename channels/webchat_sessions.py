@@ -24,6 +24,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redis.exceptions import RedisError
 
@@ -49,18 +50,21 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@lru_cache(maxsize=4)
+def _signing_key(data_key: str, service_token: str) -> bytes:
+    """Derived once per process (every web-chat request builds a ``ChatSessions``)."""
+    return hashlib.sha256(
+        b"anxin-webchat-session\0" + data_key.encode() + b"\0" + service_token.encode()
+    ).digest()
+
+
 class ChatSessions:
     def __init__(self, events: LiveEvents, settings: Settings) -> None:
         self._events = events
         self._prefix = f"{settings.redis_prefix}:chat-session:"
         self.idle_s = max(1, round(settings.webchat_idle_minutes * 60))
         self.max_age_s = max(1, round(settings.webchat_session_hours * 3600))
-        self._key = hashlib.sha256(
-            b"anxin-webchat-session\0"
-            + settings.data_key.encode()
-            + b"\0"
-            + settings.service_token.encode()
-        ).digest()
+        self._key = _signing_key(settings.data_key, settings.service_token)
 
     def _mac(self, nonce: str) -> str:
         return _b64(hmac.new(self._key, nonce.encode(), hashlib.sha256).digest()[:16])
