@@ -6,7 +6,7 @@ RASA_VENV := .venv-rasa
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install browser run train test lint fmt typecheck unit e2e audit clean
+.PHONY: help install browser staff run train test lint fmt typecheck unit e2e audit clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,10 +31,25 @@ browser: ## Debian's Chromium and CJK fonts, for the browser tests
 	@command -v chromium >/dev/null || { echo "==> installing Chromium and CJK fonts (apt-get)"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
 
+# The staff app (Vue 3 + Element Plus, locked in staff/package-lock.json), built into
+# staff/dist and served by the service under /console/app.
+STAFF_SOURCES := $(shell find staff/src -type f 2>/dev/null) staff/index.html staff/vite.config.js
+
+staff: staff/dist/index.html ## build the staff app (npm ci, vite build)
+
+staff/node_modules/.installed: staff/package-lock.json
+	@echo "==> installing the staff app's packages (npm ci)"
+	cd staff && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+staff/dist/index.html: staff/node_modules/.installed $(STAFF_SOURCES)
+	@echo "==> building the staff app (vite)"
+	cd staff && npx vite build --logLevel warn
+
 train: install ## train the Rasa model (make run does it when data changed)
 	$(VENV)/bin/python -m launcher.training
 
-run: install ## the whole stack on SQLite and an embedded Redis
+run: install staff ## the whole stack on SQLite and an embedded Redis
 	$(VENV)/bin/python -m launcher
 
 lint: $(VENV)/.installed ## ruff, and the layers (import-linter contracts in pyproject.toml)
@@ -55,7 +70,7 @@ unit: $(VENV)/.installed ## every test but the end-to-end ones
 e2e: install ## the end-to-end tests (real Rasa, the whole stack)
 	$(VENV)/bin/pytest -m e2e -q
 
-test: install browser lint typecheck ## everything CI runs
+test: install browser staff lint typecheck ## everything CI runs
 	@bash scripts/ensure-services.sh
 	$(VENV)/bin/pytest -q -ra
 
@@ -67,4 +82,4 @@ audit: ## known vulnerabilities in the pinned dependencies (needs PyPI's API)
 	.venv-audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements/rasa-deps.txt
 
 clean: ## remove environments, models and caches
-	rm -rf $(VENV) $(RASA_VENV) .venv-audit models var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RASA_VENV) .venv-audit models var .pytest_cache .mypy_cache .ruff_cache staff/node_modules staff/dist

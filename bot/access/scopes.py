@@ -4,6 +4,10 @@
 - A supervisor with a team (their organisation unit): the conversations the team's
   agents took part in, or whose tickets are assigned to the team.
 - A supervisor without a team, an admin, or an API token: every conversation.
+
+Tickets (the desk) follow the same rule, plus the tickets assigned to the person's team
+or to one of its members, and the unassigned pool (no team, no assignee) every member
+of staff works from.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.models import Conversation, Handoff, Ticket, User
@@ -22,6 +26,8 @@ class Scope:
     everything: bool
     agents: frozenset[str] = frozenset()
     team: str | None = None
+    # the person's own team (agents too): its tickets are theirs to see
+    own_team: str | None = None
 
     def condition(self) -> Any:
         """A WHERE clause on Conversation for what this scope may see."""
@@ -38,6 +44,29 @@ class Scope:
             )
         )
         return or_(took_part, team_ticket)
+
+    def ticket_condition(self) -> Any:
+        """A WHERE clause on Ticket for the tickets this scope may see (None: all)."""
+        if self.everything:
+            return None
+        took_part = exists(
+            select(Handoff.id).where(
+                Handoff.conversation_id == Ticket.conversation_id, Handoff.agent.in_(self.agents)
+            )
+        )
+        pool = and_(Ticket.team.is_(None), Ticket.assignee.is_(None))
+        ours = [pool, Ticket.assignee.in_(self.agents), took_part]
+        if self.own_team is not None:
+            ours.append(Ticket.team == self.own_team)
+        return or_(*ours)
+
+    def allows_ticket(self, session: Session, ticket_id: int) -> bool:
+        condition = self.ticket_condition()
+        if condition is None:
+            return True
+        return (
+            session.scalar(select(Ticket.id).where(Ticket.id == ticket_id, condition)) is not None
+        )
 
     def allows(self, session: Session, conversation_id: int) -> bool:
         if self.everything:
@@ -63,5 +92,5 @@ def scope_of(session: Session, name: str, role: str) -> Scope:
         else frozenset({name})
     )
     if role == "supervisor":
-        return Scope(everything=True) if team is None else Scope(False, members, team)
-    return Scope(False, members | {name})
+        return Scope(everything=True) if team is None else Scope(False, members, team, team)
+    return Scope(False, members | {name}, own_team=team)

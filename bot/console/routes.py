@@ -320,6 +320,8 @@ async def console_socket(websocket: WebSocket) -> None:
         async for item in pubsub.listen():
             if item.get("type") == "message":
                 frame = json.loads(item["data"])
+                if frame.get("type") == "mention" and frame.get("to") != agent:
+                    continue  # someone else's notice
                 await chats.staff_frame(frame.get("type"))
                 await websocket.send_json(frame)
             elif item.get("type") == "pmessage":

@@ -14,7 +14,7 @@ from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent,
 from bot.core.redact import redact
 from bot.pipeline.outgoing import queue_message
 from bot.quality import inspection
-from bot.tickets import followup
+from bot.tickets import clock, followup
 
 AVERAGE_WAIT_MINUTES = 3
 
@@ -139,6 +139,7 @@ def send(db: Database, handoff_id: int, agent: str, text: str) -> str:
         ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
         if ticket is not None and ticket.first_responded_at is None:
             ticket.first_responded_at = utcnow()
+            clock.refresh(ticket)
         return conversation.public_id
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from anyio import to_thread
 
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.tickets import lifecycle
+from bot.tickets import lifecycle, merging
 from bot.tickets.service import TicketError
 
 T = TypeVar("T")
@@ -52,6 +52,9 @@ class Desk(Protocol):
 
     def wake_worker(self) -> None: ...
 
+    async def announce(self, payload: dict[str, Any]) -> None:
+        """Tell the staff apps (live lists and pages) that something changed."""
+
 
 @dataclass(frozen=True, slots=True)
 class TicketCommands:
@@ -76,6 +79,9 @@ class TicketCommands:
         )
         self.desk.wake_scanner()
         self.desk.wake_worker()
+        await self.desk.announce(
+            {"type": "ticket", "number": number.upper(), "action": action, "actor": self.actor}
+        )
         return result
 
     async def open(self, work: Callable[[], str]) -> str:
@@ -88,10 +94,16 @@ class TicketCommands:
         self.desk.wake_scanner()
         return number
 
-    async def transition(self, number: str, to: str) -> None:
+    async def transition(
+        self, number: str, to: str, note: str | None = None, category: str | None = None
+    ) -> None:
         db, settings, actor = self.desk.db, self.desk.settings, self.actor
         await self.run(
-            "transition", number, lambda: lifecycle.transition(db, settings, number, to, actor)
+            "transition",
+            number,
+            lambda: lifecycle.transition(
+                db, settings, number, to, actor, note=note, category=category
+            ),
         )
 
     async def assign(self, number: str, assignee: str | None, team: str | None) -> None:
@@ -100,9 +112,28 @@ class TicketCommands:
             "assign", number, lambda: lifecycle.assign(db, number, assignee, team, actor)
         )
 
-    async def note(self, number: str, body: str) -> None:
+    async def note(self, number: str, body: str) -> list[str]:
+        """An internal note; returns the staff it @mentions (each told live)."""
         db, actor = self.desk.db, self.actor
-        await self.run("note", number, lambda: lifecycle.add_note(db, number, body, actor))
+        names = await self.run("note", number, lambda: lifecycle.add_note(db, number, body, actor))
+        for name in names:
+            await self.desk.announce(
+                {"type": "mention", "to": name, "number": number.upper(), "actor": actor}
+            )
+        return names
+
+    async def log_call(self, number: str, outcome: str, note: str) -> None:
+        db, actor = self.desk.db, self.actor
+        await self.run("call", number, lambda: lifecycle.log_call(db, number, outcome, note, actor))
+
+    async def merge(self, number: str, duplicates: list[str]) -> list[str]:
+        db, actor = self.desk.db, self.actor
+        merged = await self.run(
+            "merge", number, lambda: merging.merge(db, number, duplicates, actor)
+        )
+        for duplicate in merged:
+            await self.desk.audit(actor, "ticket.merged", "ticket", duplicate, self.address)
+        return merged
 
     async def reply(self, number: str, body: str) -> int:
         db, actor = self.desk.db, self.actor

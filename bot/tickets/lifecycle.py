@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
+from bot.core.models import Conversation, Ticket, TicketEvent, User, utcnow
 from bot.core.redact import redact
 from bot.pipeline.outgoing import queue_message
 from bot.sla.policy import targets_for
 from bot.sla.setup import calendars
-from bot.tickets import followup
+from bot.tickets import clock, followup, mentions
+from bot.tickets.policy import CATEGORIES
 
 TRANSITIONS = {
     "new": {"open", "pending_customer", "resolved"},
@@ -33,14 +34,14 @@ class LifecycleError(ValueError):
     pass
 
 
-def _ticket(session: Session, number: str) -> Ticket:
+def locked_ticket(session: Session, number: str) -> Ticket:
     ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()).with_for_update())
     if ticket is None:
         raise LookupError(number)
     return ticket
 
 
-def _record(
+def record(
     session: Session,
     ticket: Ticket,
     actor: str,
@@ -63,15 +64,38 @@ def _record(
     )
     ticket.updated_at = now
     ticket.next_escalation_at = now  # re-evaluate the ladder
+    clock.refresh(ticket)
 
 
-def transition(db: Database, settings: Settings, number: str, to: str, actor: str) -> None:
+def transition(
+    db: Database,
+    settings: Settings,
+    number: str,
+    to: str,
+    actor: str,
+    *,
+    note: str | None = None,
+    category: str | None = None,
+) -> None:
+    """Move a ticket; ``note`` goes with the change (the resolution note), ``category``
+    corrects the ticket's category (on resolve)."""
     with db.session() as session:
-        apply_transition(session, settings, _ticket(session, number), to, actor)
+        ticket = locked_ticket(session, number)
+        if category is not None and category != ticket.category:
+            if category not in CATEGORIES:
+                raise LifecycleError(f"unknown category {category}")
+            record(session, ticket, actor, "category", ticket.category, category)
+            ticket.category = category
+        apply_transition(session, settings, ticket, to, actor, redact(note) if note else None)
 
 
 def apply_transition(
-    session: Session, settings: Settings, ticket: Ticket, to: str, actor: str
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    to: str,
+    actor: str,
+    note: str | None = None,
 ) -> None:
     """Move ``ticket`` to ``to`` inside the caller's transaction."""
     old = ticket.status
@@ -98,49 +122,90 @@ def apply_transition(
     if to == "open" and old in ("resolved", "closed"):
         ticket.resolved_at = ticket.closed_at = None
     ticket.status = to
-    _record(session, ticket, actor, "status", old, to)
+    record(session, ticket, actor, "status", old, to, note)
     followup.on_status_change(session, ticket, old, to)
 
 
 def assign(db: Database, number: str, assignee: str | None, team: str | None, actor: str) -> None:
     with db.session() as session:
-        ticket = _ticket(session, number)
+        ticket = locked_ticket(session, number)
         old = f"{ticket.team or ''}/{ticket.assignee or ''}"
         ticket.assignee, ticket.team = assignee, team
-        _record(session, ticket, actor, "assign", old, f"{team or ''}/{assignee or ''}")
+        record(session, ticket, actor, "assign", old, f"{team or ''}/{assignee or ''}")
 
 
-def add_note(db: Database, number: str, body: str, actor: str) -> None:
-    """An internal note: staff only, never sent to the customer."""
+def add_note(db: Database, number: str, body: str, actor: str) -> list[str]:
+    """An internal note: staff only, never sent to the customer. Returns the staff it
+    @mentions (each gets a notice)."""
     with db.session() as session:
-        _record(session, _ticket(session, number), actor, "note", None, None, redact(body))
+        ticket = locked_ticket(session, number)
+        text = redact(body)
+        record(session, ticket, actor, "note", None, None, text)
+        names = mentions.mentioned(session, text, actor)
+        mentions.notify(session, ticket, names, actor, text)
+        return names
 
 
 def acknowledge(db: Database, number: str, actor: str) -> None:
     """The on-call supervisor took the P1 page: no re-page."""
     with db.session() as session:
-        ticket = _ticket(session, number)
+        ticket = locked_ticket(session, number)
         if ticket.acknowledged_at is None:
             ticket.acknowledged_at, ticket.acknowledged_by = utcnow(), actor
-            _record(session, ticket, actor, "acknowledge", None, actor)
+            record(session, ticket, actor, "acknowledge", None, actor)
+
+
+def take(session: Session, ticket: Ticket, actor: str) -> None:
+    """An unassigned ticket a member of staff works on becomes theirs (and their team's)."""
+    if ticket.assignee is not None:
+        return
+    user = session.scalar(select(User).where(User.name == actor))
+    if user is None:  # an API token
+        return
+    team = ticket.team or user.team
+    record(session, ticket, actor, "assign", f"{ticket.team or ''}/", f"{team or ''}/{actor}")
+    ticket.assignee, ticket.team = actor, team
+
+
+def _answered(session: Session, ticket: Ticket, actor: str) -> None:
+    """A person answered the customer: the first-response clock stops, a next-response
+    clock is met, and a new ticket is being handled."""
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = utcnow()
+    if ticket.next_response_due_at is not None:
+        ticket.next_response_due_at = None
+        ticket.response_round += 1
+    if ticket.status == "new":
+        record(session, ticket, actor, "status", "new", "open")
+        ticket.status = "open"
+
+
+CALL_OUTCOMES = ("reached", "no_answer", "voicemail", "wrong_number", "callback_requested")
+
+
+def log_call(db: Database, number: str, outcome: str, note: str, actor: str) -> None:
+    """A phone call with the customer, and its outcome. A call that reached the customer
+    is a human response (it stops the first-response clock)."""
+    if outcome not in CALL_OUTCOMES:
+        raise LifecycleError(f"unknown call outcome {outcome}")
+    with db.session() as session:
+        ticket = locked_ticket(session, number)
+        take(session, ticket, actor)
+        if outcome == "reached":
+            _answered(session, ticket, actor)
+        record(session, ticket, actor, "call", None, outcome, redact(note) if note else None)
 
 
 def reply(db: Database, number: str, body: str, actor: str) -> int:
     """A reply the customer sees, sent through the customer's own channel (outbox)."""
     with db.session() as session:
-        ticket = _ticket(session, number)
+        ticket = locked_ticket(session, number)
+        take(session, ticket, actor)
         conversation = session.get(Conversation, ticket.conversation_id)
         assert conversation is not None
-        message_id = queue_message(session, conversation, body, "agent")
-        if ticket.first_responded_at is None:
-            ticket.first_responded_at = utcnow()
-        if ticket.next_response_due_at is not None:
-            ticket.next_response_due_at = None
-            ticket.response_round += 1
-        if ticket.status == "new":
-            _record(session, ticket, actor, "status", "new", "open")
-            ticket.status = "open"
-        _record(session, ticket, actor, "reply", None, None, redact(body))
+        message_id = queue_message(session, conversation, body, "agent", author=actor)
+        _answered(session, ticket, actor)
+        record(session, ticket, actor, "reply", None, None, redact(body))
         return message_id
 
 
@@ -149,7 +214,7 @@ def close_silent_confirmations(db: Database, settings: Settings) -> int:
     with db.session() as session:
         numbers = followup.expire_confirmations(session)
         for number in numbers:
-            ticket = _ticket(session, number)
+            ticket = locked_ticket(session, number)
             if ticket.status == "resolved":
                 apply_transition(session, settings, ticket, "closed", "system")
         return len(numbers)

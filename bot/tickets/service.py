@@ -15,6 +15,7 @@ from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.core.redact import redact
 from bot.sla.policy import deadlines, priority_for, targets_for
 from bot.sla.setup import calendars
+from bot.tickets import clock
 from bot.tickets.policy import CATEGORIES
 
 
@@ -121,7 +122,9 @@ def open_ticket(
                 calendar=targets.calendar,
                 # The ladder is evaluated at once (a P1 pages the on-call supervisor now).
                 next_escalation_at=opened_at,
+                channel=conversation.channel,
             )
+            clock.refresh(ticket)
             session.add(ticket)
             session.flush()
             ticket.number = ticket_number(ticket.id, opened_at)

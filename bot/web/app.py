@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from bot.api import audit as audit_api
 from bot.api import (
     dashboard,
+    desk,
     followups,
     health,
     internal,
@@ -32,7 +33,7 @@ from bot.api import (
     transcripts,
     users,
 )
-from bot.console import csrf, offer_routes, pages, ticket_panel
+from bot.console import csrf, desk_feed, offer_routes, pages, staff_app, ticket_panel
 from bot.console import routes as console_routes
 from bot.core.bounded import within
 from bot.core.config import Settings, get_settings
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(internal.router)
     api.include_router(tickets.router)
     api.include_router(ticket_actions.router)
+    api.include_router(desk.router)
     api.include_router(sla_config.router)
     api.include_router(followups.router)
     api.include_router(notifications.router)
@@ -184,6 +186,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(offer_routes.router)
     app.include_router(ticket_panel.router)
     app.include_router(pages.router)
+    app.include_router(desk_feed.router)
+    app.include_router(staff_app.router)
 
     # innermost: past the size limit, CSRF check and security headers, before routing
     app.add_middleware(WebhookFastPath, routes=[r for c in registry.ROUTERS for r in c.routes])

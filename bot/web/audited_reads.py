@@ -44,6 +44,11 @@ class AuditedReads:
             await self.services.audit(self.actor, "denied", what, denied, self.address, detail)
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing) from exc
 
+    async def check(self, what: str, work: Callable[[], T], object_id: str) -> T:
+        """A permission check before a change (the change is audited by its command): a
+        refusal is recorded as ``denied`` and answered 404."""
+        return await self._run(what, work, object_id, "change")
+
     async def _record(
         self, what: str, found: T, object_id: str | Callable[[T], str], action: str, detail: str
     ) -> T:

@@ -134,6 +134,14 @@ class Services:
         except Exception:
             log.warning("could not anchor the audit head in Redis; the log itself is written")
 
+    async def announce(self, payload: dict[str, Any]) -> None:
+        """A notice for the staff apps (a ticket changed, someone was @mentioned); best
+        effort: the change it tells of is committed already."""
+        try:
+            await self.events.publish_staff(payload)
+        except Exception:
+            log.warning("could not publish a staff notice; the change itself is saved")
+
     def wake_scanner(self) -> None:
         if self.worker is not None:
             self.worker.wake_scanner()

@@ -25,10 +25,22 @@ class Ticket(Base):
 
     Deadlines are columns, and so is ``next_escalation_at``: the earliest moment the
     escalation ladder has something to do for this ticket (indexed; the scanner reads it).
+    ``due_at`` is the deadline of the clock running now (first response, then
+    resolution; none while the clock is paused or the ticket is done) and
+    ``at_risk_at`` the moment a quarter of its time is left: stored, so the desk's
+    "at risk" and "breached" lists are index range scans (``bot.tickets.clock``).
     """
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_next_escalation", "next_escalation_at"),)
+    __table_args__ = (
+        Index("ix_tickets_next_escalation", "next_escalation_at"),
+        Index("ix_tickets_due", "due_at", "id"),
+        Index("ix_tickets_created", "created_at", "id"),
+        Index("ix_tickets_team_due", "team", "due_at", "id"),
+        Index("ix_tickets_assignee_due", "assignee", "due_at", "id"),
+        Index("ix_tickets_status_due", "status", "due_at", "id"),
+        Index("ix_tickets_conversation", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
@@ -56,6 +68,11 @@ class Ticket(Base):
     # Set when the customer writes after a first response; cleared by the next reply.
     next_response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     response_round: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    at_risk_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # a duplicate merged into another ticket points at the one that survived
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
 
 class TicketEvent(Base):
@@ -68,7 +85,8 @@ class TicketEvent(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(24))  # created|status|assign|note|reply|acknowledge
+    # created|status|assign|note|reply|acknowledge|call|category|merge|merged
+    action: Mapped[str] = mapped_column(String(24))
     from_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
     to_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -195,3 +213,19 @@ class FollowupTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class StaffNotice(Base):
+    """A notice for one member of staff (an @mention in a ticket note), kept until read."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (Index("ix_staff_notices_user", "user_name", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # mention
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -19,6 +19,7 @@ class RecordingDesk:
     settings: Settings = field(default_factory=Settings)
     audited: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     wakes: list[str] = field(default_factory=list)
+    announced: list[dict] = field(default_factory=list)
 
     async def audit(self, actor, action, object_type, object_id, address=None, detail=""):
         self.audited.append((actor, action, object_id, address))
@@ -28,6 +29,9 @@ class RecordingDesk:
 
     def wake_worker(self) -> None:
         self.wakes.append("worker")
+
+    async def announce(self, payload) -> None:
+        self.announced.append(payload)
 
 
 def _number(db) -> str:

@@ -1,0 +1,40 @@
+// Calls to the service with the console's session cookie and CSRF token.
+const csrf = () => (document.cookie.match(/(?:^|; )anxin_csrf=([^;]*)/) || [])[1] || "";
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function detail(body, status) {
+  const d = body && body.detail;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d)) return d.map((e) => e.msg || JSON.stringify(e)).join("; ");
+  return `HTTP ${status}`;
+}
+
+export async function api(path, { method = "GET", body, query } = {}) {
+  let url = path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined || value === null || value === "") continue;
+      if (Array.isArray(value)) value.forEach((v) => params.append(key, v));
+      else params.append(key, value);
+    }
+    const text = params.toString();
+    if (text) url += `?${text}`;
+  }
+  const options = { method, credentials: "same-origin", headers: {} };
+  if (method !== "GET") options.headers["X-CSRF-Token"] = csrf();
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, options);
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, detail(data, response.status));
+  return data;
+}

@@ -1,0 +1,184 @@
+// The words staff see, in Chinese and English; the choice is kept in the browser.
+import { ref } from "vue";
+
+const saved = typeof localStorage !== "undefined" ? localStorage.getItem("anxin.lang") : null;
+export const lang = ref(saved === "en" ? "en" : "zh");
+
+export function setLang(value) {
+  lang.value = value;
+  localStorage.setItem("anxin.lang", value);
+  document.documentElement.lang = value === "en" ? "en" : "zh-CN";
+}
+
+const words = {
+  app: ["安心客服 · 工作台", "Anxin · Staff"],
+  tickets: ["工单", "Tickets"],
+  chats: ["在线会话", "Chats"],
+  knowledge: ["知识库", "Knowledge base"],
+  supervision: ["主管视图", "Supervision"],
+  signIn: ["登录", "Sign in"],
+  signOut: ["退出", "Sign out"],
+  name: ["用户名", "User name"],
+  password: ["密码", "Password"],
+  notices: ["通知", "Notices"],
+  noNotices: ["暂无通知", "No notices"],
+  mentionedYou: ["在工单中提到了你", "mentioned you on"],
+  markRead: ["全部已读", "Mark all read"],
+  // views
+  v_open: ["全部待办", "All open"],
+  v_mine: ["我的", "Mine"],
+  v_team: ["我的团队", "My team"],
+  v_unassigned: ["未分配", "Unassigned"],
+  v_at_risk: ["即将超时", "At risk"],
+  v_breached: ["已超时", "Breached"],
+  v_waiting: ["等待客户", "Waiting for customer"],
+  v_all: ["全部工单", "All tickets"],
+  // columns and filters
+  number: ["工单号", "Number"],
+  status: ["状态", "Status"],
+  priority: ["优先级", "Priority"],
+  category: ["类别", "Category"],
+  channel: ["渠道", "Channel"],
+  team: ["团队", "Team"],
+  assignee: ["处理人", "Assignee"],
+  customer: ["客户", "Customer"],
+  summary: ["描述", "Summary"],
+  created: ["创建时间", "Created"],
+  due: ["截止时间", "Due"],
+  sla: ["时效", "SLA"],
+  search: ["搜索工单号、手机号、会话或内容", "Search number, phone, conversation or text"],
+  createdRange: ["创建时间范围", "Created between"],
+  dueRange: ["截止时间范围", "Due between"],
+  start: ["开始", "Start"],
+  end: ["结束", "End"],
+  sortDue: ["按截止时间", "By due time"],
+  sortNewest: ["最新创建", "Newest first"],
+  reset: ["重置", "Reset"],
+  more: ["加载更多", "Load more"],
+  total: ["共", "Total"],
+  selected: ["已选", "Selected"],
+  bulkAssign: ["批量分配", "Assign selected"],
+  bulkStatus: ["批量改状态", "Change status"],
+  apply: ["确定", "Apply"],
+  cancel: ["取消", "Cancel"],
+  updated: ["工单有更新", "Tickets changed"],
+  refresh: ["刷新", "Refresh"],
+  nothing: ["没有符合条件的工单", "No tickets match"],
+  // ticket page
+  back: ["返回列表", "Back to list"],
+  clocks: ["时效", "SLA clocks"],
+  firstResponse: ["首次响应", "First response"],
+  resolution: ["解决时限", "Resolution"],
+  nextResponse: ["下次响应", "Next response"],
+  left: ["剩余", "left"],
+  overdue: ["已超时", "overdue"],
+  met: ["已达成", "met"],
+  pausedNow: ["等待客户，已暂停", "paused, waiting for the customer"],
+  timeline: ["处理记录", "Timeline"],
+  reply: ["回复客户", "Reply to customer"],
+  note: ["内部备注", "Internal note"],
+  call: ["记录电话", "Log a call"],
+  send: ["发送", "Send"],
+  save: ["保存", "Save"],
+  replyHint: ["通过客户来源渠道发送", "Sent on the channel the ticket came from"],
+  noteHint: ["仅员工可见；用 @用户名 提醒同事", "Staff only; @name tells a colleague"],
+  outcome: ["结果", "Outcome"],
+  assign: ["分配", "Assign"],
+  takeIt: ["我来处理", "Take it"],
+  workflow: ["流转", "Workflow"],
+  resolve: ["解决", "Resolve"],
+  resolutionNote: ["处理结果", "Resolution note"],
+  resolveTitle: ["解决工单", "Resolve ticket"],
+  merge: ["合并重复工单", "Merge duplicates"],
+  mergeHint: ["选择同一客户的重复工单，合并后关闭并链接到本工单", "Pick this customer's duplicates: they close and link here"],
+  mergedInto: ["已合并到", "Merged into"],
+  duplicates: ["已合并的重复工单", "Merged duplicates"],
+  otherTickets: ["该客户的其他工单", "The customer's other tickets"],
+  conversations: ["关联会话", "Linked conversations"],
+  verified: ["已验证", "verified"],
+  notVerified: ["未验证", "not verified"],
+  unmask: ["查看联系方式", "Show contact"],
+  unmaskReason: ["查看原因（将记入审计）", "Reason (goes into the audit log)"],
+  description: ["问题描述", "Description"],
+  acknowledge: ["确认告警", "Acknowledge page"],
+  done: ["已完成", "Done"],
+  failed: ["未完成", "Not done"],
+  a_created: ["创建工单", "opened the ticket"],
+  a_status: ["变更状态", "changed the status"],
+  a_assign: ["分配", "assigned"],
+  a_note: ["备注", "note"],
+  a_reply: ["回复客户", "replied"],
+  a_call: ["电话", "call"],
+  a_category: ["修改类别", "changed the category"],
+  a_merge: ["合并了", "merged"],
+  a_merged: ["被合并到", "merged into"],
+  a_acknowledge: ["确认告警", "acknowledged"],
+  m_in: ["客户", "Customer"],
+  escalation: ["时效升级", "Escalation"],
+  oldPages: ["原有页面", "Other pages"],
+};
+
+const labels = {
+  status: {
+    new: ["新建", "New"], open: ["处理中", "Open"], pending_customer: ["等待客户", "Waiting for customer"],
+    resolved: ["已解决", "Resolved"], closed: ["已关闭", "Closed"],
+  },
+  category: {
+    complaint: ["投诉", "Complaint"], suggestion: ["建议", "Suggestion"],
+    inquiry: ["咨询", "Inquiry"], incident: ["紧急事件", "Incident"],
+  },
+  sla: {
+    on_track: ["正常", "On track"], at_risk: ["即将超时", "At risk"], breached: ["已超时", "Breached"],
+    paused: ["已暂停", "Paused"], done: ["已完成", "Done"],
+  },
+  channel: {
+    webchat: ["网页", "Web chat"], wechat: ["微信公众号", "WeChat"], wecom: ["企业微信客服", "WeCom"],
+    sms: ["短信", "SMS"], telegram: ["Telegram", "Telegram"],
+  },
+  outcome: {
+    reached: ["已联系上", "Reached"], no_answer: ["无人接听", "No answer"], voicemail: ["留言", "Voicemail"],
+    wrong_number: ["号码错误", "Wrong number"], callback_requested: ["客户要求回电", "Call-back requested"],
+  },
+  role: { agent: ["坐席", "Agent"], supervisor: ["主管", "Supervisor"], admin: ["管理员", "Admin"] },
+};
+
+export function t(key) {
+  const pair = words[key];
+  if (!pair) return key;
+  return pair[lang.value === "en" ? 1 : 0];
+}
+
+export function label(kind, value) {
+  const pair = labels[kind] && labels[kind][value];
+  if (!pair) return value ?? "";
+  return pair[lang.value === "en" ? 1 : 0];
+}
+
+export function options(kind) {
+  return Object.keys(labels[kind]).map((value) => ({ value, label: label(kind, value) }));
+}
+
+export function when(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return d.toLocaleString(lang.value === "en" ? "en-GB" : "zh-CN", {
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+export function left(iso, now) {
+  // "3 h 20 min left" or "overdue 40 min"
+  if (!iso) return "";
+  let ms = new Date(iso).getTime() - now;
+  const over = ms < 0;
+  ms = Math.abs(ms);
+  const minutes = Math.floor(ms / 60000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const d = Math.floor(h / 24);
+  const zh = lang.value !== "en";
+  const span = d >= 1 ? (zh ? `${d}天${h % 24}小时` : `${d} d ${h % 24} h`)
+    : h >= 1 ? (zh ? `${h}小时${m}分` : `${h} h ${m} min`) : (zh ? `${m}分钟` : `${m} min`);
+  if (over) return zh ? `已超时 ${span}` : `overdue ${span}`;
+  return zh ? `剩余 ${span}` : `${span} left`;
+}

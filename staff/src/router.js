@@ -1,0 +1,19 @@
+import { createRouter, createWebHistory } from "vue-router";
+import { useSession } from "./session.js";
+
+const routes = [
+  { path: "/", redirect: "/tickets" },
+  { path: "/sign-in", component: () => import("./views/SignIn.vue"), meta: { open: true } },
+  { path: "/tickets", component: () => import("./views/TicketList.vue") },
+  { path: "/tickets/:number", component: () => import("./views/TicketPage.vue"), props: true },
+  { path: "/:rest(.*)*", redirect: "/tickets" },
+];
+
+export const router = createRouter({ history: createWebHistory("/console/app/"), routes });
+
+router.beforeEach(async (to) => {
+  const session = useSession();
+  if (!session.loaded) await session.load();
+  if (!to.meta.open && !session.me) return { path: "/sign-in", query: { next: to.fullPath } };
+  return true;
+});

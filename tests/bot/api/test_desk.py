@@ -1,0 +1,287 @@
+"""The ticket desk's API: views and SLA states, keyset paging, search, scoping by team,
+the resolution rule, calls, replies, notes with @mentions, merging, bulk changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.access.accounts import add_user
+from bot.core.db import Database
+from bot.core.models import AuditEntry, Message, StaffNotice, Ticket, utcnow
+from bot.pipeline.inbox import get_or_create_conversation
+from bot.tickets import clock
+from bot.tickets.service import open_ticket
+from bot.web.app import create_app
+from tests.helpers import sign_in
+
+
+@pytest.fixture
+def db(settings):
+    database = Database(settings.database_url)
+    add_user(database, "wang.a", "agent", "pw-wang-a-123", team="cards")
+    add_user(database, "li.b", "agent", "pw-li-b-1234", team="cards")
+    add_user(database, "zhao.c", "agent", "pw-zhao-c-123", team="loans")
+    add_user(database, "sun.sup", "supervisor", "pw-sun-sup-123")
+    yield database
+    database.dispose()
+
+
+PASSWORDS = {
+    "wang.a": "pw-wang-a-123",
+    "li.b": "pw-li-b-1234",
+    "zhao.c": "pw-zhao-c-123",
+    "sun.sup": "pw-sun-sup-123",
+}
+
+
+@pytest.fixture
+def person(settings, db):
+    """A signed-in member of staff (one app each, all stopped at the end)."""
+    clients: list[TestClient] = []
+
+    def sign(name: str) -> TestClient:
+        client = TestClient(create_app(settings))
+        client.__enter__()
+        clients.append(client)
+        assert sign_in(client, name, PASSWORDS[name]).status_code == 200
+        return client
+
+    yield sign
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def ticket(
+    db: Database,
+    visitor: str,
+    text: str = "信用卡年费问题",
+    category: str = "complaint",
+    *,
+    team: str | None = None,
+    elapsed: float | None = None,
+) -> str:
+    """A ticket of ``visitor``; ``elapsed``: the share of its running clock already gone."""
+    conversation = get_or_create_conversation(db, "webchat", visitor)
+    view, _ = open_ticket(
+        db,
+        db_settings(),
+        conversation_public_id=conversation.public_id,
+        category=category,
+        subcategory=None,
+        description=text,
+        idempotency_key=f"{visitor}-{text}-{team}-{elapsed}",
+    )
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == view.number))
+        assert row is not None
+        row.team = team
+        if elapsed is not None:
+            span = row.first_response_due_at - row.created_at
+            shift = span * elapsed
+            row.created_at -= shift
+            row.first_response_due_at -= shift
+            row.resolution_due_at -= shift
+        clock.refresh(row)
+    return view.number
+
+
+def db_settings():
+    from bot.core.config import Settings
+
+    return Settings()
+
+
+def numbers(client: TestClient, **query) -> list[str]:
+    response = client.get("/api/v1/desk/tickets", params=query)
+    assert response.status_code == 200, response.text
+    return [row["number"] for row in response.json()["items"]]
+
+
+def test_at_risk_and_breached_are_exactly_the_tickets_past_their_marks(person, db) -> None:
+    fresh = ticket(db, "v-fresh", elapsed=0.1)
+    risky = [ticket(db, f"v-risk-{i}", elapsed=share) for i, share in enumerate((0.8, 0.9, 0.99))]
+    late = ticket(db, "v-late", elapsed=1.5)
+    edge = ticket(db, "v-edge", elapsed=0.7)  # 30 % left: on track
+    sup = person("sun.sup")
+    assert sorted(numbers(sup, view="at_risk")) == sorted(risky)
+    assert numbers(sup, view="breached") == [late]
+    assert set(numbers(sup, sla="on_track")) == {fresh, edge}
+    # by due time: the breached one first, then the risky ones soonest first
+    assert numbers(sup)[:4] == [late, risky[2], risky[1], risky[0]]
+    rows = sup.get("/api/v1/desk/tickets").json()["items"]
+    assert {r["number"]: r["sla"] for r in rows}[late] == "breached"
+
+
+def test_keyset_pages_cover_every_ticket_once(person, db) -> None:
+    made = {ticket(db, f"v-page-{i}", f"问题 {i}", elapsed=i / 40) for i in range(23)}
+    sup = person("sun.sup")
+    for sort in ("due", "newest"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            body = sup.get(
+                "/api/v1/desk/tickets", params={"limit": 5, "sort": sort, "cursor": cursor}
+            ).json()
+            seen += [r["number"] for r in body["items"]]
+            assert body["count"] == 23
+            cursor = body["next"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 23 and set(seen) == made, sort
+    assert sup.get("/api/v1/desk/tickets", params={"cursor": "nonsense!"}).status_code == 422
+    assert sup.get("/api/v1/desk/tickets", params={"view": "nope"}).status_code == 422
+    assert sup.get("/api/v1/desk/tickets", params={"status": "weird"}).status_code == 422
+
+
+def test_search_by_number_phone_and_text(person, db) -> None:
+    card = ticket(db, "v-search-1", "信用卡被重复扣年费")
+    other = ticket(db, "v-search-2", "转账限额太低")
+    sup = person("sun.sup")
+    assert numbers(sup, q=card) == [card]
+    assert numbers(sup, q=card.lower()) == [card]
+    assert numbers(sup, q="重复扣") == [card]
+    assert numbers(sup, q="限额") == [other]
+    assert numbers(sup, q="13800001111") == []  # no customer has this number
+    assert sup.get("/api/v1/desk/tickets", params={"q": "x"}).status_code == 422
+    with db.session() as session:
+        trail = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.actor == "sun.sup")
+        ).all()
+    assert "search" in trail
+
+
+def test_an_agent_sees_their_team_and_the_pool_and_nothing_else(person, db) -> None:
+    pool = ticket(db, "v-scope-1")
+    cards = ticket(db, "v-scope-2", team="cards")
+    loans = ticket(db, "v-scope-3", team="loans")
+    wang = person("wang.a")
+    assert set(numbers(wang)) == {pool, cards}
+    assert wang.get(f"/api/v1/desk/tickets/{loans}").status_code == 404
+    assert (
+        wang.post(f"/api/v1/desk/tickets/{loans}/notes", json={"body": "peek"}).status_code == 404
+    )
+    assert wang.get("/api/v1/desk/tickets/AX00000000000").status_code == 404
+    zhao = person("zhao.c")
+    assert set(numbers(zhao)) == {pool, loans}
+    assert zhao.get(f"/api/v1/desk/tickets/{cards}").status_code == 404
+    with db.session() as session:
+        denied = session.scalars(
+            select(AuditEntry.object_id).where(
+                AuditEntry.actor == "zhao.c", AuditEntry.action == "denied"
+            )
+        ).all()
+    assert cards in denied
+
+
+def test_work_a_ticket_call_reply_note_resolve(person, db) -> None:
+    number = ticket(db, "v-work")
+    wang = person("wang.a")
+    assert wang.post(
+        f"/api/v1/desk/tickets/{number}/calls", json={"outcome": "reached", "note": "客户确认"}
+    ).json() == {"ok": True}
+    page = wang.get(f"/api/v1/desk/tickets/{number}").json()
+    # the call was a human response; the unassigned ticket became the caller's
+    assert page["clocks"]["first_responded_at"] is not None
+    assert page["assignee"] == "wang.a" and page["team"] == "cards"
+    assert page["status"] == "open"
+    assert wang.post(
+        f"/api/v1/desk/tickets/{number}/replies", json={"body": "已为您退还年费"}
+    ).json() == {"ok": True}
+    mentioned = wang.post(
+        f"/api/v1/desk/tickets/{number}/notes", json={"body": "@li.b 请复核 @nobody"}
+    ).json()
+    assert mentioned == {"mentioned": ["li.b"]}
+    # resolving needs a note and a category
+    refused = wang.post(f"/api/v1/desk/tickets/{number}/transition", json={"to": "resolved"})
+    assert refused.status_code == 422
+    done = wang.post(
+        f"/api/v1/desk/tickets/{number}/transition",
+        json={"to": "resolved", "note": "年费已退", "category": "inquiry"},
+    )
+    assert done.status_code == 200, done.text
+    page = wang.get(f"/api/v1/desk/tickets/{number}").json()
+    assert page["status"] == "resolved" and page["category"] == "inquiry"
+    assert page["clocks"]["sla"] == "done"
+    actions = [e["action"] for e in page["timeline"] if e["kind"] == "event"]
+    for expected in ("created", "assign", "call", "reply", "note", "category", "status"):
+        assert expected in actions, (expected, actions)
+    said = [e["text"] for e in page["timeline"] if e["kind"] == "message"]
+    assert "已为您退还年费" in said
+    assert any("已处理完毕" in (t or "") for t in said)  # the follow-up question went out
+    with db.session() as session:
+        agent_msg = session.scalar(select(Message).where(Message.text == "已为您退还年费"))
+        assert agent_msg is not None and agent_msg.sender == "agent"
+        notices = session.scalars(select(StaffNotice.user_name)).all()
+    assert notices == ["li.b"]
+    li = person("li.b")
+    me = li.get("/api/v1/desk/me").json()
+    assert me["unread"] == 1 and me["notices"][0]["number"] == number
+    li.post("/api/v1/desk/notices/read", json={"up_to": me["notices"][0]["id"]})
+    assert li.get("/api/v1/desk/me").json()["unread"] == 0
+
+
+def test_merge_duplicates_of_one_customer_only(person, db) -> None:
+    keep = ticket(db, "v-dup", "卡被吞了")
+    again = ticket(db, "v-dup", "卡被ATM吞了")
+    stranger = ticket(db, "v-other", "卡被吞")
+    sup = person("sun.sup")
+    refused = sup.post(f"/api/v1/desk/tickets/{keep}/merge", json={"duplicates": [stranger]})
+    assert refused.status_code == 409 and "another customer" in refused.text
+    merged = sup.post(f"/api/v1/desk/tickets/{keep}/merge", json={"duplicates": [again]})
+    assert merged.json() == {"merged": [again]}
+    dup = sup.get(f"/api/v1/desk/tickets/{again}").json()
+    assert dup["status"] == "closed" and dup["merged_into"] == keep
+    assert sup.get(f"/api/v1/desk/tickets/{keep}").json()["duplicates"] == [again]
+    again_merge = sup.post(f"/api/v1/desk/tickets/{keep}/merge", json={"duplicates": [again]})
+    assert again_merge.status_code == 409
+
+
+def test_bulk_assign_and_status_report_each_ticket(person, db) -> None:
+    mine = [ticket(db, f"v-bulk-{i}") for i in range(3)]
+    theirs = ticket(db, "v-bulk-loans", team="loans")
+    wang = person("wang.a")
+    result = wang.post(
+        "/api/v1/desk/tickets/bulk",
+        json={"numbers": [*mine, theirs], "action": "assign", "assignee": "li.b", "team": "cards"},
+    ).json()
+    assert result["done"] == mine and list(result["failed"]) == [theirs]
+    li = person("li.b")
+    assert set(numbers(li, view="mine")) == set(mine)
+    moved = wang.post(
+        "/api/v1/desk/tickets/bulk",
+        json={"numbers": mine, "action": "status", "to": "pending_customer"},
+    ).json()
+    assert moved["done"] == mine
+    assert set(numbers(li, view="waiting")) == set(mine)
+    unknown = wang.post(
+        "/api/v1/desk/tickets/bulk",
+        json={"numbers": mine, "action": "assign", "assignee": "ghost"},
+    )
+    assert unknown.status_code == 422
+    assert (
+        wang.post("/api/v1/desk/tickets/bulk", json={"numbers": mine, "action": "status"})
+    ).status_code == 422
+
+
+def test_the_clock_follows_the_ticket(person, db) -> None:
+    number = ticket(db, "v-clock", elapsed=0.5)
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert row is not None
+        assert row.due_at == row.first_response_due_at
+        assert clock.state(row, utcnow()) == "on_track"
+        assert clock.state(row, row.due_at + timedelta(seconds=1)) == "breached"
+    wang = person("wang.a")
+    wang.post(f"/api/v1/desk/tickets/{number}/replies", json={"body": "您好"})
+    wang.post(f"/api/v1/desk/tickets/{number}/transition", json={"to": "pending_customer"})
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert row is not None and row.due_at is None  # answered and waiting: paused
+    wang.post(f"/api/v1/desk/tickets/{number}/transition", json={"to": "open"})
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert row is not None and row.due_at == row.resolution_due_at
