@@ -224,3 +224,50 @@ def verify_identity(db: Any, conversation_public_id: str, phone: str = "+8613800
         assert conversation is not None
         conversation.customer_id = customer.id
         conversation.verified_until = utcnow() + timedelta(hours=1)
+
+
+def seed_ticket(
+    db: Any,
+    visitor: str,
+    text: str = "信用卡年费问题",
+    category: str = "complaint",
+    *,
+    team: str | None = None,
+    elapsed: float | None = None,
+) -> str:
+    """A ticket of web-chat ``visitor`` opened by the assistant, for ``team``;
+    ``elapsed``: the share of its running clock already gone."""
+    from bot.core.config import Settings
+    from bot.core.models import Ticket
+    from bot.pipeline.inbox import get_or_create_conversation
+    from bot.tickets import clock
+    from bot.tickets.service import open_ticket
+
+    conversation = get_or_create_conversation(db, "webchat", visitor)
+    view, _ = open_ticket(
+        db,
+        Settings(),
+        conversation_public_id=conversation.public_id,
+        category=category,
+        subcategory=None,
+        description=text,
+        idempotency_key=f"{visitor}-{text}-{team}-{elapsed}",
+    )
+    with db.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == view.number))
+        assert row is not None
+        row.team = team
+        if elapsed is not None:
+            span = row.first_response_due_at - row.created_at
+            shift = span * elapsed
+            row.created_at -= shift
+            row.first_response_due_at -= shift
+            row.resolution_due_at -= shift
+        clock.refresh(row)
+    return view.number
+
+
+def Settings():
+    from bot.core.config import Settings
+
+    return Settings()

@@ -204,9 +204,8 @@ def _after(sort: str, cursor: str | None) -> ColumnElement[bool] | None:
 
 
 def _customer_label(conversation: Conversation, tail: str | None) -> str:
-    if tail:
-        return f"{conversation.channel} · 尾号 {tail}"
-    return f"{conversation.channel} · {conversation.public_id[:8]}"
+    """A verified customer's phone tail, otherwise the start of the conversation's id."""
+    return f"*{tail}" if tail else conversation.public_id[:8]
 
 
 def page(

@@ -12,10 +12,9 @@ from starlette.testclient import TestClient
 from bot.access.accounts import add_user
 from bot.core.db import Database
 from bot.core.models import AuditEntry, Message, StaffNotice, Ticket, utcnow
-from bot.pipeline.inbox import get_or_create_conversation
 from bot.tickets import clock
-from bot.tickets.service import open_ticket
 from bot.web.app import create_app
+from tests.helpers import seed_ticket as ticket
 from tests.helpers import sign_in
 
 
@@ -53,46 +52,6 @@ def person(settings, db):
     yield sign
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def ticket(
-    db: Database,
-    visitor: str,
-    text: str = "信用卡年费问题",
-    category: str = "complaint",
-    *,
-    team: str | None = None,
-    elapsed: float | None = None,
-) -> str:
-    """A ticket of ``visitor``; ``elapsed``: the share of its running clock already gone."""
-    conversation = get_or_create_conversation(db, "webchat", visitor)
-    view, _ = open_ticket(
-        db,
-        db_settings(),
-        conversation_public_id=conversation.public_id,
-        category=category,
-        subcategory=None,
-        description=text,
-        idempotency_key=f"{visitor}-{text}-{team}-{elapsed}",
-    )
-    with db.session() as session:
-        row = session.scalar(select(Ticket).where(Ticket.number == view.number))
-        assert row is not None
-        row.team = team
-        if elapsed is not None:
-            span = row.first_response_due_at - row.created_at
-            shift = span * elapsed
-            row.created_at -= shift
-            row.first_response_due_at -= shift
-            row.resolution_due_at -= shift
-        clock.refresh(row)
-    return view.number
-
-
-def db_settings():
-    from bot.core.config import Settings
-
-    return Settings()
 
 
 def numbers(client: TestClient, **query) -> list[str]:
