@@ -142,3 +142,21 @@ def test_rasas_fallback_counts_as_out_of_scope() -> None:
     rasa = Reference("Rasa", ["nlu_fallback", "nlu_fallback", "card_lost"], 1.0)
     result = figures(["oos", "card_lost", "card_lost"], rasa)
     assert result["oos_recall"] == 1.0 and result["in_scope_accuracy"] == 0.5
+
+
+def test_desk_lists_on_postgresql(pg_server: str) -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.desk", "--tickets", "6000", "--repeat", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": pg_server},
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["tickets"] == 6000 and result["trigram_index"] is True
+    assert result["at_risk"] > 0 and result["search_hits"] > 0
+    for key in ("first_page_p95_ms", "at_risk_p95_ms", "search_p95_ms", "number_search_p95_ms"):
+        assert result[key] > 0 and len(result[key.replace("_p95_ms", "_runs_ms")]) == 3
