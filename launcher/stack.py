@@ -401,6 +401,7 @@ def main() -> int:
         print(
             f"\nAnxin is running.\n"
             f"  web chat:   {stack.service_url}/chat\n"
+            f"  staff app:  {stack.service_url}/console/app\n"
             f"  API docs:   {stack.service_url}/api/v1/docs\n"
             f"  readiness:  {stack.service_url}/readyz\n"
             f"  logs:       {config.log_dir}/\n"

@@ -94,6 +94,7 @@ def test_an_agent_works_a_ticket_from_the_desk(stack: Stack, browser: Browser) -
     page.fill("textarea[data-test=resolve-note]", "电话核实身份后重置网银密码")
     page.click("[data-test=resolve-apply]")
     page.wait_for_selector("[data-test=status]:has-text('已解决')")
+    page.wait_for_selector(".el-dialog", state="hidden")
     page.screenshot(path=str(SCREENS / "desk-resolved.png"))
 
     # the customer's chat got the reply, then the follow-up's resolution question
