@@ -50,8 +50,9 @@ async def desk_socket(websocket: WebSocket) -> None:
 
     task = asyncio.create_task(pump())
     try:
-        while True:
-            await websocket.receive_text()  # keep-alive frames
+        while True:  # keep-alive frames, text or bytes
+            if (await websocket.receive())["type"] == "websocket.disconnect":
+                break
     except WebSocketDisconnect:
         pass
     finally:

@@ -338,8 +338,9 @@ async def console_socket(websocket: WebSocket) -> None:
 
     task = asyncio.create_task(pump())
     try:
-        while True:
-            await websocket.receive_text()  # any frame is a heartbeat
+        while True:  # any frame, text or bytes, is a heartbeat
+            if (await websocket.receive())["type"] == "websocket.disconnect":
+                break
             await presence.beat(agent)
     except WebSocketDisconnect:
         pass
