@@ -62,7 +62,7 @@ def scratch_url() -> str:
     return ADMIN.rsplit("/", 1)[0] + f"/{SCRATCH}"
 
 
-def seed(db: Database, tickets: int, rng: random.Random) -> float:
+def seed(db: Database, tickets: int) -> float:
     started = time.perf_counter()
     with db.engine.begin() as conn:
         conn.execute(
@@ -145,7 +145,6 @@ CROSS JOIN LATERAL (
             },
         )
         conn.execute(text("ANALYZE"))
-    del rng
     return time.perf_counter() - started
 
 
@@ -210,7 +209,7 @@ def main() -> None:
     upgrade(url)
     db = Database(url)
     rng = random.Random(7)
-    seconds = seed(db, args.tickets, rng)
+    seconds = seed(db, args.tickets)
     with db.engine.connect() as conn:
         running, at_risk, phrase_hits, number, trigram = conn.execute(
             text(

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -318,11 +319,9 @@ async def chat_socket(websocket: WebSocket) -> None:
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str, message: str) -> None:
-    try:
+    with suppress(WebSocketDisconnect, RuntimeError):  # unless the page has gone already
         await _send_error(websocket, reason, message)
         await websocket.close(code=code, reason=reason)
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the page has gone already
 
 
 async def _hello(websocket: WebSocket) -> str | None:

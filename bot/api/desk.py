@@ -6,19 +6,19 @@ is audited; outside the caller's scope a ticket does not exist (404)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from bot.access.scopes import Scope, scope_of
-from bot.api.deps import Address, ServicesDep, StaffMember, needs
+from bot.api.deps import Address, ServicesDep, StaffMember, Supervisor, needs
 from bot.core.models import Ticket, User, utcnow
-from bot.tickets import clock, mentions, worklist
+from bot.tickets import mentions, worklist
 from bot.tickets.commands import CommandRefused, TicketCommands
 from bot.tickets.lifecycle import CALL_OUTCOMES
 from bot.tickets.policy import CATEGORIES, STATUSES
@@ -44,50 +44,53 @@ def _split(values: list[str] | None, allowed: tuple[str, ...] | None = None) -> 
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The member of staff (or API token) behind a desk request: their scope and team,
+    worked out once per request."""
+
+    services: Services
+    name: str
+    role: str
+    scope: Scope
+    team: str | None
+    address: str | None
+
+    def visible_id(self, number: str) -> int:
+        """The ticket's id if the caller may see it; ``PermissionError`` otherwise (and
+        for a number that does not exist: the same answer)."""
+        with self.services.db.session() as session:
+            found = session.scalar(select(Ticket.id).where(Ticket.number == number.upper()))
+            if found is None or not self.scope.allows_ticket(session, found):
+                raise PermissionError(number.upper())
+            return found
+
+    @property
+    def reads(self) -> AuditedReads:
+        return AuditedReads(self.services, self.name, self.address)
+
+    async def commands(self, number: str) -> TicketCommands:
+        """The caller's commands on a ticket they may see (404 otherwise, audited)."""
+        await self.reads.check("ticket", lambda: self.visible_id(number), number.upper())
+        return TicketCommands(self.services, self.name, self.address)
+
+
 def _who(services: Services, name: str, role: str) -> tuple[Scope, str | None]:
     with services.db.session() as session:
         team = session.scalar(select(User.team).where(User.name == name))
         return scope_of(session, name, role), team
 
 
-def _visible_id(services: Services, staff: tuple[str, str], number: str) -> int:
-    """The ticket's id if the caller may see it; ``PermissionError`` otherwise (and for
-    a number that does not exist: the same answer)."""
-    with services.db.session() as session:
-        ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number.upper()))
-        if ticket_id is None or not scope_of(session, *staff).allows_ticket(session, ticket_id):
-            raise PermissionError(number.upper())
-        return ticket_id
+async def desk_caller(services: ServicesDep, staff: StaffMember, address: Address) -> Caller:
+    scope, team = await to_thread.run_sync(_who, services, *staff)
+    return Caller(services, staff[0], staff[1], scope, team, address)
 
 
-async def _commands(
-    services: Services, staff: tuple[str, str], address: str | None, number: str
-) -> TicketCommands:
-    """The caller's commands on a ticket they may see (404 otherwise, audited)."""
-    await AuditedReads(services, staff[0], address).check(
-        "ticket", lambda: _visible_id(services, staff, number), number.upper()
-    )
-    return TicketCommands(services, staff[0], address)
-
-
-class TicketRow(BaseModel):
-    number: str
-    status: str
-    priority: str
-    category: str
-    channel: str
-    team: str | None
-    assignee: str | None
-    summary: str
-    created_at: datetime
-    due_at: datetime | None
-    sla: str
-    customer: str
-    merged: bool
+Me = Annotated[Caller, Depends(desk_caller)]
 
 
 class TicketPage(BaseModel):
-    items: list[TicketRow]
+    items: list[worklist.Row]
     next: str | None
     count: int
     count_capped: bool
@@ -96,9 +99,7 @@ class TicketPage(BaseModel):
 
 @router.get("/tickets", dependencies=[needs("tickets:read")])
 async def list_tickets(
-    services: ServicesDep,
-    staff: StaffMember,
-    address: Address,
+    me: Me,
     view: Annotated[str, Query(pattern="^(" + "|".join(worklist.VIEWS) + ")$")] = "open",
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     priority: Annotated[list[str] | None, Query()] = None,
@@ -135,18 +136,18 @@ async def list_tickets(
         q=q,
         sort=sort,
     )
-    pseudonym = services.vault.pseudonym if services.vault is not None else None
+    vault = me.services.vault
+    pseudonym = vault.pseudonym if vault is not None else None
 
     def work() -> worklist.Page:
-        scope, my_team = _who(services, *staff)
-        with services.db.session() as session:
+        with me.services.db.session() as session:
             try:
                 return worklist.page(
                     session,
-                    scope,
+                    me.scope,
                     filters,
-                    staff[0],
-                    my_team,
+                    me.name,
+                    me.team,
                     utcnow(),
                     limit=limit,
                     cursor=cursor,
@@ -155,11 +156,11 @@ async def list_tickets(
             except worklist.BadQuery as exc:
                 raise HTTPException(422, str(exc)) from exc
 
-    found = await AuditedReads(services, staff[0], address).read(
+    found = await me.reads.read(
         "ticket_list", work, view, action="search" if q else "read", detail=f"q={q!r}" if q else ""
     )
     return TicketPage(
-        items=[TicketRow(**asdict(r)) for r in found.rows],
+        items=found.rows,
         next=found.next,
         count=found.count,
         count_capped=found.count_capped,
@@ -168,19 +169,17 @@ async def list_tickets(
 
 
 @router.get("/tickets/{number}", dependencies=[needs("tickets:read")])
-async def ticket(
-    number: str, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, Any]:
+async def ticket(number: str, me: Me) -> dict[str, Any]:
     """One ticket: its clocks, the customer (masked), linked conversations, the timeline."""
 
     def work() -> dict[str, Any]:
-        ticket_id = _visible_id(services, staff, number)
-        with services.db.session() as session:
+        ticket_id = me.visible_id(number)
+        with me.services.db.session() as session:
             found = session.get(Ticket, ticket_id)
             assert found is not None
             return ticket_page(session, found, utcnow())
 
-    return await AuditedReads(services, staff[0], address).read("ticket", work, number.upper())
+    return await me.reads.read("ticket", work, number.upper())
 
 
 class Move(BaseModel):
@@ -199,10 +198,8 @@ class Move(BaseModel):
 
 
 @router.post("/tickets/{number}/transition", dependencies=[needs("tickets:write")])
-async def transition(
-    number: str, body: Move, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, bool]:
-    commands = await _commands(services, staff, address, number)
+async def transition(number: str, body: Move, me: Me) -> dict[str, bool]:
+    commands = await me.commands(number)
     await commands.transition(number, body.to, body.note, body.category)
     return {"ok": True}
 
@@ -228,11 +225,9 @@ def _check_assignment(services: Services, body: Assignment) -> None:
 
 
 @router.post("/tickets/{number}/assign", dependencies=[needs("tickets:write")])
-async def assign(
-    number: str, body: Assignment, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, bool]:
-    await to_thread.run_sync(_check_assignment, services, body)
-    commands = await _commands(services, staff, address, number)
+async def assign(number: str, body: Assignment, me: Me) -> dict[str, bool]:
+    await to_thread.run_sync(_check_assignment, me.services, body)
+    commands = await me.commands(number)
     await commands.assign(number, body.assignee, body.team)
     return {"ok": True}
 
@@ -243,21 +238,25 @@ class Text(BaseModel):
 
 
 @router.post("/tickets/{number}/notes", dependencies=[needs("tickets:write")])
-async def note(
-    number: str, body: Text, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, list[str]]:
+async def note(number: str, body: Text, me: Me) -> dict[str, list[str]]:
     """An internal note; ``@name`` tells that colleague (returned in ``mentioned``)."""
-    commands = await _commands(services, staff, address, number)
+    commands = await me.commands(number)
     return {"mentioned": await commands.note(number, body.body)}
 
 
 @router.post("/tickets/{number}/replies", dependencies=[needs("tickets:write")])
-async def reply(
-    number: str, body: Text, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, bool]:
+async def reply(number: str, body: Text, me: Me) -> dict[str, bool]:
     """A reply the customer receives on the channel the ticket came from."""
-    commands = await _commands(services, staff, address, number)
+    commands = await me.commands(number)
     await commands.reply(number, body.body)
+    return {"ok": True}
+
+
+@router.post("/tickets/{number}/acknowledge", dependencies=[needs("tickets:write")])
+async def acknowledge(number: str, me: Me, _: Supervisor) -> dict[str, bool]:
+    """The on-call supervisor acknowledges a P1 page (stops the re-paging)."""
+    commands = await me.commands(number)
+    await commands.acknowledge(number)
     return {"ok": True}
 
 
@@ -268,11 +267,9 @@ class Call(BaseModel):
 
 
 @router.post("/tickets/{number}/calls", dependencies=[needs("tickets:write")])
-async def call(
-    number: str, body: Call, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, bool]:
+async def call(number: str, body: Call, me: Me) -> dict[str, bool]:
     """A phone call with the customer and its outcome."""
-    commands = await _commands(services, staff, address, number)
+    commands = await me.commands(number)
     await commands.log_call(number, body.outcome, body.note)
     return {"ok": True}
 
@@ -283,13 +280,11 @@ class Merge(BaseModel):
 
 
 @router.post("/tickets/{number}/merge", dependencies=[needs("tickets:write")])
-async def merge(
-    number: str, body: Merge, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, list[str]]:
+async def merge(number: str, body: Merge, me: Me) -> dict[str, list[str]]:
     """Merge duplicates of the same customer into this ticket (they close, linked)."""
     for duplicate in body.duplicates:
-        await _commands(services, staff, address, duplicate)
-    commands = await _commands(services, staff, address, number)
+        await me.commands(duplicate)
+    commands = await me.commands(number)
     return {"merged": await commands.merge(number, body.duplicates)}
 
 
@@ -309,20 +304,18 @@ class Bulk(BaseModel):
 
 
 @router.post("/tickets/bulk", dependencies=[needs("tickets:write")])
-async def bulk(
-    body: Bulk, services: ServicesDep, staff: StaffMember, address: Address
-) -> dict[str, Any]:
+async def bulk(body: Bulk, me: Me) -> dict[str, Any]:
     """Assign, or change the status of, several tickets; each is done (and audited) on
     its own, and what could not be done is listed with the reason."""
     if body.action == "assign":
         await to_thread.run_sync(
-            _check_assignment, services, Assignment(assignee=body.assignee, team=body.team)
+            _check_assignment, me.services, Assignment(assignee=body.assignee, team=body.team)
         )
     done: list[str] = []
     failed: dict[str, str] = {}
     for number in dict.fromkeys(n.upper() for n in body.numbers):
         try:
-            commands = await _commands(services, staff, address, number)
+            commands = await me.commands(number)
             if body.action == "assign":
                 await commands.assign(number, body.assignee, body.team)
             else:
@@ -351,24 +344,16 @@ async def staff_list(services: ServicesDep, staff: StaffMember) -> list[dict[str
 
 
 @router.get("/me", dependencies=[needs("tickets:read")])
-async def me(services: ServicesDep, staff: StaffMember) -> dict[str, Any]:
+async def whoami(me: Me) -> dict[str, Any]:
     """The signed-in person: name, role, team, and the notices (@mentions) for them."""
-    name, role = staff
-
-    def work() -> dict[str, Any]:
-        with services.db.session() as session:
-            team = session.scalar(select(User.team).where(User.name == name))
-        found, unread = mentions.notices(services.db, name)
-        return {
-            "name": name,
-            "role": role,
-            "team": team,
-            "notices": [asdict(n) for n in found],
-            "unread": unread,
-            "sla_states": list(clock.SLA_STATES),
-        }
-
-    return await to_thread.run_sync(work)
+    found, unread = await to_thread.run_sync(mentions.notices, me.services.db, me.name)
+    return {
+        "name": me.name,
+        "role": me.role,
+        "team": me.team,
+        "notices": [asdict(n) for n in found],
+        "unread": unread,
+    }
 
 
 class Seen(BaseModel):
@@ -377,6 +362,6 @@ class Seen(BaseModel):
 
 
 @router.post("/notices/read", dependencies=[needs("tickets:read")])
-async def notices_read(body: Seen, services: ServicesDep, staff: StaffMember) -> dict[str, bool]:
-    await to_thread.run_sync(mentions.mark_read, services.db, staff[0], body.up_to)
+async def notices_read(body: Seen, me: Me) -> dict[str, bool]:
+    await to_thread.run_sync(mentions.mark_read, me.services.db, me.name, body.up_to)
     return {"ok": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from anyio import to_thread
@@ -73,6 +74,34 @@ async def require_agent(request: Request) -> str:
 async def socket_agent(websocket: WebSocket) -> str | None:
     services: Services = websocket.app.state.services
     return await agent_of(services, websocket.cookies.get(COOKIE))
+
+
+async def admit(websocket: WebSocket) -> str | None:
+    """The signed-in member of staff opening one of the console's sockets, accepted; None
+    when refused (closed: 4403 from another site's page, 4401 without a session)."""
+    services: Services = websocket.app.state.services
+    if not origin_allowed(websocket, services.settings):
+        await websocket.close(code=4403, reason="origin not allowed")
+        return None
+    name = await socket_agent(websocket)
+    if name is None:
+        await websocket.close(code=4401, reason="sign in first")
+        return None
+    await websocket.accept()
+    return name
+
+
+async def heartbeats(websocket: WebSocket) -> AsyncIterator[None]:
+    """Each frame the page sends (text or bytes: any is a heartbeat), until it leaves."""
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        yield
+
+
+async def until_gone(websocket: WebSocket) -> None:
+    """Wait until the page closes its socket (its frames are only keep-alives)."""
+    message = await websocket.receive()
+    while message["type"] != "websocket.disconnect":
+        message = await websocket.receive()
 
 
 async def login(services: Services, name: str, password: str) -> tuple[str, str] | None:

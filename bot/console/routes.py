@@ -30,10 +30,10 @@ from bot.console import csrf
 from bot.console.auth import (
     COOKIE,
     SESSION_TTL_S,
+    admit,
     close_session,
+    heartbeats,
     login,
-    origin_allowed,
-    socket_agent,
 )
 from bot.console.canned import canned_replies
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
@@ -298,15 +298,10 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
 async def console_socket(websocket: WebSocket) -> None:
     """Presence (heartbeat while connected), queue notices, and the agent's chats live."""
     services: Services = websocket.app.state.services
-    if not origin_allowed(websocket, services.settings):
-        await websocket.close(code=4403, reason="origin not allowed")
-        return
-    agent = await socket_agent(websocket)
+    agent = await admit(websocket)
     if agent is None:
-        await websocket.close(code=4401, reason="sign in first")
         return
     presence = presence_of(services)
-    await websocket.accept()
     await presence.beat(agent)
     await services.route_handoffs()
     pubsub = services.events.subscriber.pubsub(ignore_subscribe_messages=True)
@@ -320,8 +315,6 @@ async def console_socket(websocket: WebSocket) -> None:
         async for item in pubsub.listen():
             if item.get("type") == "message":
                 frame = json.loads(item["data"])
-                if frame.get("type") == "mention" and frame.get("to") != agent:
-                    continue  # someone else's notice
                 await chats.staff_frame(frame.get("type"))
                 await websocket.send_json(frame)
             elif item.get("type") == "pmessage":
@@ -338,9 +331,7 @@ async def console_socket(websocket: WebSocket) -> None:
 
     task = asyncio.create_task(pump())
     try:
-        while True:  # any frame, text or bytes, is a heartbeat
-            if (await websocket.receive())["type"] == "websocket.disconnect":
-                break
+        async for _ in heartbeats(websocket):
             await presence.beat(agent)
     except WebSocketDisconnect:
         pass

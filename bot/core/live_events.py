@@ -84,6 +84,13 @@ class LiveEvents:
     def staff_channel(self) -> str:
         return f"{self._prefix}:staff"
 
+    def person_channel(self, name: str) -> str:
+        """Notices for one member of staff (an @mention), whichever apps they have open."""
+        return f"{self._prefix}:staff:{name}"
+
+    async def publish_person(self, name: str, payload: dict[str, Any]) -> None:
+        await self.redis.publish(self.person_channel(name), json.dumps(payload, ensure_ascii=False))
+
     async def publish_staff(self, payload: dict[str, Any]) -> None:
         """Notices for the agent and supervisor consoles."""
         await self.redis.publish(self.staff_channel(), json.dumps(payload, ensure_ascii=False))

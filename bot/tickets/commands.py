@@ -52,8 +52,8 @@ class Desk(Protocol):
 
     def wake_worker(self) -> None: ...
 
-    async def announce(self, payload: dict[str, Any]) -> None:
-        """Tell the staff apps (live lists and pages) that something changed."""
+    async def announce(self, payload: dict[str, Any], to: str | None = None) -> None:
+        """Tell the staff apps that something changed (``to``: one person's only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ class TicketCommands:
         names = await self.run("note", number, lambda: lifecycle.add_note(db, number, body, actor))
         for name in names:
             await self.desk.announce(
-                {"type": "mention", "to": name, "number": number.upper(), "actor": actor}
+                {"type": "mention", "number": number.upper(), "actor": actor}, to=name
             )
         return names
 
@@ -140,5 +140,6 @@ class TicketCommands:
         return await self.run("reply", number, lambda: lifecycle.reply(db, number, body, actor))
 
     async def acknowledge(self, number: str) -> None:
+        """The on-call supervisor took the P1 page (no re-paging)."""
         db, actor = self.desk.db, self.actor
         await self.run("acknowledge", number, lambda: lifecycle.acknowledge(db, number, actor))

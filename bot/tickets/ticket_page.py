@@ -38,6 +38,7 @@ class Entry:
     from_value: str | None = None
     to_value: str | None = None
     conversation: str | None = None
+    ticket: str | None = None  # a merged duplicate's event: that ticket's number
 
 
 def _mask(external_id: str) -> str:
@@ -64,7 +65,11 @@ def _conversation(session: Session, conversation: Conversation, now: datetime) -
 
 
 def _timeline(
-    session: Session, ticket: Ticket, conversations: dict[int, Conversation], since: datetime
+    session: Session,
+    ticket: Ticket,
+    duplicates: list[Ticket],
+    conversations: dict[int, Conversation],
+    since: datetime,
 ) -> list[Entry]:
     entries: list[Entry] = []
     messages = session.scalars(
@@ -84,12 +89,11 @@ def _timeline(
                 conversation=conversations[m.conversation_id].public_id,
             )
         )
-    ticket_ids = [
-        ticket.id,
-        *session.scalars(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)),
-    ]
+    merged = {d.id: d.number for d in duplicates}
     for e in session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).order_by(TicketEvent.id)
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id.in_([ticket.id, *merged]))
+        .order_by(TicketEvent.id)
     ):
         entries.append(
             Entry(
@@ -100,6 +104,7 @@ def _timeline(
                 text=e.body,
                 from_value=e.from_value,
                 to_value=e.to_value,
+                ticket=merged.get(e.ticket_id),
             )
         )
     for x in session.scalars(
@@ -115,7 +120,7 @@ def _timeline(
 
 
 def ticket_page(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any]:
-    duplicates = session.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id)).all()
+    duplicates = list(session.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id)))
     conversation_ids = {ticket.conversation_id, *(d.conversation_id for d in duplicates)}
     conversations = {
         c.id: c
@@ -172,6 +177,8 @@ def ticket_page(session: Session, ticket: Ticket, now: datetime) -> dict[str, An
         "other_tickets": [n for n in earlier if n not in {d.number for d in duplicates}],
         "timeline": [
             asdict(e)
-            for e in _timeline(session, ticket, conversations, ticket.created_at - LEAD_IN)
+            for e in _timeline(
+                session, ticket, duplicates, conversations, ticket.created_at - LEAD_IN
+            )
         ],
     }

@@ -13,7 +13,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -79,10 +80,11 @@ class Page:
     next: str | None
     count: int
     count_capped: bool
-    as_of: datetime = field(default_factory=datetime.now)
+    as_of: datetime
 
 
-Pseudonym = Any  # a callable str -> str, or None when no vault is configured
+# a phone number's keyed pseudonym (the contact vault's), None when no vault is configured
+Pseudonym = Callable[[str], str] | None
 
 
 def _sla_condition(state: str, now: datetime) -> ColumnElement[bool]:

@@ -134,11 +134,14 @@ class Services:
         except Exception:
             log.warning("could not anchor the audit head in Redis; the log itself is written")
 
-    async def announce(self, payload: dict[str, Any]) -> None:
-        """A notice for the staff apps (a ticket changed, someone was @mentioned); best
-        effort: the change it tells of is committed already."""
+    async def announce(self, payload: dict[str, Any], to: str | None = None) -> None:
+        """A notice for every staff app (a ticket changed), or for one person's (``to``:
+        an @mention); best effort: the change it tells of is committed already."""
         try:
-            await self.events.publish_staff(payload)
+            if to is None:
+                await self.events.publish_staff(payload)
+            else:
+                await self.events.publish_person(to, payload)
         except Exception:
             log.warning("could not publish a staff notice; the change itself is saved")
 

@@ -244,3 +244,13 @@ def test_the_clock_follows_the_ticket(person, db) -> None:
     with db.session() as session:
         row = session.scalar(select(Ticket).where(Ticket.number == number))
         assert row is not None and row.due_at == row.resolution_due_at
+
+
+def test_a_supervisor_acknowledges_a_p1_page_from_the_desk(person, db) -> None:
+    number = ticket(db, "v-p1", "卡被盗刷", category="incident")
+    agent = person("wang.a")
+    assert agent.post(f"/api/v1/desk/tickets/{number}/acknowledge").status_code == 403
+    sup = person("sun.sup")
+    assert sup.post(f"/api/v1/desk/tickets/{number}/acknowledge").json() == {"ok": True}
+    clocks = sup.get(f"/api/v1/desk/tickets/{number}").json()["clocks"]
+    assert clocks["acknowledged_by"] == "sun.sup"

@@ -30,7 +30,7 @@ class RecordingDesk:
     def wake_worker(self) -> None:
         self.wakes.append("worker")
 
-    async def announce(self, payload) -> None:
+    async def announce(self, payload, to=None) -> None:
         self.announced.append(payload)
 
 
