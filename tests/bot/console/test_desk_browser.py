@@ -104,6 +104,7 @@ def test_desk_at_risk_bulk_merge_mention_and_scope(settings, browser: Browser, t
         li.wait_for_selector("[data-test=bell] .el-badge__content:has-text('1')")
         li.click("[data-test=bell]")
         li.wait_for_selector(f"[data-test=notice]:has-text('{first}')")
+        li.wait_for_timeout(500)  # the popover's fade-in, for the screenshot
         li.screenshot(path=str(SCREENS / "desk-mention.png"))
         li.click(f"[data-test=notice]:has-text('{first}')")
         li.wait_for_selector("[data-test=timeline] .entry[data-action=note]")
