@@ -29,7 +29,9 @@ SAID = [
 ]
 SECRETS = [
     re.compile(r"Abc@2024x"),
-    re.compile(r"654321"),
+    # bounded by non-digits: a timestamp or an id that happens to hold these digits
+    # (Rasa's trackers keep floats such as 1764654321.25) is not the code
+    re.compile(r"(?<![0-9a-f.])654321(?![0-9a-f])"),
     re.compile(r"zhang\.wei\.e2e@example\.com"),
     re.compile(r"zhang\.wei\.e2e"),
     re.compile(r"CVV\W{0,6}739"),
@@ -116,5 +118,9 @@ def test_finding_2_secrets_said_over_web_chat_and_wechat_are_stored_nowhere(
     assert "/hidden]" in cached and "/email]" in cached
     assert logged
     for place, content in (("database", stored), ("redis", cached), ("logs", logged)):
-        found = [pattern.pattern for pattern in SECRETS if pattern.search(content)]
+        found = [
+            content[max(0, hit.start() - 80) : hit.end() + 80]
+            for pattern in SECRETS
+            if (hit := pattern.search(content))
+        ]
         assert not found, f"in clear in the {place}: {found}"
