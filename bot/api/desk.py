@@ -6,6 +6,7 @@ is audited; outside the caller's scope a ticket does not exist (404)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -272,6 +273,61 @@ async def call(number: str, body: Call, me: Me) -> dict[str, bool]:
     commands = await me.commands(number)
     await commands.log_call(number, body.outcome, body.note)
     return {"ok": True}
+
+
+class Callback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due_at: datetime
+    # the number to call when it is not the one the customer is known by
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+@router.post("/tickets/{number}/callback", dependencies=[needs("tickets:write")])
+async def callback(number: str, body: Callback, me: Me) -> dict[str, bool]:
+    """Promise the customer a call-back by ``due_at``; the number is sealed in the
+    contact vault. Missing it is an SLA event; a call logged before then keeps it."""
+    due = _aware(body.due_at)
+    assert due is not None
+    sealed = None
+    if body.phone:
+        if me.services.vault is None:
+            raise HTTPException(
+                422,
+                "未配置 ANXIN_DATA_KEY，无法保存号码 / no ANXIN_DATA_KEY: numbers cannot be stored",
+            )
+        sealed = me.services.vault.seal(re.sub(r"[\s-]", "", body.phone))
+    commands = await me.commands(number)
+    await commands.promise_callback(number, due, sealed)
+    return {"ok": True}
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=500)
+
+
+@router.post("/tickets/{number}/callback/number", dependencies=[needs("tickets:write")])
+async def callback_number(number: str, body: Reason, me: Me) -> dict[str, str]:
+    """The number the call-back goes to, opened from the vault with a reason (audited)."""
+    vault = me.services.vault
+
+    def work() -> str | None:
+        ticket_id = me.visible_id(number)
+        with me.services.db.session() as session:
+            sealed = session.scalar(
+                select(Ticket.callback_phone_sealed).where(Ticket.id == ticket_id)
+            )
+        return vault.open(sealed) if sealed and vault is not None else None
+
+    found = await me.reads.read_one(
+        "callback_number",
+        work,
+        number.upper(),
+        "这个回电没有另留号码 / this call-back has no number of its own",
+        action="unmask",
+        detail=body.reason,
+    )
+    return {"number": found}
 
 
 class Merge(BaseModel):

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.api.deps import Actor, ServicesDep, needs
 from bot.core.db import upsert
-from bot.core.models import FollowupPlan, FollowupTask, Ticket, utcnow
+from bot.core.models import FollowupPlan, FollowupTask, Ticket
+from bot.tickets import revisits
 
 router = APIRouter(tags=["follow-up"])
 
@@ -21,6 +22,10 @@ class TaskOut(BaseModel):
     id: int
     ticket: str
     reason: str
+    state: str
+    owner: str | None
+    attempts: int
+    satisfaction: str | None
     due_at: datetime
     done_at: datetime | None
     done_by: str | None
@@ -28,8 +33,13 @@ class TaskOut(BaseModel):
 
 
 class Done(BaseModel):
+    """The 回访 reached the customer (the staff app's worklist records every result)."""
+
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(min_length=1, max_length=2000)
+    satisfaction: str | None = Field(
+        default=None, pattern="^(" + "|".join(revisits.SATISFACTION) + ")$"
+    )
 
 
 class PlanIn(BaseModel):
@@ -50,12 +60,16 @@ async def tasks(
                 Ticket, FollowupTask.ticket_id == Ticket.id
             )
             if pending:
-                query = query.where(FollowupTask.done_at.is_(None))
+                query = query.where(FollowupTask.state == "open")
             return [
                 TaskOut(
                     id=t.id,
                     ticket=n or "",
                     reason=t.reason,
+                    state=t.state,
+                    owner=t.owner,
+                    attempts=t.attempts,
+                    satisfaction=t.satisfaction,
                     due_at=t.due_at,
                     done_at=t.done_at,
                     done_by=t.done_by,
@@ -71,16 +85,18 @@ async def tasks(
 async def task_done(
     task_id: int, body: Done, services: ServicesDep, actor: Actor
 ) -> dict[str, bool]:
-    def work() -> bool:
+    def work() -> None:
         with services.db.session() as s:
-            task = s.get(FollowupTask, task_id)
-            if task is None:
-                return False
-            task.done_at, task.done_by, task.outcome = utcnow(), actor, body.outcome
-            return True
+            revisits.attempt(
+                s, services.settings, task_id, "reached", body.satisfaction, body.outcome, actor
+            )
 
-    if not await to_thread.run_sync(work):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task")
+    try:
+        await to_thread.run_sync(work)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task") from exc
+    except revisits.RevisitError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return {"ok": True}
 
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bot.core.db import Database
-from bot.core.models import Conversation, FollowupTask, SurveyResponse, Ticket, utcnow
+from bot.core.models import Conversation, SurveyResponse, Ticket, utcnow
+from bot.tickets import revisits
 
 P1_TARGET = timedelta(hours=4)
 
@@ -23,9 +24,9 @@ class Group(BaseModel):
 
 
 class FollowupFigures(BaseModel):
-    tasks_due: int
-    tasks_done: int
-    coverage: float | None  # done / due
+    tasks_due: int  # tickets whose plan required a 回访 that has come due
+    tasks_done: int  # of those, tickets whose 回访 reached the customer
+    coverage: float | None  # reached / required
     surveys: int
     csat_avg: float | None
     csat_satisfied_rate: float | None  # share of 4s and 5s
@@ -70,13 +71,12 @@ def _group(rows: list[tuple[Ticket, str]]) -> Group:
 def _followup(db: Database) -> FollowupFigures:
     now = utcnow()
     with db.session() as session:
-        tasks = list(session.scalars(select(FollowupTask).where(FollowupTask.due_at <= now)))
+        covered = revisits.coverage(session, now)
         scores = list(session.scalars(select(SurveyResponse.score)))
-    done = [t for t in tasks if t.done_at is not None]
     return FollowupFigures(
-        tasks_due=len(tasks),
-        tasks_done=len(done),
-        coverage=round(len(done) / len(tasks), 4) if tasks else None,
+        tasks_due=covered.required,
+        tasks_done=covered.reached,
+        coverage=covered.rate,
         surveys=len(scores),
         csat_avg=round(sum(scores) / len(scores), 2) if scores else None,
         csat_satisfied_rate=round(sum(1 for x in scores if x >= 4) / len(scores), 4)

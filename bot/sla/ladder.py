@@ -6,6 +6,8 @@
 - While the resolution clock runs: warnings to the assignee at the configured
   fractions of the time allowed (``warn:50``, ``warn:75``) and shortly before the
   deadline (``warn:before``); at the deadline, the team supervisor (``breach:resolution``).
+- A call-back promised to the customer and not logged by its due time:
+  ``breach:callback:N`` (N counts the promises) to the team supervisor.
 - Until someone answers the customer: ``breach:first_response`` at that deadline; and
   when the customer writes again after that, ``breach:next_response:N`` unless staff
   answer by the next-response deadline.
@@ -47,13 +49,17 @@ def ladder(ticket: Ticket, config: LadderConfig) -> list[Step]:
     if ticket.status not in OPEN_STATES:
         return []
     steps: list[Step] = []
+    supervisor = f"supervisor:{ticket.team}" if ticket.team else "supervisor"
+    if ticket.callback_due_at is not None:
+        steps.append(
+            Step(f"breach:callback:{ticket.callback_round}", ticket.callback_due_at, supervisor)
+        )
     if ticket.priority == "P1":
         for level in range(1, config.page_levels + 1):
             at = ticket.created_at + (level - 1) * config.ack_timeout
             acknowledged = ticket.acknowledged_at is not None and ticket.acknowledged_at <= at
             if level == 1 or not acknowledged:
                 steps.append(Step(f"page:{level}", at, f"oncall:{level}"))
-    supervisor = f"supervisor:{ticket.team}" if ticket.team else "supervisor"
     if ticket.first_responded_at is None:
         steps.append(Step("breach:first_response", ticket.first_response_due_at, supervisor))
     if ticket.next_response_due_at is not None:

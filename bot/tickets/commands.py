@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from anyio import to_thread
@@ -125,6 +126,16 @@ class TicketCommands:
     async def log_call(self, number: str, outcome: str, note: str) -> None:
         db, actor = self.desk.db, self.actor
         await self.run("call", number, lambda: lifecycle.log_call(db, number, outcome, note, actor))
+
+    async def promise_callback(
+        self, number: str, due_at: datetime, sealed_phone: str | None
+    ) -> None:
+        db, actor = self.desk.db, self.actor
+        await self.run(
+            "callback",
+            number,
+            lambda: lifecycle.promise_callback(db, number, due_at, sealed_phone, actor),
+        )
 
     async def merge(self, number: str, duplicates: list[str]) -> list[str]:
         db, actor = self.desk.db, self.actor

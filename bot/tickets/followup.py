@@ -5,8 +5,8 @@
 - Closed → a survey "1–5, with a comment" unless the customer declined surveys
   ("0" / 不参与 records that opt-out). A score of 2 or less reopens the ticket and
   opens a 回访 task for a person to call back.
-- Closed → a 回访 task from the matching plan (by category and customer tier); coverage
-  is the share of due tasks that staff marked done.
+- Closed → a 回访 task from the matching plan (by category and customer tier), worked
+  in the 回访 worklist (``bot.tickets.revisits``, which also counts coverage).
 
 The customer's answers are caught here, before the assistant sees them.
 """
@@ -102,13 +102,24 @@ def _plan_for(session: Session, category: str, tier: str) -> FollowupPlan | None
 
 
 def _schedule_task(session: Session, ticket: Ticket, tier: str, reason: str = "plan") -> None:
+    """A 回访 task for the ticket's owner: one from the plan per ticket, and one after a
+    low score unless a task is still open."""
     plan = _plan_for(session, ticket.category, tier)
-    if plan is None or session.scalar(
-        select(FollowupTask.id).where(FollowupTask.ticket_id == ticket.id)
-    ):
+    if plan is None:
+        return
+    existing = select(FollowupTask.id).where(FollowupTask.ticket_id == ticket.id)
+    if reason == "plan":
+        existing = existing.where(FollowupTask.reason == "plan")
+    else:
+        existing = existing.where(FollowupTask.state == "open")
+    if session.scalar(existing.limit(1)) is not None:
         return
     due = utcnow() + (timedelta(0) if reason == "low_score" else timedelta(hours=plan.delay_hours))
-    session.add(FollowupTask(ticket_id=ticket.id, plan_id=plan.id, reason=reason, due_at=due))
+    session.add(
+        FollowupTask(
+            ticket_id=ticket.id, plan_id=plan.id, reason=reason, due_at=due, owner=ticket.assignee
+        )
+    )
 
 
 def on_status_change(session: Session, ticket: Ticket, old: str, new: str) -> None:

@@ -8,6 +8,8 @@ change the ladder is re-evaluated (``next_escalation_at`` = now).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -194,6 +196,29 @@ def log_call(db: Database, number: str, outcome: str, note: str, actor: str) -> 
         if outcome == "reached":
             _answered(session, ticket, actor)
         record(session, ticket, actor, "call", None, outcome, redact(note) if note else None)
+        if ticket.callback_due_at is not None:
+            # the promised call was made (whatever came of it): the promise is kept
+            ticket.callback_due_at = ticket.callback_phone_sealed = None
+
+
+def promise_callback(
+    db: Database, number: str, due_at: datetime, sealed_phone: str | None, actor: str
+) -> None:
+    """Someone promised to call the customer back by ``due_at`` (on the number sealed in
+    ``sealed_phone``, or the one the customer is known by). Each promise is a round of
+    its own: missing it is an SLA event (``breach:callback:N``), and a call logged
+    before then keeps it."""
+    if due_at <= utcnow():
+        raise LifecycleError("a call-back is promised for a time to come")
+    with db.session() as session:
+        ticket = locked_ticket(session, number)
+        if ticket.status not in clock.RUNNING:
+            raise LifecycleError(f"a {ticket.status} ticket takes no call-back; reopen it first")
+        take(session, ticket, actor)
+        ticket.callback_round += 1
+        ticket.callback_due_at = due_at
+        ticket.callback_phone_sealed = sealed_phone
+        record(session, ticket, actor, "callback", None, due_at.isoformat(timespec="minutes"))
 
 
 def reply(db: Database, number: str, body: str, actor: str) -> int:

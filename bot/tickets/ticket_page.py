@@ -20,7 +20,7 @@ from bot.core.models import (
     Ticket,
     TicketEvent,
 )
-from bot.tickets import clock
+from bot.tickets import clock, revisits
 from bot.tickets.merging import merged_into
 
 # messages from a little before the ticket opened: what led to it
@@ -170,6 +170,14 @@ def ticket_page(session: Session, ticket: Ticket, now: datetime) -> dict[str, An
             "acknowledged_at": ticket.acknowledged_at,
             "acknowledged_by": ticket.acknowledged_by,
         },
+        "callback": {
+            "due_at": ticket.callback_due_at,
+            "sealed_number": ticket.callback_phone_sealed is not None,
+            "missed": ticket.callback_due_at is not None and ticket.callback_due_at <= now,
+        }
+        if ticket.callback_due_at is not None
+        else None,
+        "revisits": revisits.of_ticket(session, ticket.id),
         "customer": _conversation(session, own, now),
         "conversations": [_conversation(session, c, now) for c in conversations.values()],
         "merged_into": merged_into(session, ticket),

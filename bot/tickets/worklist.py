@@ -19,14 +19,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.access.scopes import Scope
 from bot.core.models import Conversation, Customer, Ticket
 from bot.tickets import clock
 
-VIEWS = ("open", "mine", "team", "unassigned", "at_risk", "breached", "waiting", "all")
+VIEWS = (
+    "open",
+    "mine",
+    "team",
+    "unassigned",
+    "at_risk",
+    "breached",
+    "waiting",
+    "callbacks",
+    "all",
+)
 SORTS = ("due", "newest")
 PAGE_MAX = 200
 COUNT_CAP = 10_000
@@ -72,6 +82,7 @@ class Row:
     sla: str
     customer: str
     merged: bool
+    callback_due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +157,8 @@ def conditions(
             where.append(_sla_condition(f.view, now))
         case "waiting":
             where.append(Ticket.status == "pending_customer")
+        case "callbacks":  # promised call-backs not yet made, soonest first
+            where.append(Ticket.callback_due_at.is_not(None))
         case "all":
             pass
         case _:
@@ -194,15 +207,22 @@ def _decode(cursor: str, sort: str) -> tuple[datetime | None, int]:
         raise BadQuery("bad cursor") from exc
 
 
-def _after(sort: str, cursor: str | None) -> ColumnElement[bool] | None:
+def _due_column(view: str) -> InstrumentedAttribute[datetime | None]:
+    """What "sort by due" means in a view: the call-back's time in the call-backs view,
+    the running clock's deadline everywhere else."""
+    return Ticket.callback_due_at if view == "callbacks" else Ticket.due_at
+
+
+def _after(f: Filters, cursor: str | None) -> ColumnElement[bool] | None:
     if not cursor:
         return None
-    moment, last_id = _decode(cursor, sort)
-    if sort == "newest":
+    moment, last_id = _decode(cursor, f.sort)
+    if f.sort == "newest":
         return tuple_(Ticket.created_at, Ticket.id) < tuple_(moment, last_id)
+    due = _due_column(f.view)
     if moment is None:  # past every ticket with a running clock
-        return Ticket.due_at.is_(None) & (Ticket.id > last_id)
-    return or_(tuple_(Ticket.due_at, Ticket.id) > tuple_(moment, last_id), Ticket.due_at.is_(None))
+        return due.is_(None) & (Ticket.id > last_id)
+    return or_(tuple_(due, Ticket.id) > tuple_(moment, last_id), due.is_(None))
 
 
 def _customer_label(conversation: Conversation, tail: str | None) -> str:
@@ -231,11 +251,11 @@ def page(
     visible = scope.ticket_condition()
     if visible is not None:
         where.append(visible)
-    after = _after(f.sort, cursor)
+    after = _after(f, cursor)
     order = (
         (Ticket.created_at.desc(), Ticket.id.desc())
         if f.sort == "newest"
-        else (Ticket.due_at.asc().nullslast(), Ticket.id.asc())
+        else (_due_column(f.view).asc().nullslast(), Ticket.id.asc())
     )
     query = (
         select(Ticket, Conversation, Customer.phone_tail)
@@ -265,12 +285,17 @@ def page(
             sla=clock.state(t, now),
             customer=_customer_label(c, tail),
             merged=t.merged_into_id is not None,
+            callback_due_at=t.callback_due_at,
         )
         for t, c, tail in found
     ]
     last = found[-1][0] if found else None
     next_cursor = None
     if more and last is not None:
-        key = last.created_at if f.sort == "newest" else last.due_at
+        key: datetime | None
+        if f.sort == "newest":
+            key = last.created_at
+        else:
+            key = last.callback_due_at if f.view == "callbacks" else last.due_at
         next_cursor = _encode([key, last.id])
     return Page(rows, next_cursor, min(count, COUNT_CAP), count > COUNT_CAP, now)

@@ -27,6 +27,7 @@ from bot.api import (
     kb,
     notifications,
     quality,
+    revisits,
     sla_config,
     ticket_actions,
     tickets,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(desk.router)
     api.include_router(sla_config.router)
     api.include_router(followups.router)
+    api.include_router(revisits.router)
     api.include_router(notifications.router)
     api.include_router(kb.router)
     api.include_router(transcripts.router)

@@ -46,6 +46,7 @@ from bot.core.models.staff import (
 from bot.core.models.tickets import (
     EscalationEvent,
     Followup,
+    FollowupAttempt,
     FollowupPlan,
     FollowupTask,
     Holiday,
@@ -75,6 +76,7 @@ __all__ = [
     "DeliveryAttempt",
     "EscalationEvent",
     "Followup",
+    "FollowupAttempt",
     "FollowupPlan",
     "FollowupTask",
     "Handoff",

@@ -40,6 +40,7 @@ class Ticket(Base):
         Index("ix_tickets_assignee_due", "assignee", "due_at", "id"),
         Index("ix_tickets_status_due", "status", "due_at", "id"),
         Index("ix_tickets_conversation", "conversation_id"),
+        Index("ix_tickets_callback_due", "callback_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,6 +74,11 @@ class Ticket(Base):
     at_risk_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # a duplicate merged into another ticket points at the one that survived
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    # a call-back promised to the customer: when, the number (sealed in the contact
+    # vault) and which promise this is (each has its own escalation step)
+    callback_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    callback_phone_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    callback_round: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TicketEvent(Base):
@@ -200,19 +206,46 @@ class FollowupPlan(Base):
 
 
 class FollowupTask(Base):
-    """One 回访 contact to make (by staff), from a plan; coverage = done / due."""
+    """One 回访 to make (by staff), from a plan or after a low survey score. It stays
+    ``open`` while attempts are left; its state is the last attempt's result."""
 
     __tablename__ = "followup_tasks"
+    __table_args__ = (
+        Index("ix_followup_tasks_ticket", "ticket_id"),
+        Index("ix_followup_tasks_state_due", "state", "due_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     plan_id: Mapped[int] = mapped_column(ForeignKey("followup_plans.id"))
     reason: Mapped[str] = mapped_column(String(32), default="plan")  # plan | low_score
-    due_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()  # when the next attempt is due
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # open | reached | unreached | wrong_number | declined
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction: Mapped[str | None] = mapped_column(String(16), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last note
+
+
+class FollowupAttempt(Base):
+    """One try at a 回访: who called, when, what came of it."""
+
+    __tablename__ = "followup_attempts"
+    __table_args__ = (UniqueConstraint("task_id", "number", name="uq_followup_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("followup_tasks.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    # reached | not_reached | wrong_number | declined
+    result: Mapped[str] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class StaffNotice(Base):
