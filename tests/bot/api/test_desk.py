@@ -9,49 +9,15 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.access.accounts import add_user
 from bot.core.db import Database
 from bot.core.models import AuditEntry, Message, StaffNotice, Ticket, utcnow
 from bot.tickets import clock
-from bot.web.app import create_app
 from tests.helpers import seed_ticket as ticket
-from tests.helpers import sign_in
 
 
 @pytest.fixture
-def db(settings):
-    database = Database(settings.database_url)
-    add_user(database, "wang.a", "agent", "pw-wang-a-123", team="cards")
-    add_user(database, "li.b", "agent", "pw-li-b-1234", team="cards")
-    add_user(database, "zhao.c", "agent", "pw-zhao-c-123", team="loans")
-    add_user(database, "sun.sup", "supervisor", "pw-sun-sup-123")
-    yield database
-    database.dispose()
-
-
-PASSWORDS = {
-    "wang.a": "pw-wang-a-123",
-    "li.b": "pw-li-b-1234",
-    "zhao.c": "pw-zhao-c-123",
-    "sun.sup": "pw-sun-sup-123",
-}
-
-
-@pytest.fixture
-def person(settings, db):
-    """A signed-in member of staff (one app each, all stopped at the end)."""
-    clients: list[TestClient] = []
-
-    def sign(name: str) -> TestClient:
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        clients.append(client)
-        assert sign_in(client, name, PASSWORDS[name]).status_code == 200
-        return client
-
-    yield sign
-    for client in clients:
-        client.__exit__(None, None, None)
+def db(desk_db: Database) -> Database:
+    return desk_db
 
 
 def numbers(client: TestClient, **query) -> list[str]:
@@ -254,3 +220,71 @@ def test_a_supervisor_acknowledges_a_p1_page_from_the_desk(person, db) -> None:
     assert sup.post(f"/api/v1/desk/tickets/{number}/acknowledge").json() == {"ok": True}
     clocks = sup.get(f"/api/v1/desk/tickets/{number}").json()["clocks"]
     assert clocks["acknowledged_by"] == "sun.sup"
+
+
+def test_a_promised_callback_is_listed_with_its_sealed_number(person, db) -> None:
+    number = ticket(db, "v-callback-api", team="cards")
+    later = ticket(db, "v-callback-api-2", team="cards")
+    agent = person("wang.a")
+    due = (utcnow() + timedelta(hours=11)).isoformat()
+    sooner = (utcnow() + timedelta(hours=2)).isoformat()
+    assert (
+        agent.post(
+            f"/api/v1/desk/tickets/{number}/callback",
+            json={"due_at": due, "phone": "139-1234-5678"},
+        ).status_code
+        == 200
+    )
+    assert (
+        agent.post(f"/api/v1/desk/tickets/{later}/callback", json={"due_at": sooner}).status_code
+        == 200
+    )
+    # soonest first; nothing of the number in the list or the ticket page
+    rows = agent.get("/api/v1/desk/tickets", params={"view": "callbacks"}).json()["items"]
+    assert [r["number"] for r in rows] == [later, number]
+    page = agent.get(f"/api/v1/desk/tickets/{number}")
+    assert page.json()["callback"]["sealed_number"] is True
+    assert "5678" not in page.text
+    with db.session() as session:
+        sealed = session.scalar(select(Ticket.callback_phone_sealed).where(Ticket.number == number))
+    assert sealed and "13912345678" not in sealed
+    # the number, opened with a reason (audited); a reason is required
+    short = agent.post(f"/api/v1/desk/tickets/{number}/callback/number", json={"reason": "x"})
+    assert short.status_code == 422
+    opened = agent.post(
+        f"/api/v1/desk/tickets/{number}/callback/number", json={"reason": "按约定回电客户"}
+    )
+    assert opened.json() == {"number": "13912345678"}
+    with db.session() as session:
+        unmasked = session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "unmask", AuditEntry.object_id == number)
+        )
+    assert unmasked is not None and unmasked.actor == "wang.a"
+    none = agent.post(
+        f"/api/v1/desk/tickets/{later}/callback/number", json={"reason": "按约定回电客户"}
+    )
+    assert none.status_code == 404
+    # bad input: a time gone, a number that is not one, another team's ticket
+    past = (utcnow() - timedelta(minutes=5)).isoformat()
+    assert (
+        agent.post(f"/api/v1/desk/tickets/{number}/callback", json={"due_at": past}).status_code
+        == 409
+    )
+    assert (
+        agent.post(
+            f"/api/v1/desk/tickets/{number}/callback", json={"due_at": due, "phone": "call me"}
+        ).status_code
+        == 422
+    )
+    other = ticket(db, "v-callback-loans", team="loans")
+    assert (
+        agent.post(f"/api/v1/desk/tickets/{other}/callback", json={"due_at": due}).status_code
+        == 404
+    )
+    # a call logged keeps the promise: off the list
+    assert (
+        agent.post(f"/api/v1/desk/tickets/{later}/calls", json={"outcome": "reached"}).status_code
+        == 200
+    )
+    rows = agent.get("/api/v1/desk/tickets", params={"view": "callbacks"}).json()["items"]
+    assert [r["number"] for r in rows] == [number]
