@@ -32,6 +32,7 @@ const words = {
   v_at_risk: ["即将超时", "At risk"],
   v_breached: ["已超时", "Breached"],
   v_waiting: ["等待客户", "Waiting for customer"],
+  v_callbacks: ["待回电", "Call-backs due"],
   v_all: ["全部工单", "All tickets"],
   // columns and filters
   number: ["工单号", "Number"],
@@ -115,6 +116,39 @@ const words = {
   m_in: ["客户", "Customer"],
   escalation: ["时效升级", "Escalation"],
   oldPages: ["原有页面", "Other pages"],
+  // call-backs
+  callback: ["约定回电", "Call-back"],
+  promiseCallback: ["约定回电", "Promise a call-back"],
+  callbackAt: ["回电时间", "Call back at"],
+  callbackPhone: ["另留号码（可选）", "Another number (optional)"],
+  callbackHint: ["到时未记录电话将记为时效违约；号码加密保存", "Not logged by then, it is an SLA breach; the number is stored encrypted"],
+  callbackMissed: ["回电已逾期", "call-back overdue"],
+  showNumber: ["查看号码", "Show number"],
+  inAnHour: ["1 小时后", "In an hour"],
+  thisAfternoon: ["今天 14:00", "Today 14:00"],
+  nextMorning: ["早上 9:00", "Next 09:00"],
+  doneAt: ["完成时间", "Done at"],
+  a_callback: ["约定回电", "promised a call-back"],
+  // 回访
+  revisits: ["回访", "Follow-ups"],
+  r_due: ["今日待回访", "Due today"],
+  r_mine: ["我的回访", "Mine"],
+  r_upcoming: ["待开始", "Coming"],
+  r_done: ["已完成", "Done"],
+  coverage: ["回访覆盖率", "Follow-up coverage"],
+  coverageOf: ["已回访 / 应回访", "reached / required"],
+  target: ["目标", "target"],
+  reason: ["来源", "Source"],
+  owner: ["负责人", "Owner"],
+  attempts: ["尝试次数", "Attempts"],
+  result: ["回访结果", "Result"],
+  satisfaction: ["满意度", "Satisfaction"],
+  record: ["记录结果", "Record"],
+  recordTitle: ["记录回访结果", "Record the follow-up"],
+  noTasks: ["没有待回访的任务", "No follow-ups here"],
+  retryAt: ["未联系上，已安排再次回访：", "Not reached: tried again at "],
+  reopened: ["客户不满意，已重新打开工单", "Unsatisfied: the ticket is open again"],
+
 };
 
 const labels = {
@@ -137,6 +171,18 @@ const labels = {
   outcome: {
     reached: ["已联系上", "Reached"], no_answer: ["无人接听", "No answer"], voicemail: ["留言", "Voicemail"],
     wrong_number: ["号码错误", "Wrong number"], callback_requested: ["客户要求回电", "Call-back requested"],
+  },
+  reason: { plan: ["计划回访", "Plan"], low_score: ["低分回访", "Low score"] },
+  result: {
+    reached: ["已联系上", "Reached"], not_reached: ["未联系上", "Not reached"],
+    wrong_number: ["号码错误", "Wrong number"], declined: ["客户拒绝", "Declined"],
+  },
+  revisitState: {
+    open: ["待回访", "To do"], reached: ["已回访", "Reached"], unreached: ["多次未联系上", "Never reached"],
+    wrong_number: ["号码错误", "Wrong number"], declined: ["客户拒绝", "Declined"],
+  },
+  satisfaction: {
+    satisfied: ["满意", "Satisfied"], neutral: ["一般", "Neutral"], unsatisfied: ["不满意", "Unsatisfied"],
   },
   role: { agent: ["坐席", "Agent"], supervisor: ["主管", "Supervisor"], admin: ["管理员", "Admin"] },
 };

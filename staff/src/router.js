@@ -6,6 +6,7 @@ const routes = [
   { path: "/sign-in", component: () => import("./views/SignIn.vue"), meta: { open: true } },
   { path: "/tickets", component: () => import("./views/TicketList.vue") },
   { path: "/tickets/:number", component: () => import("./views/TicketPage.vue"), props: true },
+  { path: "/revisits", component: () => import("./views/RevisitList.vue") },
   { path: "/:rest(.*)*", redirect: "/tickets" },
 ];
 

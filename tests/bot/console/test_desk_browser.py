@@ -23,7 +23,9 @@ SCREENS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 
 def desk_page(browser: Browser, url: str, name: str, password: str) -> Page:
     """The staff app, signed in as ``name`` (the app's own sign-in page)."""
-    page = browser.new_context(viewport=DESK, locale="zh-CN").new_page()
+    page = browser.new_context(
+        viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai"
+    ).new_page()
     page.goto(f"{url}/console/app/")
     page.wait_for_selector("[data-test=sign-in]")
     page.fill("input[name=name]", name)
