@@ -11,7 +11,14 @@ from collections.abc import Callable
 import redis
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.access.accounts import ROLES, AccountError, add_user, unlock_user, user_count
+from bot.access.accounts import (
+    ROLES,
+    AccountError,
+    add_user,
+    set_public_name,
+    unlock_user,
+    user_count,
+)
 from bot.access.tokens import (
     DEFAULT_DAYS,
     SCOPES,
@@ -28,6 +35,7 @@ from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.migrate import upgrade
 from bot.core.models import utcnow
+from bot.core.models.staff import public_name
 from bot.identity import vip
 
 
@@ -74,11 +82,27 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         skills=args.skills,
         capacity=args.capacity,
         team=args.team,
+        display_name=args.display_name,
+        staff_number=args.staff_number,
     )
     _audit(db, "user.create", "user", args.name, f"role={args.role} team={args.team}")
     print(f"created {args.role} {args.name!r}")
     if not args.password:
         print(f"password (shown once): {password}")
+    return 0
+
+
+def cmd_user_name(args: argparse.Namespace) -> int:
+    db = _db()
+    set_public_name(db, args.name, args.display_name, args.staff_number)
+    _audit(
+        db,
+        "user.public_name",
+        "user",
+        args.name,
+        f"display_name={args.display_name} staff_number={args.staff_number}",
+    )
+    print(f"{args.name}: customers see {public_name(args.display_name, args.staff_number)!r}")
     return 0
 
 
@@ -241,7 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_add.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     user_add.add_argument("--team", default=None, help="the agent's team")
+    user_name = user.add_parser(
+        "name", help="what customers see: display name and staff number (工号)"
+    )
+    for parser in (user_add, user_name):
+        parser.add_argument("--display-name", default=None, help="shown to customers, e.g. 小李")
+        parser.add_argument("--staff-number", default=None, help="工号, e.g. 1024")
     user_add.set_defaults(func=cmd_user_add)
+    user_name.add_argument("name")
+    user_name.set_defaults(func=cmd_user_name)
     user_unlock = user.add_parser("unlock", help="unlock an account locked by wrong passwords")
     user_unlock.add_argument("name")
     user_unlock.set_defaults(func=cmd_user_unlock)

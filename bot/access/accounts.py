@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.core.db import Database
 from bot.core.models import User, utcnow
@@ -25,6 +28,8 @@ def add_user(
     skills: str = "",
     capacity: int = 3,
     team: str | None = None,
+    display_name: str | None = None,
+    staff_number: str | None = None,
 ) -> str:
     """Create a staff account; returns the password (generated when not given).
 
@@ -36,10 +41,12 @@ def add_user(
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if not name.strip():
         raise AccountError("name must not be empty")
+    _check_public_name(display_name, staff_number)
     password = password or generate_password()
     with db.session() as session:
         if session.scalar(select(User).where(User.name == name)) is not None:
             raise AccountError(f"user {name!r} already exists")
+        _number_is_free(session, staff_number, name)
         session.add(
             User(
                 name=name,
@@ -49,9 +56,43 @@ def add_user(
                 skills=skills,
                 capacity=capacity,
                 team=team,
+                display_name=display_name,
+                staff_number=staff_number,
             )
         )
     return password
+
+
+STAFF_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,16}$")
+
+
+def _check_public_name(display_name: str | None, staff_number: str | None) -> None:
+    if display_name is not None and not 1 <= len(display_name.strip()) <= 32:
+        raise AccountError("display name: 1 to 32 characters")
+    if staff_number is not None and not STAFF_NUMBER.match(staff_number):
+        raise AccountError("staff number: up to 16 letters, digits or dashes")
+
+
+def _number_is_free(session: Session, staff_number: str | None, name: str) -> None:
+    if staff_number is None:
+        return
+    holder = session.scalar(select(User.name).where(User.staff_number == staff_number))
+    if holder is not None and holder != name:
+        raise AccountError(f"staff number {staff_number} belongs to {holder}")
+
+
+def set_public_name(
+    db: Database, name: str, display_name: str | None, staff_number: str | None
+) -> None:
+    """What customers see of ``name``: a display name and a staff number (工号)."""
+    _check_public_name(display_name, staff_number)
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name).with_for_update())
+        if user is None:
+            raise AccountError(f"no user {name!r}")
+        _number_is_free(session, staff_number, name)
+        user.display_name = display_name.strip() if display_name else None
+        user.staff_number = staff_number
 
 
 def user_count(db: Database) -> int:

@@ -173,7 +173,7 @@ class HandoffOut(BaseModel):
 @router.post("/handoffs")
 async def request_handoff(body: HandoffRequest, services: ServicesDep) -> HandoffOut:
     """Queue the conversation for a person when anyone is on shift; say so honestly if not."""
-    online = await Presence(services.events.redis, services.settings.redis_prefix).online()
+    online = await Presence(services.events.redis, services.settings.redis_prefix).on_shift()
     if not online:
         return HandoffOut(queued=False, agents_online=0)
     try:

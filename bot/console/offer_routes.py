@@ -14,7 +14,7 @@ router = APIRouter(include_in_schema=False)
 
 class Status(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: str = Field(pattern="^(online|away)$")
+    status: str = Field(pattern="^(online|away|watching)$")
 
 
 @router.get("/console/api/status")
@@ -25,7 +25,8 @@ async def status(request: Request, agent: Agent) -> dict[str, str]:
 
 @router.post("/console/api/status")
 async def set_status(body: Status, request: Request, agent: Agent) -> dict[str, str]:
-    """Away: keep your chats, get no new offers. Online: offers resume at once."""
+    """Away: keep your chats, get no new offers. Watching: the same, and no customer is
+    queued for you. Online: offers resume at once."""
     services = services_of(request)
     await presence_of(services).set_status(agent, body.status)
     await services.route_handoffs()

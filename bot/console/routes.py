@@ -41,7 +41,7 @@ from bot.console.live_feed import HeldChats
 from bot.console.lockout import lock_and_alert
 from bot.console.throttle import LoginGuard
 from bot.core.bounded import CLOSE_SECONDS, close_subscription, within
-from bot.core.models import Conversation, Customer, Handoff, Message, Ticket, utcnow
+from bot.core.models import Conversation, Customer, Handoff, Message, Ticket, User, utcnow
 from bot.handoff import queue
 from bot.transcripts.timeline import transcript as conversation_transcript
 from bot.web.audited_reads import AuditedReads
@@ -294,6 +294,11 @@ async def customer_panel(handoff_id: int, request: Request, agent: Agent) -> dic
     )
 
 
+def _role(services: Services, name: str) -> str | None:
+    with services.db.session() as session:
+        return session.scalar(select(User.role).where(User.name == name))
+
+
 @router.websocket("/console/ws")
 async def console_socket(websocket: WebSocket) -> None:
     """Presence (heartbeat while connected), queue notices, and the agent's chats live."""
@@ -302,7 +307,8 @@ async def console_socket(websocket: WebSocket) -> None:
     if agent is None:
         return
     presence = presence_of(services)
-    await presence.beat(agent)
+    role = await to_thread.run_sync(_role, services, agent)
+    await presence.join(agent, offers=role == "agent")
     await services.route_handoffs()
     pubsub = services.events.subscriber.pubsub(ignore_subscribe_messages=True)
     await pubsub.psubscribe(f"{services.settings.redis_prefix}:conv:*")

@@ -1,6 +1,7 @@
 """Which agents are on shift: a heartbeat in a Redis sorted set (score = last beat) and
 a status an agent sets (online or away). Away agents keep their chats and get no offers;
-an agent without a recent heartbeat is offline."""
+an agent without a recent heartbeat is offline. Supervisors and admins come on shift
+watching: no offers, and no customer waits for them, until they choose to take chats."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import time
 from redis.asyncio import Redis
 
 STALE_S = 30.0
-STATUSES = ("online", "away")
+# watching: on the floor (a supervisor's default), not offered chats, not counted as
+# on shift for a customer asking for a person
+WATCHING = "watching"
+STATUSES = ("online", "away", WATCHING)
 
 
 def _text(value: bytes | str) -> str:
@@ -21,6 +25,14 @@ class Presence:
         self._redis = redis
         self._key = f"{prefix}:agents:online"
         self._status_key = f"{prefix}:agents:status"
+
+    async def join(self, agent: str, offers: bool) -> None:
+        """Someone opened the console: on shift. A supervisor or admin (``offers``
+        False) starts watching — offered chats only once they choose to take them
+        (status online); a status already chosen in another open console stays."""
+        if not offers:
+            await self._redis.hsetnx(self._status_key, agent, WATCHING)
+        await self.beat(agent)
 
     async def beat(self, agent: str) -> None:
         await self._redis.zadd(self._key, {agent: time.time()})
@@ -45,6 +57,10 @@ class Presence:
         raw = await self._redis.hgetall(self._status_key)
         set_by_agent = {_text(k): _text(v) for k, v in raw.items()}
         return {agent: set_by_agent.get(agent, "online") for agent in online}
+
+    async def on_shift(self) -> set[str]:
+        """Who a customer may wait for: online or briefly away, not only watching."""
+        return {agent for agent, status in (await self.statuses()).items() if status != WATCHING}
 
     async def available(self) -> set[str]:
         """Agents who may be offered new chats."""

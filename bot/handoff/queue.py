@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.db import Database
-from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, utcnow
+from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, User, utcnow
 from bot.core.redact import redact
 from bot.pipeline.outgoing import queue_message
 from bot.quality import inspection
@@ -113,13 +113,27 @@ def accept(db: Database, handoff_id: int, agent: str) -> str | None:
         conversation = session.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         conversation.mode = "human"
-        text = (
-            f"您好，我是客服 {agent}，很高兴为您服务。"
-            if conversation.language != "en"
-            else f"Hello, this is {agent} from customer service. How can I help?"
+        queue_message(
+            session,
+            conversation,
+            _greeting(session, agent, conversation.language),
+            "agent",
+            author=agent,
         )
-        queue_message(session, conversation, text, "agent", author=agent)
         return conversation.public_id
+
+
+def _greeting(session: Session, agent: str, language: str) -> str:
+    """The agent's first words, with the name customers may see (never the login)."""
+    user = session.scalar(select(User).where(User.name == agent))
+    display = user.display_name if user else None
+    number = user.staff_number if user else None
+    if language == "en":
+        who = display or "an adviser"
+        badge = f" (staff no. {number})" if number else ""
+        return f"Hello, this is {who}{badge} from customer service. How can I help?"
+    badge = f"（工号 {number}）" if number else ""
+    return f"您好，我是客服{display or '专员'}{badge}，很高兴为您服务。"
 
 
 def _active_for(session: Session, handoff_id: int, agent: str) -> Handoff:

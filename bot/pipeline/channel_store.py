@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.core.db import Database
-from bot.core.models import ChannelState, Message, utcnow
+from bot.core.models import ChannelState, Message, User, utcnow
+from bot.core.models.staff import public_name
 from bot.pipeline.inbox import find_conversation, get_or_create_conversation
 from bot.pipeline.messages import Button, StoredMessage
 
@@ -24,8 +25,9 @@ def recent_messages(
         conversation = find_conversation(session, channel, external_id)
         if conversation is None:
             return None, []
-        rows = session.scalars(
-            select(Message)
+        rows = session.execute(
+            select(Message, User.display_name, User.staff_number)
+            .outerjoin(User, Message.author == User.name)
             .where(Message.conversation_id == conversation.id)
             .order_by(Message.id.desc())
             .limit(limit)
@@ -39,9 +41,9 @@ def recent_messages(
                 text=m.text,
                 buttons=tuple(Button(b["title"], b["payload"]) for b in m.buttons or ()),
                 created_at=m.created_at,
-                author=m.author,
+                author=public_name(display, number),
             )
-            for m in reversed(rows)
+            for m, display, number in reversed(rows)
         ]
 
 

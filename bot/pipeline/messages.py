@@ -59,7 +59,7 @@ class StoredMessage:
     text: str
     buttons: tuple[Button, ...]
     created_at: datetime
-    author: str | None
+    author: str | None  # as on the way out: the agent's public name
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,8 @@ class OutboundMessage:
     created_at: datetime
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     parts_sent: int = 0  # parts of a long message the provider already accepted
-    author: str | None = None  # the agent's name, for an agent's message
+    # an agent's message: the name the customer sees (display name and 工号, never the login)
+    author: str | None = None
 
 
 class DeliveryError(Exception):

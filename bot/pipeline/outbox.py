@@ -30,9 +30,11 @@ from bot.core.models import (
     DeliveryAttempt,
     Message,
     OutboxItem,
+    User,
     is_pending,
     utcnow,
 )
+from bot.core.models.staff import public_name
 from bot.pipeline import leases
 from bot.pipeline.messages import Button, ChannelSender, DeliveryError, OutboundMessage
 
@@ -57,7 +59,8 @@ _LOAD = (
         Message.text,
         Message.created_at,
         Message.buttons,
-        Message.author,
+        User.display_name,
+        User.staff_number,
         Conversation.id.label("conversation_id"),
         Conversation.public_id,
         Conversation.external_user_id,
@@ -66,6 +69,8 @@ _LOAD = (
     )
     .join(Message, OutboxItem.message_id == Message.id)
     .join(Conversation, Message.conversation_id == Conversation.id)
+    # an agent's message shows the customer the agent's public name, never the login
+    .outerjoin(User, Message.author == User.name)
     .where(OutboxItem.id == bindparam("item_id"))
 )
 _ATTEMPT_OK = insert(DELIVERY_ATTEMPTS).values(ok=True, error=None)
@@ -177,7 +182,7 @@ class Delivery:
             created_at=row.created_at,
             buttons=tuple(Button(b["title"], b["payload"]) for b in row.buttons or []),
             parts_sent=row.parts_sent,
-            author=row.author,
+            author=public_name(row.display_name, row.staff_number),
         )
         return Loaded(outbound, row.attempts, row.conversation_id)
 

@@ -35,6 +35,18 @@ class User(Base):
     team: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # set when too many wrong passwords came in; only an admin clears it
     locked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # what customers see (never the login name): a display name and a staff number
+    display_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    staff_number: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+
+
+def public_name(display_name: str | None, staff_number: str | None) -> str | None:
+    """How a customer sees a member of staff: 「小李 · 工号 1024」; None when neither is
+    set (the chat then says 客服 / Agent). Never the login name."""
+    parts = [display_name] if display_name else []
+    if staff_number:
+        parts.append(f"工号 {staff_number}")
+    return " · ".join(parts) or None
 
 
 class ApiToken(Base):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
+import redis
 from sqlalchemy import select
 
+from bot.access.accounts import add_user, set_public_name
 from bot.core.models import Conversation, Handoff
+from bot.pipeline.channel_store import recent_messages
 from fakes.processes import wait_for
 from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
 
@@ -152,3 +156,62 @@ def test_transfer_to_a_colleague_or_back_to_the_queue_with_a_note(
     finally:
         for client in (li, wang):
             client.__exit__(None, None, None)
+
+
+def test_the_customer_sees_the_display_name_and_staff_number_never_the_login(
+    customer, settings, app_db
+) -> None:
+    set_public_name(app_db, "li.na", "小李", "1024")
+    beat(settings, "li.na")
+    conversation, _ = ask_for_human(customer, "visitor-public-name")
+    frames = redis.Redis.from_url(settings.redis_url).pubsub(ignore_subscribe_messages=True)
+    frames.subscribe(f"{settings.redis_prefix}:conv:{conversation}")
+    li = agent_client(settings, "li.na", "pw-li-na-123")
+    try:
+        [item] = li.get("/console/api/queue").json()
+        assert li.post(f"/console/api/handoffs/{item['handoff_id']}/accept").status_code == 200
+        wait_for(lambda: len(texts(app_db, "agent")) == 1)
+        [greeting] = texts(app_db, "agent")
+        assert "小李（工号 1024）" in greeting and "li.na" not in greeting
+        # the frames the web chat page gets, live and from history, name 小李 · 工号 1024
+        seen: list[dict] = []
+
+        def agent_frame() -> bool:
+            message = frames.get_message(timeout=0.2)
+            if message is not None:
+                seen.append(json.loads(message["data"]))
+            return any(f.get("sender") == "agent" for f in seen)
+
+        wait_for(agent_frame)
+        assert {f["agent_name"] for f in seen if f.get("sender") == "agent"} == {"小李 · 工号 1024"}
+        with app_db.session() as session:
+            identity = session.scalar(
+                select(Conversation.external_user_id).where(Conversation.public_id == conversation)
+            )
+        _, history = recent_messages(app_db, "webchat", identity, 20)
+        assert [m.author for m in history if m.sender == "agent"] == ["小李 · 工号 1024"]
+        # without a display name or number nothing of the login shows
+        set_public_name(app_db, "li.na", None, None)
+        _, history = recent_messages(app_db, "webchat", identity, 20)
+        assert [m.author for m in history if m.sender == "agent"] == [None]
+    finally:
+        frames.close()
+        li.__exit__(None, None, None)
+
+
+def test_a_supervisor_on_shift_is_offered_chats_only_after_choosing_to(
+    customer, settings, app_db
+) -> None:
+    add_user(app_db, "zhou.sup", "supervisor", "pw-zhou-sup-123")
+    sup = agent_client(settings, "zhou.sup", "pw-zhou-sup-123")
+    try:
+        with sup.websocket_connect("/console/ws") as ws:
+            ws.send_text("ping")
+            _, handoff = ask_for_human(customer, "visitor-sup-optin")
+            assert handoff["queued"] is False  # nobody who takes chats is on shift
+            assert sup.get("/console/api/status").json()["status"] == "watching"
+            assert sup.post("/console/api/status", json={"status": "online"}).status_code == 200
+            _, handoff = ask_for_human(customer, "visitor-sup-optin-2")
+            assert handoff["queued"] is True and handoff["agents_online"] == 1
+    finally:
+        sup.__exit__(None, None, None)
