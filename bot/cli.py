@@ -268,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_name = user.add_parser(
         "name", help="what customers see: display name and staff number (工号)"
     )
-    for parser in (user_add, user_name):
-        parser.add_argument("--display-name", default=None, help="shown to customers, e.g. 小李")
-        parser.add_argument("--staff-number", default=None, help="工号, e.g. 1024")
+    for named in (user_add, user_name):
+        named.add_argument("--display-name", default=None, help="shown to customers, e.g. 小李")
+        named.add_argument("--staff-number", default=None, help="工号, e.g. 1024")
     user_add.set_defaults(func=cmd_user_add)
     user_name.add_argument("name")
     user_name.set_defaults(func=cmd_user_name)

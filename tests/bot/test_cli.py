@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.access.tokens import Refused, authenticate
 from bot.cli import main
 from bot.core.config import get_settings
-from bot.core.models import ApiToken, User
+from bot.core.models import ApiToken, AuditEntry, User
 from bot.core.security import verify_password
 
 
@@ -91,3 +91,20 @@ def test_finding_13_an_unmigrated_database_says_what_to_do(tmp_path, monkeypatch
         get_settings.cache_clear()
     err = capsys.readouterr().err
     assert "python -m bot migrate" in err and "Traceback" not in err
+
+
+def test_user_name_sets_what_customers_see(cli_db, capsys) -> None:
+    assert main(["user", "add", "li.na", "--role", "agent", "--display-name", "小李"]) == 0
+    assert main(["user", "add", "wang.fang", "--role", "agent", "--staff-number", "1024"]) == 0
+    assert main(["user", "name", "li.na", "--display-name", "小李", "--staff-number", "1025"]) == 0
+    assert "小李 · 工号 1025" in capsys.readouterr().out
+    # a staff number is one person's; a bad one is refused with the reason
+    assert main(["user", "name", "li.na", "--staff-number", "1024"]) == 2
+    assert "belongs to wang.fang" in capsys.readouterr().err
+    assert main(["user", "name", "li.na", "--staff-number", "10 24"]) == 2
+    assert main(["user", "name", "nobody", "--display-name", "无"]) == 2
+    with cli_db.session() as session:
+        user = session.scalar(select(User).where(User.name == "li.na"))
+        assert user is not None and (user.display_name, user.staff_number) == ("小李", "1025")
+        audited = select(AuditEntry.action).where(AuditEntry.action == "user.public_name")
+        assert session.scalar(audited) is not None
