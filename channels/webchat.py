@@ -35,6 +35,7 @@ CHANNEL = "webchat"
 HISTORY_LIMIT = 200
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 HELLO_TIMEOUT_S = 10.0
+TYPING_EVERY_S = 1.0
 ENDED_TEXT = "[客户结束了会话 / the customer ended the chat]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -290,6 +291,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         await websocket.send_json({"type": "history", "messages": frames})
         pump = asyncio.create_task(_pump(websocket, live, activity))
         watch = asyncio.create_task(_watch(websocket, activity))
+        typed_at = 0.0
         try:
             while True:
                 event = await websocket.receive()
@@ -306,6 +308,14 @@ async def chat_socket(websocket: WebSocket) -> None:
                     continue
                 except ValueError:
                     await _send_error(websocket, "bad_json", "消息格式错误 / not valid JSON")
+                    continue
+                if isinstance(raw, dict) and raw.get("type") == "typing":
+                    # shown to the agent who has the chat; at most one sign a second
+                    if time.monotonic() - typed_at >= TYPING_EVERY_S:
+                        typed_at = time.monotonic()
+                        await port.events.publish(
+                            conversation, {"type": "typing", "sender": "customer"}
+                        )
                     continue
                 await activity.touch()
                 address = websocket.client.host if websocket.client else None

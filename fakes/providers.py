@@ -69,6 +69,8 @@ class FakeRasa:
     calls: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     last_intent: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the intent the tracker reports for a text ("echo" for any other)
+    intents: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -117,7 +119,8 @@ class FakeRasa:
                     self._send(500, {"error": "boom"})
                     return
                 text = body.get("message", "")
-                fake.last_intent[body["sender"]] = {"name": "echo", "confidence": 0.87}
+                name = fake.intents.get(text, "echo")
+                fake.last_intent[body["sender"]] = {"name": name, "confidence": 0.87}
                 self._send(200, [{"recipient_id": body["sender"], **r} for r in fake.reply(text)])
 
         self.server = FakeServer(("127.0.0.1", 0), Handler)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from bot.access import disclosure
 from bot.access.accounts import is_locked
 from bot.api.deps import address_of
+from bot.console import canned as canned_replies
 from bot.console import csrf
 from bot.console.auth import (
     COOKIE,
@@ -35,7 +36,7 @@ from bot.console.auth import (
     heartbeats,
     login,
 )
-from bot.console.canned import canned_replies
+from bot.console.chat_assist import NOT_YOURS, findings_of
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
 from bot.console.live_feed import HeldChats
 from bot.console.lockout import lock_and_alert
@@ -60,11 +61,18 @@ class Credentials(BaseModel):
 class Text(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=2000)
+    # sent although the compliance check warned (recorded for the supervisor)
+    override: bool = False
 
 
 class Ending(BaseModel):
+    """The wrap-up: how the chat ended and, to resolve its ticket, the category and what
+    was done."""
+
     model_config = ConfigDict(extra="forbid")
     disposition: str = Field(default="resolved", min_length=1, max_length=64)
+    category: str | None = Field(default=None, pattern="^(complaint|suggestion|inquiry|incident)$")
+    resolution: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -170,8 +178,33 @@ async def transcript(handoff_id: int, request: Request, agent: Agent) -> list[di
 
 @router.post("/console/api/handoffs/{handoff_id}/messages")
 async def send(handoff_id: int, body: Text, request: Request, agent: Agent) -> dict[str, bool]:
-    db = services_of(request).db
-    return await as_agent(request, lambda: queue.send(db, handoff_id, agent, body.text))
+    """An agent's message, checked against the quality rubric first: a warning stops it
+    (409 with the findings) unless the agent overrides it, which is audited."""
+    services = services_of(request)
+    try:
+        found = await to_thread.run_sync(findings_of, services, handoff_id, agent, body.text)
+    except PermissionError as exc:
+        raise HTTPException(403, NOT_YOURS) from exc
+    if found and not body.override:
+        raise HTTPException(
+            409,
+            {
+                "message": "发送前请确认合规提示 / the compliance check has warnings",
+                "findings": [asdict(f) for f in found],
+            },
+        )
+    db = services.db
+    sent = await as_agent(request, lambda: queue.send(db, handoff_id, agent, body.text))
+    if found:
+        await services.audit(
+            agent,
+            "compliance.override",
+            "handoff",
+            str(handoff_id),
+            address_of(request),
+            ",".join(f.key for f in found),
+        )
+    return sent
 
 
 class Seen(BaseModel):
@@ -190,7 +223,16 @@ async def read(handoff_id: int, body: Seen, request: Request, agent: Agent) -> d
 async def end(handoff_id: int, body: Ending, request: Request, agent: Agent) -> dict[str, bool]:
     services = services_of(request)
     result = await as_agent(
-        request, lambda: queue.end(services.db, handoff_id, agent, body.disposition)
+        request,
+        lambda: queue.end(
+            services.db,
+            services.settings,
+            handoff_id,
+            agent,
+            body.disposition,
+            category=body.category,
+            resolution=body.resolution,
+        ),
     )
     await services.route_handoffs()
     return result
@@ -219,8 +261,21 @@ async def transfer(
 
 
 @router.get("/console/api/canned")
-async def canned(agent: Agent, language: str = "zh") -> list[dict[str, str]]:
-    return canned_replies("en" if language == "en" else "zh")
+async def canned(request: Request, agent: Agent, language: str = "zh") -> list[dict[str, Any]]:
+    """The team's and the shared canned replies (variables filled in per chat by
+    ``/console/api/handoffs/{id}/canned``)."""
+    db = services_of(request).db
+
+    def work() -> list[dict[str, Any]]:
+        with db.session() as session:
+            team = session.scalar(select(User.team).where(User.name == agent))
+            english = language == "en"
+            return [
+                {"key": str(r.id), "text": r.body_en if english else r.body_zh}
+                for r in canned_replies.for_team(session, team)
+            ]
+
+    return await to_thread.run_sync(work)
 
 
 @router.get("/console/api/handoffs/{handoff_id}/customer")

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, User, utcnow
 from bot.core.redact import redact
 from bot.pipeline.outgoing import queue_message
 from bot.quality import inspection
-from bot.tickets import clock, followup
+from bot.tickets import clock, followup, lifecycle
 
 AVERAGE_WAIT_MINUTES = 3
 
@@ -192,8 +193,20 @@ def transfer(
             )
 
 
-def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:
-    """The agent ends the chat: disposition recorded, survey sent, the assistant resumes."""
+def end(
+    db: Database,
+    settings: Settings,
+    handoff_id: int,
+    agent: str,
+    disposition: str,
+    *,
+    category: str | None = None,
+    resolution: str | None = None,
+) -> str:
+    """The agent ends the chat with a wrap-up: the disposition recorded and, given a
+    resolution, the chat's ticket resolved with it (and its category corrected) — the
+    customer is then asked to confirm, as for any resolved ticket; otherwise the survey
+    is sent. The assistant resumes."""
     with db.session() as session:
         handoff = _active_for(session, handoff_id, agent)
         handoff.state, handoff.ended_at, handoff.disposition = "ended", utcnow(), disposition
@@ -201,8 +214,19 @@ def end(db: Database, handoff_id: int, agent: str, disposition: str) -> str:
         conversation = session.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         conversation.mode = "bot"
-        ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
-        if ticket is not None:
+        ticket = (
+            session.scalar(select(Ticket).where(Ticket.id == handoff.ticket_id).with_for_update())
+            if handoff.ticket_id
+            else None
+        )
+        if ticket is not None and resolution and ticket.status in clock.RUNNING:
+            if category and category != ticket.category:
+                lifecycle.record(session, ticket, agent, "category", ticket.category, category)
+                ticket.category = category
+            lifecycle.apply_transition(
+                session, settings, ticket, "resolved", agent, redact(resolution)
+            )
+        elif ticket is not None:
             followup.ask_survey(session, ticket, conversation)
         return conversation.public_id
 

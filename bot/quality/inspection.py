@@ -107,3 +107,47 @@ def inspect(session: Session, handoff: Handoff) -> int:
             )
         )
     return len(broken)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFinding:
+    """A rubric line an agent's draft would break (事中质检), shown before it is sent."""
+
+    key: str
+    kind: str
+    title_zh: str
+    title_en: str
+
+
+def check_draft(session: Session, handoff: Handoff, draft: str) -> list[DraftFinding]:
+    """The rubric's forbidden phrases in the draft, and a disclosure it brings up (say, a
+    wealth product) without the risk statement, unless the agent already gave it."""
+    rules = session.scalars(
+        select(QaRule).where(QaRule.active.is_(True), QaRule.kind.in_(("forbidden", "disclosure")))
+    )
+    earlier = list(
+        session.scalars(
+            select(Message.text).where(
+                Message.conversation_id == handoff.conversation_id,
+                Message.created_at >= handoff.queued_at,
+                Message.sender == "agent",
+            )
+        )
+    )
+    found: list[DraftFinding] = []
+    for rule in rules:
+        rx, trigger = _rx(rule.pattern), _rx(rule.trigger)
+        if rx is None:
+            continue
+        if rule.kind == "forbidden":
+            broken = rx.search(draft) is not None
+        else:
+            broken = (
+                trigger is not None
+                and trigger.search(draft) is not None
+                and rx.search(draft) is None
+                and not any(rx.search(text) for text in earlier)
+            )
+        if broken:
+            found.append(DraftFinding(rule.key, rule.kind, rule.title_zh, rule.title_en))
+    return found

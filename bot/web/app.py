@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 
 from bot.api import audit as audit_api
 from bot.api import (
+    canned,
     dashboard,
     desk,
     followups,
@@ -34,7 +35,15 @@ from bot.api import (
     transcripts,
     users,
 )
-from bot.console import csrf, desk_feed, offer_routes, pages, staff_app, ticket_panel
+from bot.console import (
+    chat_assist,
+    csrf,
+    desk_feed,
+    offer_routes,
+    pages,
+    staff_app,
+    ticket_panel,
+)
 from bot.console import routes as console_routes
 from bot.core.bounded import within
 from bot.core.config import Settings, get_settings
@@ -175,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(sla_config.router)
     api.include_router(followups.router)
     api.include_router(revisits.router)
+    api.include_router(canned.router)
     api.include_router(notifications.router)
     api.include_router(kb.router)
     api.include_router(transcripts.router)
@@ -186,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(console_routes.router)
     app.include_router(offer_routes.router)
+    app.include_router(chat_assist.router)
     app.include_router(ticket_panel.router)
     app.include_router(pages.router)
     app.include_router(desk_feed.router)

@@ -40,6 +40,7 @@ from bot.core.models.quality import (
 from bot.core.models.staff import (
     ApiToken,
     AuditEntry,
+    CannedReply,
     Handoff,
     User,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CannedReply",
     "ChannelState",
     "Conversation",
     "Customer",

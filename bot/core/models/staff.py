@@ -49,6 +49,24 @@ def public_name(display_name: str | None, staff_number: str | None) -> str | Non
     return " · ".join(parts) or None
 
 
+class CannedReply(Base):
+    """A reply agents insert with one click, per team (None: every team), in Chinese and
+    English, with variables filled in for the chat ({customer}, {ticket}, {agent})."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (Index("ix_canned_replies_team", "team", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title_zh: Mapped[str] = mapped_column(String(64))
+    title_en: Mapped[str] = mapped_column(String(64))
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(Base):
     """An API token; only its SHA-256 is stored. ``scopes``: space-separated (see
     ``bot.access.tokens``); a token is refused once expired or revoked."""

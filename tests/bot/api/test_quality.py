@@ -19,7 +19,7 @@ def _chat(customer, settings, visitor: str, lines: list[str]) -> int:
         url = f"/console/api/handoffs/{item['handoff_id']}"
         li.post(f"{url}/accept")
         for line in lines:
-            li.post(f"{url}/messages", json={"text": line})
+            li.post(f"{url}/messages", json={"text": line, "override": True})
         li.post(f"{url}/end", json={"disposition": "resolved"})
         return int(item["handoff_id"])
     finally:
