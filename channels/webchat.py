@@ -35,7 +35,7 @@ CHANNEL = "webchat"
 HISTORY_LIMIT = 200
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 HELLO_TIMEOUT_S = 10.0
-TYPING_EVERY_S = 1.0
+TYPING_EVERY_S = 0.5
 ENDED_TEXT = "[客户结束了会话 / the customer ended the chat]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -317,6 +317,7 @@ async def chat_socket(websocket: WebSocket) -> None:
                             conversation, {"type": "typing", "sender": "customer"}
                         )
                     continue
+                typed_at = 0.0  # a message sent: the next typing is news again
                 await activity.touch()
                 address = websocket.client.host if websocket.client else None
                 await _accept_or_error(websocket, port, visitor, raw, address)

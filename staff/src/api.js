@@ -2,15 +2,17 @@
 const csrf = () => (document.cookie.match(/(?:^|; )anxin_csrf=([^;]*)/) || [])[1] || "";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, detail) {
     super(message);
     this.status = status;
+    this.detail = detail; // the body's detail when it is more than words (e.g. findings)
   }
 }
 
 function detail(body, status) {
   const d = body && body.detail;
   if (typeof d === "string") return d;
+  if (d && typeof d === "object" && !Array.isArray(d) && d.message) return d.message;
   if (Array.isArray(d)) return d.map((e) => e.msg || JSON.stringify(e)).join("; ");
   return `HTTP ${status}`;
 }
@@ -35,6 +37,6 @@ export async function api(path, { method = "GET", body, query } = {}) {
   }
   const response = await fetch(url, options);
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, detail(data, response.status));
+  if (!response.ok) throw new ApiError(response.status, detail(data, response.status), data && data.detail);
   return data;
 }

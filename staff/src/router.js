@@ -7,6 +7,8 @@ const routes = [
   { path: "/tickets", component: () => import("./views/TicketList.vue") },
   { path: "/tickets/:number", component: () => import("./views/TicketPage.vue"), props: true },
   { path: "/revisits", component: () => import("./views/RevisitList.vue") },
+  { path: "/chats", component: () => import("./views/ChatConsole.vue") },
+  { path: "/canned", component: () => import("./views/CannedReplies.vue"), meta: { supervisor: true } },
   { path: "/:rest(.*)*", redirect: "/tickets" },
 ];
 
@@ -16,5 +18,6 @@ router.beforeEach(async (to) => {
   const session = useSession();
   if (!session.loaded) await session.load();
   if (!to.meta.open && !session.me) return { path: "/sign-in", query: { next: to.fullPath } };
+  if (to.meta.supervisor && !["supervisor", "admin"].includes(session.me.role)) return { path: "/tickets" };
   return true;
 });

@@ -1,9 +1,14 @@
-// The signed-in person, their notices, and the live feed of ticket changes.
+// The signed-in person, their notices, and two live feeds: ticket changes
+// (/console/desk/ws) and the floor (/console/ws: presence while the app is open, the
+// queue, offers, and the messages of the person's own chats).
 import { defineStore } from "pinia";
 import { api } from "./api.js";
 
 export const useSession = defineStore("session", {
-  state: () => ({ me: null, loaded: false, notices: [], unread: 0, listeners: new Set(), socket: null }),
+  state: () => ({
+    me: null, loaded: false, notices: [], unread: 0, listeners: new Set(), socket: null,
+    floor: null, status: "offline",
+  }),
   actions: {
     async load() {
       try {
@@ -12,6 +17,7 @@ export const useSession = defineStore("session", {
         this.notices = me.notices;
         this.unread = me.unread;
         this.connect();
+        this.connectFloor();
       } catch {
         this.me = null;
       }
@@ -24,9 +30,11 @@ export const useSession = defineStore("session", {
     },
     async signOut() {
       try { await api("/console/api/logout", { method: "POST" }); } catch { /* already out */ }
-      if (this.socket) this.socket.close();
+      const sockets = [this.socket, this.floor];
       this.socket = null;
+      this.floor = null;
       this.me = null;
+      sockets.forEach((s) => s && s.close());
     },
     async refreshNotices() {
       const me = await api("/api/v1/desk/me");
@@ -41,6 +49,34 @@ export const useSession = defineStore("session", {
     on(listener) {
       this.listeners.add(listener);
       return () => this.listeners.delete(listener);
+    },
+    async setStatus(status) {
+      const done = await api("/console/api/status", { method: "POST", body: { status } });
+      this.status = done.status;
+    },
+    async readStatus() {
+      this.status = (await api("/console/api/status")).status;
+    },
+    connectFloor() {
+      if (this.floor) return;
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const socket = new WebSocket(`${scheme}://${location.host}/console/ws`);
+      this.floor = socket;
+      // the server counts a person on shift while frames keep coming (30 s)
+      const keepAlive = setInterval(() => socket.readyState === 1 && socket.send("ping"), 10000);
+      socket.onopen = () => setTimeout(() => this.readStatus().catch(() => {}), 300);
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === "offer" && this.me && frame.agent === this.me.name) alertOffer(frame);
+        this.listeners.forEach((listener) => listener(frame));
+      };
+      socket.onclose = () => {
+        clearInterval(keepAlive);
+        if (this.floor === socket) {
+          this.floor = null;
+          if (this.me) setTimeout(() => this.connectFloor(), 3000);
+        }
+      };
     },
     connect() {
       if (this.socket) return;
@@ -63,3 +99,25 @@ export const useSession = defineStore("session", {
     },
   },
 });
+
+// An offered chat waits 30 seconds: a tone, and a desktop notification when allowed.
+export function alertOffer(frame) {
+  try {
+    const audio = new (window.AudioContext || window.webkitAudioContext)();
+    [0, 0.25].forEach((at) => {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.15;
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + at);
+      tone.stop(audio.currentTime + at + 0.15);
+    });
+  } catch { /* no sound on this device */ }
+  if (typeof Notification !== "undefined" && Notification.permission === "granted") {
+    const zh = (localStorage.getItem("anxin.lang") || "zh") !== "en";
+    new Notification(zh ? "新的会话请求" : "A chat is offered to you", {
+      body: zh ? "30 秒内接入" : "Accept within 30 seconds", tag: `offer-${frame.handoff_id}`,
+    });
+  }
+}
