@@ -19,7 +19,6 @@ from bot.core.models import FollowupTask, User, utcnow
 from bot.tickets import revisits
 
 router = APIRouter(prefix="/desk/revisits", tags=["desk"])
-NO_TASK = "没有这个回访任务 / no such follow-up task"
 
 
 @router.get("", dependencies=[needs("tickets:read")])

@@ -23,10 +23,14 @@ from tests.helpers import open_chat
 pytestmark = pytest.mark.e2e
 
 
-def on_shift(stack: Stack, agent: str) -> None:
+def on_shift(stack: Stack, agent: str, here: bool = True) -> None:
+    """A heartbeat for ``agent`` (or, ``here`` False, their leaving: the stack is shared
+    with the other end-to-end tests, which expect nobody on shift)."""
+
     async def beat() -> None:
         redis = Redis.from_url(stack.redis_url)
-        await Presence(redis, stack.service_env()["ANXIN_REDIS_PREFIX"]).beat(agent)
+        presence = Presence(redis, stack.service_env()["ANXIN_REDIS_PREFIX"])
+        await (presence.beat(agent) if here else presence.leave(agent))
         await redis.aclose()
 
     asyncio.run(beat())
@@ -57,13 +61,17 @@ def test_the_handoff_summary_names_the_p1_ticket_and_the_intent(stack: Stack) ->
         chat = f"/console/api/handoffs/{item['handoff_id']}"
         assert agent.post(f"{chat}/accept", headers=csrf).status_code == 200
         summary = agent.get(f"{chat}/summary").json()
+        try:
+            wait_for(
+                lambda: any(m.get("agent_name") == "小孙 · 工号 2046" for m in talk(url, session)),
+                timeout=30,
+            )
+        finally:
+            agent.post(f"{chat}/end", json={"disposition": "resolved"}, headers=csrf)
+            on_shift(stack, "sun.e2e", here=False)
     assert "report_card_lost" in summary["intents"], summary
     assert summary["reason"] == "p1"
     assert [(t["number"], t["priority"], t["subcategory"]) for t in summary["tickets"]] == [
         (number, "P1", "card_lost")
     ]
     assert summary["last_messages"][-1]["text"] == "我的信用卡丢了"
-    wait_for(
-        lambda: any(m.get("agent_name") == "小孙 · 工号 2046" for m in talk(url, session)),
-        timeout=30,
-    )
