@@ -43,6 +43,7 @@ from bot.console.lockout import lock_and_alert
 from bot.console.throttle import LoginGuard
 from bot.core.bounded import CLOSE_SECONDS, close_subscription, within
 from bot.core.models import Conversation, Customer, Handoff, Message, Ticket, User, utcnow
+from bot.core.models.staff import public_name
 from bot.handoff import queue
 from bot.transcripts.timeline import transcript as conversation_transcript
 from bot.web.audited_reads import AuditedReads
@@ -262,17 +263,25 @@ async def transfer(
 
 @router.get("/console/api/canned")
 async def canned(request: Request, agent: Agent, language: str = "zh") -> list[dict[str, Any]]:
-    """The team's and the shared canned replies (variables filled in per chat by
-    ``/console/api/handoffs/{id}/canned``)."""
+    """The team's and the shared canned replies, for the older console page: filled in
+    with the agent's name and a general form of address (the staff app fills each
+    chat's own: ``/console/api/handoffs/{id}/canned``)."""
     db = services_of(request).db
+    english = language == "en"
 
     def work() -> list[dict[str, Any]]:
         with db.session() as session:
-            team = session.scalar(select(User.team).where(User.name == agent))
-            english = language == "en"
+            user = session.scalar(select(User).where(User.name == agent))
+            name = public_name(user.display_name, user.staff_number) if user else None
+            context = canned_replies.Context(
+                "en" if english else "zh",
+                "Dear customer" if english else "尊敬的客户",
+                "",
+                name or ("customer service" if english else "客服"),
+            )
             return [
-                {"key": str(r.id), "text": r.body_en if english else r.body_zh}
-                for r in canned_replies.for_team(session, team)
+                {"key": str(r["id"]), "text": r["text"]}
+                for r in canned_replies.filled(session, user.team if user else None, context)
             ]
 
     return await to_thread.run_sync(work)

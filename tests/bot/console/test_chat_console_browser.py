@@ -36,9 +36,7 @@ def say(page: Page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def hand_over(
-    page: Page, url: str, key: str, category: str, subcategory: str, reason: str
-) -> str:
+def hand_over(page: Page, url: str, key: str, category: str, subcategory: str, reason: str) -> str:
     """What the assistant's action does on 转人工 (tested with the real model in e2e): a
     ticket, then the queue. Returns the conversation's public id."""
     session = page.evaluate("localStorage.getItem('anxin.session')")

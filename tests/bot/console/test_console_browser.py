@@ -27,7 +27,7 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
     import httpx
 
     db = Database(settings.database_url)
-    add_user(db, "li.na", "agent", "pw-li-na-123")
+    add_user(db, "li.na", "agent", "pw-li-na-123", display_name="李娜", staff_number="0007")
     db.dispose()
 
     def assistant(text: str) -> list[dict]:
@@ -86,7 +86,7 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
         agent.click(".item.offered button.primary")
         agent.wait_for_selector(".msg.customer")
         customer.wait_for_function(
-            "[...document.querySelectorAll('.row.agent .who')].some(w => w.textContent === 'li.na')"
+            "[...document.querySelectorAll('.row.agent .who')].some(w => w.textContent === '李娜 · 工号 0007')"
         )
         agent.wait_for_function(
             f"[...document.querySelectorAll('#tickets-panel .ticket')].some(d => d.textContent.includes('{ticket}'))"
@@ -166,7 +166,7 @@ def test_live_messages_that_arrive_while_the_history_loads_come_after_it(
     import httpx
 
     db = Database(settings.database_url)
-    add_user(db, "li.na", "agent", "pw-li-na-123")
+    add_user(db, "li.na", "agent", "pw-li-na-123", display_name="李娜", staff_number="0007")
     db.dispose()
     fake_rasa.reply = lambda text: [{"text": f"echo: {text}"}]
     with running_service(service_env(settings), tmp_path / "service.log") as url:
