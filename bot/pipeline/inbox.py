@@ -216,12 +216,12 @@ def _store(connection: Connection, inbound: InboundMessage, vault: ContactVault 
         conversation_id = connection.execute(
             _NEW_CONVERSATION, {**keys, "public_id": public_id}
         ).scalar_one()
-        previous, verification = "zh", None  # the column's default
+        previous, verification, settled = "zh", None, False  # the column's default
     else:
         conversation_id, public_id = found.id, found.public_id
-        previous, verification = found.language, found.verification
+        previous, verification, settled = found.language, found.verification, True
     if inbound.kind == "text":
-        language = inbound.language_hint or detect_language(inbound.text, previous)
+        language = inbound.language_hint or detect_language(inbound.text, previous, settled)
     else:  # placeholders like "[image]" say nothing about the customer's language
         language = previous
     text, sealed_secret = inbound.text, None
