@@ -22,10 +22,14 @@ ANGER = re.compile(
     re.IGNORECASE,
 )
 SHOUTING = re.compile(r"[!！?？]{3,}")
+WORD = re.compile(r"\w")
 
 
 def detect(text: str) -> str | None:
-    """ "distress", "anger" or None."""
+    """ "distress", "anger" or None. Punctuation alone (「？？？」) is confusion, not
+    anger: it goes to the assistant, which asks what the customer means."""
+    if not WORD.search(text):
+        return None
     if DISTRESS.search(text):
         return "distress"
     if ANGER.search(text) or SHOUTING.search(text):

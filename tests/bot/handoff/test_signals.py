@@ -22,6 +22,9 @@ from bot.handoff.signals import detect
         ("理财产品收益滚动计算吗", None),
         ("ATM", None),
         ("I think a scammer took my money", None),  # fraud: a P1 incident, not anger
+        ("？？？", None),  # question marks alone: confusion, the assistant asks what is meant
+        ("???!!!", None),
+        ("。。。", None),
     ],
 )
 def test_detect(text: str, expected: str | None) -> None:
