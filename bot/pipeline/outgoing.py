@@ -108,10 +108,16 @@ def write_replies(
 
 
 def queue_message(
-    session: Session, conversation: Conversation, text: str, sender: str, author: str | None = None
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    sender: str,
+    author: str | None = None,
+    buttons: list[dict[str, str]] | None = None,
 ) -> int:
     """A message from the desk (an agent's reply, a follow-up question) to the
-    conversation's channel; returns its id."""
+    conversation's channel, with quick-reply ``buttons`` (title, payload) where the
+    channel shows them; returns its id."""
     return write(
         session,
         conversation_id=conversation.id,
@@ -121,4 +127,5 @@ def queue_message(
         text=text,
         language=conversation.language,
         author=author,
+        buttons=buttons,
     )

@@ -52,12 +52,32 @@ class Handled:
     move_to: str | None = None  # the ticket's next status, applied by the caller
 
 
+# Quick replies where the channel shows them (web chat, Telegram); the text says the
+# same numbers for the others.
+CONFIRM_BUTTONS = (("1 已解决", "1 Solved", "1"), ("2 未解决", "2 Not solved", "2"))
+SURVEY_BUTTONS = (
+    ("5 非常满意", "5 Very satisfied", "5"),
+    ("4 满意", "4 Satisfied", "4"),
+    ("3 一般", "3 Neutral", "3"),
+    ("2 不满意", "2 Unsatisfied", "2"),
+    ("1 非常不满意", "1 Very unsatisfied", "1"),
+    ("不参与评价", "Skip surveys", "0"),
+)
+
+
 def _ask(
     session: Session, ticket: Ticket, conversation: Conversation, kind: str, zh: str, en: str
 ) -> None:
     """Send the customer a follow-up question and remember that an answer is awaited."""
     expires = CONFIRM_SILENCE if kind == "confirm" else SURVEY_EXPIRY
-    queue_message(session, conversation, pick(conversation.language, zh, en), "bot")
+    choices = CONFIRM_BUTTONS if kind == "confirm" else SURVEY_BUTTONS
+    buttons = [
+        {"title": pick(conversation.language, title_zh, title_en), "payload": payload}
+        for title_zh, title_en, payload in choices
+    ]
+    queue_message(
+        session, conversation, pick(conversation.language, zh, en), "bot", buttons=buttons
+    )
     session.add(
         Followup(
             ticket_id=ticket.id,

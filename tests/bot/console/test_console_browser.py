@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Route
 
@@ -19,6 +21,7 @@ from tests.helpers import (
 )
 
 pytestmark = pytest.mark.browser
+SCREENS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 
 
 def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
@@ -152,7 +155,10 @@ def test_customer_asks_for_a_person_agent_accepts_talks_and_ends(
             "[...document.querySelectorAll('.row.bot .bubble')].some(b => b.textContent.includes('打分'))",
             timeout=15000,
         )
-        customer.screenshot(path=str(tmp_path / "customer.png"))
+        # the survey comes with quick replies, as the resolution question does
+        customer.wait_for_selector(".row.bot .buttons button:has-text('5 非常满意')")
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        customer.screenshot(path=str(SCREENS / "chat-survey-buttons.png"))
         agent.screenshot(path=str(tmp_path / "agent.png"))
 
 

@@ -74,6 +74,17 @@ def bot_texts(db) -> list[str]:
         )
 
 
+def payloads(db, words: str) -> list[str]:
+    with db.session() as s:
+        buttons = s.scalar(
+            select(Message.buttons)
+            .where(Message.direction == "out", Message.text.contains(words))
+            .order_by(Message.id)
+            .limit(1)
+        )
+    return [b["payload"] for b in buttons or []]
+
+
 def status(db, number: str) -> str:
     with db.session() as s:
         return s.scalar(select(Ticket.status).where(Ticket.number == number))
@@ -87,13 +98,16 @@ def test_confirm_then_survey_then_low_score_reopens(client, db, staff, fake_rasa
     say(client, "1")
     wait_for(lambda: status(db, number) == "closed")
     wait_for(lambda: any("打分" in t for t in bot_texts(db)))
+    # both questions come with quick replies (web chat and Telegram show them)
+    assert payloads(db, "回复「1」") == ["1", "2"]
+    assert payloads(db, "打分") == ["5", "4", "3", "2", "1", "0"]
     say(client, "2 等了太久")
     wait_for(lambda: status(db, number) == "open")
     with db.session() as s:
         response = s.scalar(select(SurveyResponse))
         assert (response.score, response.comment) == (2, "等了太久")
         reasons = sorted(s.scalars(select(FollowupTask.reason)))
-    assert reasons == ["plan"]  # one task per ticket: the 回访 planned at closing stays
+    assert reasons == ["plan"]  # the 回访 planned at closing is still open: no second task
     assert len(fake_rasa.calls) == rasa_calls  # the answers never reached the assistant
     figures = client.get("/api/v1/figures", headers=staff).json()["followup"]
     assert figures["surveys"] == 1 and figures["csat_avg"] == 2.0
