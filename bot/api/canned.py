@@ -35,17 +35,7 @@ class ReplyOut(Reply):
 
 
 def _out(r: CannedReply) -> ReplyOut:
-    return ReplyOut(
-        id=r.id,
-        team=r.team,
-        title_zh=r.title_zh,
-        title_en=r.title_en,
-        body_zh=r.body_zh,
-        body_en=r.body_en,
-        position=r.position,
-        updated_by=r.updated_by,
-        updated_at=r.updated_at,
-    )
+    return ReplyOut.model_validate(r, from_attributes=True)
 
 
 @router.get("", dependencies=[needs("tickets:read")])

@@ -291,3 +291,8 @@ export function left(iso, now) {
   if (over) return zh ? `已超时 ${span}` : `overdue ${span}`;
   return zh ? `剩余 ${span}` : `${span} left`;
 }
+
+// The tag colour of a priority (Element Plus tag types), the same on every screen.
+export function priorityType(priority) {
+  return { P1: "danger", P2: "warning", P3: "primary", P4: "info" }[priority] || "info";
+}
