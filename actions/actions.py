@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import ValidationAction
+from rasa_sdk.forms import FormValidationAction, ValidationAction
+from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.desk_client import (
@@ -19,6 +20,7 @@ from actions.desk_client import (
     IdentityRequired,
     TicketNotFound,
 )
+from actions.details import has_details, is_cancel
 
 TICKET_NUMBER = re.compile(r"\b(AX\d{11})\b", re.IGNORECASE)
 
@@ -68,6 +70,41 @@ class ValidateSlotMappings(ValidationAction):
         metadata = tracker.latest_message.get("metadata") or {}
         hinted = metadata.get("language")
         return {"language": hinted if hinted in ("zh", "en") else language_of(tracker)}
+
+
+class ValidateTicketForm(FormValidationAction):
+    """The ticket form asks only for what is missing: a request that already says what
+    happened opens the ticket at once, and 「算了」/"never mind" calls it off."""
+
+    def name(self) -> str:
+        return "validate_ticket_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if tracker.active_loop_name == "ticket_form" and is_cancel(text):
+            dispatcher.utter_message(text=texts.TICKET_CANCELLED.to(language_of(tracker)))
+            return [
+                SlotSet("ticket_details", None),
+                SlotSet("ticket_category", None),
+                SlotSet("requested_slot", None),
+                ActiveLoop(None),
+            ]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_ticket_details(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The words that start the request count only when they say what happened;
+        once asked, whatever the customer answers is the description."""
+        text = str(slot_value or "").strip()
+        asked = tracker.get_slot("requested_slot") == "ticket_details"
+        return {"ticket_details": text if text and (asked or has_details(text)) else None}
 
 
 async def answer_from_kb(
@@ -123,12 +160,18 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         language = language_of(tracker)
         category = tracker.get_slot("ticket_category") or "inquiry"
-        details = tracker.get_slot("ticket_details") or tracker.latest_message.get("text") or ""
+        details = tracker.get_slot("ticket_details")
         reset: list[EventType] = [SlotSet("ticket_details", None), SlotSet("ticket_category", None)]
+        if not details:  # called off (validate_ticket_form said so)
+            return reset
         client = DeskClient()
         try:
             ticket = await client.open_ticket(
-                tracker.sender_id, category, details, idempotency_key(tracker, "ticket")
+                tracker.sender_id,
+                category,
+                details,
+                idempotency_key(tracker, "ticket"),
+                reuse="same_need",
             )
         except DeskError:
             return desk_down(dispatcher, language) + reset
@@ -161,6 +204,7 @@ class ActionReportIncident(Action):
                 tracker.latest_message.get("text") or "",
                 idempotency_key(tracker, "incident"),
                 subcategory=subcategory,
+                reuse="same_need",
             )
         except DeskError:
             return desk_down(dispatcher, language)
@@ -173,19 +217,26 @@ class ActionReportIncident(Action):
 async def hand_to_person(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[EventType]:
-    """Record the request for a person as a ticket, join the queue when anyone is on
-    shift, and say honestly what happens next."""
+    """Record the request for a person on the conversation's open ticket, or a new one,
+    join the queue when anyone is on shift, and say honestly what happens next. A threat
+    to go to the regulator, the media or a court is a P1 complaint (the rules say so)."""
     language = language_of(tracker)
     metadata = metadata_of(tracker)
     words = str(metadata.get("text") or tracker.latest_message.get("text") or "")
+    escalation = reason == "escalation"
     client = DeskClient()
     try:
         ticket = await client.open_ticket(
             tracker.sender_id,
-            "inquiry",
+            "complaint" if escalation else "inquiry",
             words,
             idempotency_key(tracker, "human"),
-            subcategory="human_request" if reason == "customer_request" else reason,
+            subcategory="escalation_risk"
+            if escalation
+            else "human_request"
+            if reason == "customer_request"
+            else reason,
+            reuse="conversation",
         )
     except DeskError:
         return desk_down(dispatcher, language)
@@ -207,17 +258,18 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reason = metadata_of(tracker).get("handoff_reason")
-        if reason not in ("anger", "distress"):
+        if reason not in ("anger", "distress", "escalation"):
             reason = "vip" if is_vip(tracker) else "customer_request"
         return await hand_to_person(dispatcher, tracker, reason)
 
 
-NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
+NOT_UNDERSTOOD = ("nlu_fallback",)
 
 
 def fallbacks_in_a_row(tracker: Tracker) -> int:
     """How many of the customer's latest messages in a row the assistant did not
-    understand and the knowledge base could not answer either."""
+    understand and the knowledge base could not answer either. A question understood
+    to be outside what the bank answers (the weather) is not a misunderstanding."""
     count = 0
     helped = False
     for event in reversed(tracker.events):
@@ -270,11 +322,10 @@ class ActionTicketStatus(Action):
         if not number:
             found = TICKET_NUMBER.search(tracker.latest_message.get("text") or "")
             number = found.group(1) if found else None
-        if not number:
-            dispatcher.utter_message(text=texts.ASK_TICKET_NUMBER.to(language))
-            return []
-        number = number.upper()
         client = DeskClient()
+        if not number:
+            return await self.list_own(dispatcher, client, tracker, language)
+        number = number.upper()
         try:
             ticket = await client.ticket_status(tracker.sender_id, number)
         except IdentityRequired:
@@ -291,3 +342,20 @@ class ActionTicketStatus(Action):
             return desk_down(dispatcher, language)
         dispatcher.utter_message(text=ticket.summary_en if language == "en" else ticket.summary_zh)
         return [SlotSet("ticket_number", None)]
+
+    @staticmethod
+    async def list_own(
+        dispatcher: CollectingDispatcher, client: DeskClient, tracker: Tracker, language: str
+    ) -> list[EventType]:
+        """No number given: the customer's own open tickets (those this conversation
+        opened, or while verified their customer's), else how to ask with a number."""
+        try:
+            tickets = await client.open_tickets(tracker.sender_id)
+        except DeskError:
+            return desk_down(dispatcher, language)
+        if not tickets:
+            dispatcher.utter_message(text=texts.ASK_TICKET_NUMBER.to(language))
+            return []
+        lines = [t.summary_en if language == "en" else t.summary_zh for t in tickets]
+        dispatcher.utter_message(text="\n".join(lines))
+        return []

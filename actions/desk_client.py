@@ -34,6 +34,8 @@ class OpenedTicket:
     priority: str
     first_response_due_display: str
     resolution_due_display: str
+    reused: bool = False  # the request was added to this open ticket
+    query_code: bool = False  # the reply tells the ticket's query code (a marker for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,9 @@ class Handoff:
     queued: bool
     position: int = 0
     wait_minutes: int = 0
+    service_hours: str | None = None  # when not always
+    back_at_display: str | None = None  # outside the service hours
+    callback_asked: bool = False  # ask the customer for a call-back number
 
 
 NOT_QUEUED = Handoff(queued=False)
@@ -80,6 +85,28 @@ def _field(body: dict[str, Any], name: str) -> Any:
     if name not in body:
         raise DeskError(f"the desk's answer has no {name!r}")
     return body[name]
+
+
+def _opened(body: dict[str, Any]) -> OpenedTicket:
+    return OpenedTicket(
+        number=str(_field(body, "number")),
+        priority=str(_field(body, "priority")),
+        first_response_due_display=str(_field(body, "first_response_due_display")),
+        resolution_due_display=str(_field(body, "resolution_due_display")),
+        reused=bool(body.get("reused")),
+        query_code=bool(body.get("query_code")),
+    )
+
+
+def _status(body: dict[str, Any]) -> TicketStatus:
+    summary = _field(body, "summary")
+    if not isinstance(summary, dict):
+        raise DeskError("the ticket's summary is not a pair of texts")
+    return TicketStatus(
+        number=str(_field(body, "number")),
+        summary_zh=str(_field(summary, "zh")),
+        summary_en=str(_field(summary, "en")),
+    )
 
 
 class DeskClient:
@@ -107,6 +134,7 @@ class DeskClient:
         description: str,
         idempotency_key: str,
         subcategory: str | None = None,
+        reuse: str | None = None,
     ) -> OpenedTicket:
         status, body = await self._request(
             "POST",
@@ -117,16 +145,24 @@ class DeskClient:
                 "subcategory": subcategory,
                 "description": description,
                 "idempotency_key": idempotency_key,
+                "reuse": reuse,
             },
         )
         if status not in (200, 201):
             raise DeskError(f"open_ticket answered {status}")
-        return OpenedTicket(
-            number=str(_field(body, "number")),
-            priority=str(_field(body, "priority")),
-            first_response_due_display=str(_field(body, "first_response_due_display")),
-            resolution_due_display=str(_field(body, "resolution_due_display")),
+        return _opened(body)
+
+    async def open_tickets(self, conversation_id: str) -> tuple[TicketStatus, ...]:
+        """The open tickets the customer may be told about without naming one."""
+        status, body = await self._request(
+            "GET", f"/api/v1/internal/conversations/{conversation_id}/tickets"
         )
+        if status != 200:
+            raise DeskError(f"open_tickets answered {status}")
+        tickets = _field(body, "tickets")
+        if not isinstance(tickets, list):
+            raise DeskError("the desk's tickets are not a list")
+        return tuple(_status(t) for t in tickets if isinstance(t, dict))
 
     async def ticket_status(self, conversation_id: str, number: str) -> TicketStatus:
         status, body = await self._request(
@@ -141,14 +177,7 @@ class DeskClient:
             raise TicketNotFound(str(said["zh"]), str(said["en"]))
         if status != 200:
             raise DeskError(f"ticket_status answered {status}")
-        summary = _field(body, "summary")
-        if not isinstance(summary, dict):
-            raise DeskError("the ticket's summary is not a pair of texts")
-        return TicketStatus(
-            number=str(_field(body, "number")),
-            summary_zh=str(_field(summary, "zh")),
-            summary_en=str(_field(summary, "en")),
-        )
+        return _status(body)
 
     async def start_identity_check(self, conversation_id: str, number: str) -> Bilingual:
         """Begin an SMS one-time-code check; returns what to tell the customer."""
@@ -197,5 +226,10 @@ class DeskClient:
         if status != 200:
             raise DeskError(f"request_handoff answered {status}")
         if not _field(body, "queued"):
-            return NOT_QUEUED
+            return Handoff(
+                queued=False,
+                service_hours=body.get("service_hours"),
+                back_at_display=body.get("back_at_display"),
+                callback_asked=bool(body.get("callback_asked")),
+            )
         return Handoff(True, int(_field(body, "position")), int(body.get("wait_minutes") or 0))

@@ -27,8 +27,14 @@ NO_RELIABLE_ANSWER = Said(
     'add one. To ask a person, send "talk to a person".',
 )
 ASK_TICKET_NUMBER = Said(
-    "请告诉我工单号，例如「查询工单 AX26112800001」。",
-    'Please tell me the ticket number, for example "check ticket AX26112800001".',
+    "没有找到您在本次对话中登记的处理中工单。如有工单号，请发送「查询工单」加工单号，"
+    "例如「查询工单 AX26112800001」。",
+    'I found no open ticket from this chat. If you have a ticket number, send "check '
+    'ticket" with it, for example "check ticket AX26112800001".',
+)
+TICKET_CANCELLED = Said(
+    "好的，已取消，没有为您登记。如有其他需要，随时告诉我。",
+    "All right, I have not filed anything. Tell me any time if you need something else.",
 )
 INCIDENT_ADVICE = {
     "card_lost": Said(
@@ -62,6 +68,11 @@ HANDOFF_INTRO = {
     "vip": Said(
         "尊敬的客户，我为您转接专属客服。", "Let me connect you with your dedicated agent. "
     ),
+    "escalation": Said(
+        "非常理解您的心情，我们会认真对待您的问题。已将它升级为加急处理，并通知值班主管亲自跟进。",
+        "I understand, and we take this seriously. I have made it urgent and told the "
+        "supervisor on duty, who will follow it up personally. ",
+    ),
 }
 
 
@@ -79,20 +90,53 @@ def kb_reply(match: KbMatch) -> Said | None:
     return None
 
 
+def query_code_note(ticket: OpenedTicket) -> Said:
+    """The query code (a marker the desk fills in and masks) for asking elsewhere."""
+    if not ticket.query_code:
+        return Said("", "")
+    mark = f"⟦QC:{ticket.number}⟧"
+    return Said(
+        f"在其他渠道查询时请使用查询码 {mark}，请妥善保管。",
+        f" To ask about it from another channel, use the query code {mark}; keep it safe.",
+    )
+
+
+def still_open(ticket: OpenedTicket) -> Said:
+    """The customer asked again while their ticket is open: no second ticket."""
+    return Said(
+        f"您的工单 {ticket.number} 正在处理中（优先级 {ticket.priority}），"
+        f"已将您刚才说的补充到工单里，不会重复登记。",
+        f"Your ticket {ticket.number} is already being handled (priority {ticket.priority}); "
+        "I have added what you just said to it rather than open another one. ",
+    )
+
+
 def ticket_opened(ticket: OpenedTicket) -> Said:
+    if ticket.reused:
+        again = still_open(ticket)
+        return Said(
+            again.zh + f"我们会在 {ticket.first_response_due_display} 前答复您。",
+            again.en + f"We will respond by {ticket.first_response_due_display}.",
+        )
+    code = query_code_note(ticket)
     return Said(
         f"已为您登记工单，工单号 {ticket.number}，优先级 {ticket.priority}。"
         f"我们会在 {ticket.first_response_due_display} 前首次答复您。"
-        f"您可随时发送「查询工单 {ticket.number}」了解进度。",
+        f"您可随时发送「查询工单 {ticket.number}」了解进度。{code.zh}",
         f"Your ticket {ticket.number} is open with priority {ticket.priority}. "
         f"We will respond by {ticket.first_response_due_display}. "
-        f'Send "check ticket {ticket.number}" any time for its status.',
+        f'Send "check ticket {ticket.number}" any time for its status.{code.en}',
     )
 
 
 def incident_opened(ticket: OpenedTicket, advice: Said | None, queue_note: Said | None) -> Said:
     tail_zh = (advice.zh if advice else "") + (queue_note.zh if queue_note else "")
     tail_en = (advice.en if advice else "") + (queue_note.en if queue_note else "")
+    if ticket.reused:
+        again = still_open(ticket)
+        return Said(again.zh + tail_zh, again.en + tail_en)
+    code = query_code_note(ticket)
+    tail_zh, tail_en = tail_zh + code.zh, tail_en + code.en
     return Said(
         f"已为您登记紧急工单，工单号 {ticket.number}（优先级 P1）。"
         f"专人将在 {ticket.resolution_due_display} 前为您处理完毕。{tail_zh}",
@@ -114,7 +158,13 @@ def also_queued(handoff: Handoff) -> Said | None:
 
 def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
     """Where the customer stands: their place in the queue, or honestly that nobody is
-    on shift."""
+    on shift, when people are back, and (where the channel cannot reach them later) a
+    request for a call-back number."""
+    opened = (
+        still_open(ticket)
+        if ticket.reused
+        else Said(f"已为您登记工单 {ticket.number}。", f"I have opened ticket {ticket.number}. ")
+    )
     if handoff.queued:
         ahead = handoff.position - 1
         return Said(
@@ -124,9 +174,30 @@ def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
             f"the expected wait is about {handoff.wait_minutes} minutes. "
             f"Your ticket is {ticket.number}.",
         )
+    if handoff.back_at_display and handoff.service_hours:
+        absent = Said(
+            f"人工客服的服务时间为每天 {handoff.service_hours}，将于 {handoff.back_at_display} 回来。",
+            f"Our agents work {handoff.service_hours} every day and are back at "
+            f"{handoff.back_at_display}. ",
+        )
+    else:
+        absent = Said("目前没有人工坐席在线。", "No agent is on shift right now. ")
+    when = ticket.first_response_due_display
+    promise = Said(
+        f"客服人员将在 {when} 前联系您。", f"A member of staff will contact you by {when}."
+    )
+    code = Said("", "") if ticket.reused else query_code_note(ticket)
+    ask = (
+        Said(
+            "网页对话关闭后我们将无法再联系到您：如需回电，请直接回复您的手机号码"
+            "（仅用于本工单回电）；不需要请回复「不用了」。",
+            " Once this page is closed we cannot reach you: if you would like a call back, "
+            'reply with your mobile number (used for this call only), or "no thanks".',
+        )
+        if handoff.callback_asked
+        else Said("", "")
+    )
     return Said(
-        f"目前没有人工坐席在线。已为您登记工单 {ticket.number}，"
-        f"客服人员将在 {ticket.first_response_due_display} 前联系您。",
-        f"No agent is on shift right now. I have opened ticket {ticket.number}; "
-        f"a member of staff will contact you by {ticket.first_response_due_display}.",
+        absent.zh + opened.zh + promise.zh + code.zh + ask.zh,
+        absent.en + opened.en + promise.en + code.en + ask.en,
     )

@@ -17,9 +17,16 @@ from bot.api.schemas import KbAnswer, Labels, TicketCreate, TicketOut
 from bot.core.models import Conversation, utcnow
 from bot.handoff import queue as handoff_queue
 from bot.handoff.presence import Presence
+from bot.handoff.service_hours import ServiceHours
 from bot.identity import verification as identity
 from bot.kb.entries import answer_for
-from bot.tickets.service import NotVerified, TicketError, get_ticket_for_customer, open_ticket
+from bot.tickets.service import (
+    NotVerified,
+    TicketError,
+    customer_open_tickets,
+    get_ticket_for_customer,
+    open_ticket,
+)
 
 router = APIRouter(
     prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_token)]
@@ -39,6 +46,8 @@ async def create_ticket(body: TicketCreate, services: ServicesDep, response: Res
             subcategory=body.subcategory,
             description=body.description,
             idempotency_key=body.idempotency_key,
+            reuse=body.reuse,
+            vault=services.vault,
         )
         return TicketOut.of(ticket, services.timezone), created
 
@@ -75,6 +84,18 @@ async def customer_ticket(
     return TicketOut.of(ticket, services.timezone)
 
 
+class OpenTickets(BaseModel):
+    tickets: list[TicketOut]
+
+
+@router.get("/conversations/{conversation_id}/tickets")
+async def conversation_tickets(conversation_id: str, services: ServicesDep) -> OpenTickets:
+    """The open tickets the customer may be told about without naming one: those this
+    conversation opened, and while it is verified, its customer's on every channel."""
+    views = await to_thread.run_sync(customer_open_tickets, services.db, conversation_id)
+    return OpenTickets(tickets=[TicketOut.of(v, services.timezone) for v in views])
+
+
 @router.get("/kb/{key}")
 async def kb_answer(
     key: str,
@@ -101,6 +122,7 @@ async def start_identity_check(body: IdentityCheckRequest, services: ServicesDep
     customer (ask for the number, or why it cannot be done now). The ticket asked about
     is answered once the code checks out."""
     ready = services.settings.sms_enabled and services.vault is not None
+    query_ready = services.vault is not None
 
     def work() -> Labels | None:
         with services.db.session() as session:
@@ -110,7 +132,9 @@ async def start_identity_check(body: IdentityCheckRequest, services: ServicesDep
             if conversation is None:
                 return None
             number = body.ticket_number.upper() if body.ticket_number else None
-            said = identity.start(session, conversation, number, utcnow(), sms_ready=ready)
+            said = identity.start(
+                session, conversation, number, utcnow(), sms_ready=ready, query_ready=query_ready
+            )
             return Labels(zh=said.zh, en=said.en)
 
     said = await to_thread.run_sync(work)
@@ -159,7 +183,8 @@ class HandoffRequest(BaseModel):
     conversation_id: str = Field(min_length=1, max_length=64)
     ticket_number: str | None = Field(default=None, max_length=20)
     reason: str = Field(
-        default="customer_request", pattern="^(customer_request|p1|fallback|distress|anger|vip)$"
+        default="customer_request",
+        pattern="^(customer_request|p1|fallback|distress|anger|vip|escalation)$",
     )
 
 
@@ -168,14 +193,57 @@ class HandoffOut(BaseModel):
     agents_online: int
     position: int | None = None
     wait_minutes: int | None = None
+    service_hours: str | None = Field(
+        default=None, description="the hours people answer chats, when not always"
+    )
+    back_at_display: str | None = Field(
+        default=None, description="when people are back, outside the service hours"
+    )
+    callback_asked: bool = Field(
+        default=False, description="the customer is to be asked for a call-back number"
+    )
+
+
+# Channels that can reach the customer later by themselves; an anonymous web-chat
+# visitor is gone once the page is closed.
+ANONYMOUS_CHANNELS = ("webchat",)
+
+
+def _ask_callback(services: ServicesDep, public_id: str, ticket_number: str | None) -> bool:
+    """Whether the customer is to be asked for a call-back number (and the desk now
+    waits for it): an anonymous channel, a ticket to call about, a vault to seal it in."""
+    if ticket_number is None or services.vault is None:
+        return False
+    with services.db.session() as session:
+        conversation = session.scalar(
+            select(Conversation).where(Conversation.public_id == public_id)
+        )
+        if conversation is None or conversation.channel not in ANONYMOUS_CHANNELS:
+            return False
+        identity.ask_callback(session, conversation, ticket_number.upper())
+        return True
 
 
 @router.post("/handoffs")
 async def request_handoff(body: HandoffRequest, services: ServicesDep) -> HandoffOut:
-    """Queue the conversation for a person when anyone is on shift; say so honestly if not."""
+    """Queue the conversation for a person when anyone is on shift (online, within the
+    service hours); if not, say when people are back and, where the channel cannot reach
+    the customer later, have the assistant ask for a call-back number."""
+    hours = ServiceHours.parse(services.settings.service_hours)
+    local_now = datetime.now(services.timezone)
     online = await Presence(services.events.redis, services.settings.redis_prefix).on_shift()
-    if not online:
-        return HandoffOut(queued=False, agents_online=0)
+    if not online or not hours.is_open(local_now):
+        asked = await to_thread.run_sync(
+            _ask_callback, services, body.conversation_id, body.ticket_number
+        )
+        back = None if hours.is_open(local_now) else hours.next_open(local_now)
+        return HandoffOut(
+            queued=False,
+            agents_online=0,
+            service_hours=None if hours.always else hours.label(),
+            back_at_display=back.strftime("%Y-%m-%d %H:%M") if back is not None else None,
+            callback_asked=asked,
+        )
     try:
         queued = await to_thread.run_sync(
             handoff_queue.request,

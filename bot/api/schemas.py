@@ -25,6 +25,13 @@ class TicketCreate(BaseModel):
     subcategory: str | None = Field(default=None, max_length=32)
     description: str = Field(default="", max_length=4000)
     idempotency_key: str = Field(min_length=1, max_length=128)
+    reuse: str | None = Field(
+        default=None,
+        pattern="^(conversation|same_need)$",
+        description="add to an open ticket of the conversation that fits instead of "
+        "opening another: any one (conversation), or one of the same category and "
+        "subcategory (same_need)",
+    )
 
 
 class TicketOut(BaseModel):
@@ -49,6 +56,10 @@ class TicketOut(BaseModel):
     first_responded_at: datetime | None = None
     resolved_at: datetime | None = None
     acknowledged_at: datetime | None = None
+    reused: bool = Field(default=False, description="the request was added to this open ticket")
+    query_code: bool = Field(
+        default=False, description="a query code waits to be told in the assistant's reply"
+    )
 
     @classmethod
     def of(cls, ticket: TicketView, tz: ZoneInfo) -> TicketOut:
@@ -82,6 +93,8 @@ class TicketOut(BaseModel):
             first_responded_at=ticket.first_responded_at,
             resolved_at=ticket.resolved_at,
             acknowledged_at=ticket.acknowledged_at,
+            reused=ticket.reused,
+            query_code=ticket.query_code,
         )
 
 

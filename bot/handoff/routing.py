@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from bot.core.db import Database
 from bot.core.models import Conversation, Handoff, Ticket, User, utcnow
 
+URGENT = ("p1", "escalation")  # served before everyone else but VIPs
+
 
 @dataclass(frozen=True, slots=True)
 class AgentSlot:
@@ -159,7 +161,7 @@ def dispatch(db: Database, available: set[str], offer_seconds: float) -> list[Of
             ).all()
         )
         # VIP customers and major incidents first, then first come, first served.
-        waiting.sort(key=lambda row: (row[2] != "vip", row[0].reason != "p1", row[0].id))
+        waiting.sort(key=lambda row: (row[2] != "vip", row[0].reason not in URGENT, row[0].id))
         for handoff, language, tier, category in waiting:
             need = Need(
                 language=language or "zh",

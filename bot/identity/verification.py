@@ -16,6 +16,14 @@ the customer it is bound to, from whichever channel they were opened. The flow:
 An SMS conversation is verified by the channel itself: the carrier vouches for the
 number. Sends are limited per conversation and per number, codes expire after five
 minutes and allow five tries.
+
+A web-chat visitor nobody can reach once the page is closed is asked for a call-back
+number when no agent is on shift (``ask_callback``): the check then waits for it
+("callback"), and the number, sealed as above, becomes the ticket's call-back.
+
+Where no SMS can be sent, the ticket's query code (``bot.tickets.query_code``, told when
+the ticket was opened) is the other way: the check waits for it ("query"), and the right
+code tells that one ticket's status, binding nobody. Five tries as well.
 """
 
 from __future__ import annotations
@@ -37,10 +45,11 @@ from sqlalchemy.orm import Session
 from bot.access.disclosure import SMS_CHANNEL, is_sms_identity, not_found, visible_ticket
 from bot.core.contact_vault import ContactVault
 from bot.core.lang import Said, pick
-from bot.core.models import Conversation, Customer, IdentityCheck, Message
+from bot.core.models import Conversation, Customer, IdentityCheck, Message, Ticket, TicketEvent
 from bot.core.redact import MOBILE_NUMBER
 from bot.pipeline import outgoing
-from bot.tickets.summary import summary
+from bot.tickets import query_code
+from bot.tickets.summary import due_display, summary
 
 T = TypeVar("T")
 
@@ -48,12 +57,15 @@ CODE_TTL = timedelta(minutes=5)
 MAX_CODE_TRIES = 5
 SENDS_PER_CONVERSATION_PER_HOUR = 3
 SENDS_PER_NUMBER_PER_DAY = 5
-OPEN_STATES = ("phone", "code")
+OPEN_STATES = ("phone", "code", "query", "callback")
 CODE_MASK = "[验证码/code]"
-PHONE, CODE = "phone:", "code:"
+PHONE, CODE, QUERY = "phone:", "code:", "query:"
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _DIGIT = re.compile(r"\d")
+_DECLINE = re.compile(
+    r"(?i)^\s*(不用了?|不需要|不要|算了|不用回电|no|no thanks|nope|not needed|cancel)\s*[。.!！]?\s*$"
+)
 _CANCEL = re.compile(
     r"(?i)^\s*(取消|不验证了|算了|不用了|cancel|stop|quit|never ?mind)\s*[。.!！]?\s*$"
 )
@@ -71,6 +83,11 @@ def capture(verification: str, text: str, vault: ContactVault) -> tuple[str, str
     """At the webhook, while a check waits for the customer: seal the number or the code
     the message carries. Returns the text to store (a code masked; numbers are masked
     by ``redact`` as always) and the sealed secret, or None when there is none."""
+    if verification == "query":
+        typed = query_code.IN_TEXT.search(text)
+        if typed is not None:
+            masked = text[: typed.start()] + query_code.MASK + text[typed.end() :]
+            return masked, vault.seal(QUERY + typed.group(0).upper())
     code = _CODE.search(text) if verification == "code" else None
     if code is not None:
         masked = text[: code.start()] + CODE_MASK + text[code.end() :]
@@ -117,10 +134,41 @@ TOO_MANY_SENDS = Said(
     "验证码发送过于频繁，请稍后再试，或回复「转人工」由客服为您核实。",
     'Too many codes have been sent. Please try again later, or reply "agent" to speak to a person.',
 )
-NO_SMS = Said(
-    "抱歉，短信验证暂不可用，请回复「转人工」由客服为您核实身份。",
-    'Sorry, verification by text message is not available right now. Reply "agent" to '
-    "have a person verify you.",
+ASK_QUERY_CODE = Said(
+    "为保护您的信息，请回复该工单的 8 位查询码（登记工单时与工单号一起告知您），"
+    "核对无误后我会告诉您处理进度。（回复「取消」可退出）",
+    "To protect your information, please reply with the ticket's 8-character query code "
+    "(given with the ticket number when it was opened) and I will tell you where it stands. "
+    '(Reply "cancel" to stop.)',
+)
+ASK_NUMBER_FOR_CODE = Said(
+    "请发送「查询工单」加工单号，例如「查询工单 AX26112800001」，再按提示回复查询码。"
+    "在登记工单的同一对话中查询则无需查询码。",
+    'Please send "check ticket" with the ticket number, for example "check ticket '
+    'AX26112800001", then the query code when I ask for it. In the chat where the ticket '
+    "was opened, no code is needed.",
+)
+
+
+NO_WAY = Said(
+    "抱歉，短信验证暂不可用。您可以在登记该工单的同一对话中查询进度，或回复「转人工」由客服为您核实身份。",
+    "Sorry, verification by text message is not available right now. You can ask in the "
+    'chat where the ticket was opened, or reply "agent" to have a person verify you.',
+)
+NO_CALLBACK = Said(
+    "好的，不为您回电。您可以随时回到这里发送「查询工单」加工单号了解进度。",
+    'All right, no call-back. You can come back any time and send "check ticket" with the '
+    "ticket number to see where it stands.",
+)
+CALLBACK_AGAIN = Said(
+    "这似乎不是有效的手机号码，请回复 11 位手机号码；不需要回电请回复「不用了」。",
+    "That does not look like a mobile number. Please reply with the 11-digit number, or "
+    '"no thanks" if you do not want a call.',
+)
+CALLBACK_LEAD = timedelta(minutes=30)  # the soonest a call-back is promised for
+TOO_MANY_TRIES = Said(
+    "错误次数过多，本次验证失败。如需帮助请回复「转人工」。",
+    'Too many wrong tries: this verification has failed. Reply "agent" if you need help.',
 )
 
 
@@ -131,23 +179,42 @@ def start(
     now: datetime,
     *,
     sms_ready: bool,
+    query_ready: bool = False,
 ) -> Said:
-    """Open a check for ``conversation`` and say what the customer should do."""
+    """Open a check for ``conversation`` and say what the customer should do: the SMS
+    one-time code, or, where none can be sent, the ticket's query code."""
     if not sms_ready:
-        return NO_SMS
+        if not query_ready:
+            return NO_WAY
+        if ticket_number is None:
+            return ASK_NUMBER_FOR_CODE
+        # Asked whether or not the ticket exists: the answer must not tell which.
+        _open(session, conversation, "query", ticket_number)
+        return ASK_QUERY_CODE
     if (
         _sends_since(session, now - timedelta(hours=1), conversation_id=conversation.id)
         >= SENDS_PER_CONVERSATION_PER_HOUR
     ):
         return TOO_MANY_SENDS
+    _open(session, conversation, "phone", ticket_number)
+    return ASK_PHONE
+
+
+def _open(
+    session: Session, conversation: Conversation, state: str, ticket_number: str | None
+) -> None:
     previous = _open_check(session, conversation)
     if previous is not None:
         previous.state, previous.code_hash = "cancelled", None
     session.add(
-        IdentityCheck(conversation_id=conversation.id, state="phone", ticket_number=ticket_number)
+        IdentityCheck(conversation_id=conversation.id, state=state, ticket_number=ticket_number)
     )
-    conversation.verification = "phone"
-    return ASK_PHONE
+    conversation.verification = state
+
+
+def ask_callback(session: Session, conversation: Conversation, ticket_number: str) -> None:
+    """Wait for a call-back number for ``ticket_number`` (the assistant asks for it)."""
+    _open(session, conversation, "callback", ticket_number)
 
 
 def code_hash(vault: ContactVault, check_id: int, code: str) -> str:
@@ -234,17 +301,26 @@ class Identity:
         if check is None:
             conversation.verification = None
             return None
+        if check.state == "callback":
+            return self._callback(session, conversation, check, secret, inbound.text, now)
         if secret is not None and secret.startswith(PHONE):
             return self._send_code(session, conversation, check, secret[len(PHONE) :], now)
         if secret is not None and secret.startswith(CODE) and check.state == "code":
             return self._try_code(session, conversation, check, secret[len(CODE) :], now)
+        if secret is not None and secret.startswith(QUERY) and check.state == "query":
+            return self._try_query_code(session, conversation, check, secret[len(QUERY) :])
         if _CANCEL.match(inbound.text):
             _close(conversation, check, "cancelled")
             return Outcome((pick(language, "已取消身份验证。", "Verification cancelled."),))
         if _DIGIT.search(inbound.text) is None:
             _close(conversation, check, "cancelled")  # a new question: let it through
             return None
-        if check.state == "phone":
+        if check.state == "query":
+            again = Said(
+                "请回复 8 位查询码（字母和数字），或回复「取消」。",
+                'Please reply with the 8-character query code (letters and digits), or "cancel".',
+            )
+        elif check.state == "phone":
             again = Said(
                 "这似乎不是有效的手机号码，请回复 11 位手机号码，或回复「取消」。",
                 "That does not look like a mobile number. Please reply with the 11-digit "
@@ -346,16 +422,7 @@ class Identity:
             left = MAX_CODE_TRIES - check.attempts
             if left <= 0:
                 _close(conversation, check, "failed")
-                return Outcome(
-                    (
-                        pick(
-                            language,
-                            "验证码错误次数过多，本次验证失败。如需帮助请回复「转人工」。",
-                            "Too many wrong codes: this verification has failed. Reply "
-                            '"agent" if you need help.',
-                        ),
-                    )
-                )
+                return Outcome((TOO_MANY_TRIES.to(language),))
             said = Said(
                 f"验证码不正确，还可以再试 {left} 次。",
                 f"That code is not right. You have {left} more tries.",
@@ -378,6 +445,93 @@ class Identity:
         if check.ticket_number:
             replies.append(self._ticket_line(session, conversation, check.ticket_number, language))
         return Outcome(tuple(replies))
+
+    def _callback(
+        self,
+        session: Session,
+        conversation: Conversation,
+        check: IdentityCheck,
+        secret: str | None,
+        text: str,
+        now: datetime,
+    ) -> Outcome | None:
+        """The visitor's answer to "may we call you back?": a number becomes the
+        ticket's call-back (replying with it is the consent asked for); "no" is
+        respected; anything else without digits is a new question."""
+        language = conversation.language
+        if secret is None or not secret.startswith(PHONE):
+            if _DECLINE.match(text):
+                _close(conversation, check, "cancelled")
+                return Outcome((NO_CALLBACK.to(language),))
+            if _DIGIT.search(text) is None:
+                _close(conversation, check, "cancelled")
+                return None
+            return Outcome((CALLBACK_AGAIN.to(language),))
+        phone = secret[len(PHONE) :]
+        ticket = session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.number == (check.ticket_number or ""),
+                Ticket.conversation_id == conversation.id,
+            )
+            .with_for_update()
+        )
+        _close(conversation, check, "verified")
+        if ticket is None or ticket.status not in ("new", "open", "pending_customer"):
+            return Outcome((NO_CALLBACK.to(language),))
+        due = max(ticket.first_response_due_at, now + CALLBACK_LEAD)
+        ticket.callback_phone_sealed = self.vault.seal(phone)
+        ticket.callback_round += 1
+        ticket.callback_due_at = due
+        ticket.next_escalation_at = now
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=now,
+                actor="customer",
+                action="callback",
+                to_value=due.isoformat(timespec="minutes"),
+                body="call-back number given by the customer in the chat (consent to be called)",
+            )
+        )
+        when = due_display(due, self.tz)
+        said = Said(
+            f"好的，已记录尾号 {phone[-4:]} 的手机号码，客服人员将在 {when} 前给您回电"
+            f"（工单 {ticket.number}）。此号码仅用于本次回电。",
+            f"Thank you. We will call the number ending {phone[-4:]} by {when} about ticket "
+            f"{ticket.number}. The number is used for this call only.",
+        )
+        return Outcome((said.to(language),))
+
+    def _try_query_code(
+        self, session: Session, conversation: Conversation, check: IdentityCheck, code: str
+    ) -> Outcome:
+        """The ticket's query code: the right one tells that ticket's status (and binds
+        nobody); five wrong ones end the check."""
+        language = conversation.language
+        number = check.ticket_number or ""
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is None or not query_code.matches(ticket, self.vault, code):
+            check.attempts += 1
+            left = MAX_CODE_TRIES - check.attempts
+            if left <= 0:
+                _close(conversation, check, "failed")
+                return Outcome((TOO_MANY_TRIES.to(language),))
+            said = Said(
+                f"工单号或查询码不正确，还可以再试 {left} 次。",
+                f"That ticket number or query code is not right. You have {left} more tries.",
+            )
+            return Outcome((said.to(language),))
+        _close(conversation, check, "verified")
+        line = summary(
+            number,
+            ticket.category,
+            ticket.priority,
+            ticket.status,
+            ticket.resolution_due_at,
+            self.tz,
+        )
+        return Outcome((line.to(language),))
 
     def _ticket_line(
         self, session: Session, conversation: Conversation, number: str, language: str

@@ -7,12 +7,15 @@ A message no check settles goes to Rasa. The order is the policy: a picture is t
 we read text; an identity check in progress takes the number or code; an answer to a
 follow-up question is taken as such; the ticket's clocks hear that the customer wrote;
 a queued or staffed conversation keeps the assistant silent; a customer over the rate
-limit is told to slow down; a "did you mean" pick is answered from the knowledge base.
+limit is told to slow down; a "did you mean" pick is answered from the knowledge base;
+punctuation alone or a one-word "what?" gets a clarifying question (no apology, no
+handoff, no ticket).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +29,7 @@ from bot.core.models import Conversation, Message, Ticket, utcnow
 from bot.handoff import queue as handoff_queue
 from bot.identity.verification import Identity
 from bot.kb.matcher import answer_choice, may_be_choice
-from bot.pipeline.messages import BotReply
+from bot.pipeline.messages import BotReply, Button
 from bot.pipeline.outgoing import write_replies
 from bot.tickets import followup
 from bot.tickets.lifecycle import TRANSITIONS, apply_transition, customer_wrote_in
@@ -182,6 +185,43 @@ def kb_choice(step: Step) -> list[int] | None:
     return step.settle((BotReply(reply),), "kb", "kb_choice")
 
 
+CONFUSED = re.compile(
+    r"^\s*(?:啥|啥意思|什么|什么意思|什么东西|啊|呃|额|"
+    r"what|huh|eh|hm+|pardon|sorry|come again|i don'?t understand|不懂|没懂|不明白)?"
+    r"\s*[?？!！.。…~～、,，]*\s*$",
+    re.IGNORECASE,
+)
+CLARIFY_ZH = BotReply(
+    text="请问您想办理或了解什么？可以直接说出您的问题，例如「信用卡年费怎么减免」，"
+    "或点选下面的常用服务。",
+    buttons=(
+        Button("挂失银行卡", "我的银行卡丢了"),
+        Button("查询工单", "查询工单进度"),
+        Button("转人工", "转人工"),
+    ),
+)
+CLARIFY_EN = BotReply(
+    text="What would you like to do or know? Just tell me your question, for example "
+    '"how can I get my annual fee waived", or pick one of these.',
+    buttons=(
+        Button("Report a lost card", "I lost my bank card"),
+        Button("Check a ticket", "check my ticket status"),
+        Button("Talk to a person", "I want to talk to a human agent"),
+    ),
+)
+
+
+def clarify(step: Step) -> list[int] | None:
+    """Punctuation alone (「？？？」) or a one-word "what?": ask what the customer needs,
+    with the usual choices, instead of apologising for not understanding (which twice
+    in a row would hand them to a person)."""
+    text = step.inbound.text
+    if len(text) > 24 or CONFUSED.match(text) is None:
+        return None
+    reply = CLARIFY_EN if step.language == "en" else CLARIFY_ZH
+    return step.settle((reply,), "clarify", "clarify")
+
+
 CHECKS: tuple[Check, ...] = (
     not_text,
     identity_code,
@@ -190,6 +230,7 @@ CHECKS: tuple[Check, ...] = (
     with_a_person,
     rate_limit,
     kb_choice,
+    clarify,
 )
 
 

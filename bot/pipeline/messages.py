@@ -19,6 +19,9 @@ class BotReply:
 
     text: str
     buttons: tuple[Button, ...] = ()
+    # What the outbox sends instead of ``text`` when the reply tells a secret once (a
+    # ticket's query code): sealed in the contact vault; the stored text masks it.
+    sealed_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

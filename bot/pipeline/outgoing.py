@@ -101,6 +101,7 @@ def write_replies(
             language=inbound.language,
             buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons] or None,
             reply_to_id=inbound.id,
+            sealed_text=reply.sealed_text,
         )
         for provider_id, reply in zip(ids, replies, strict=True)
         if provider_id not in stored

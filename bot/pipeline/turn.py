@@ -15,8 +15,10 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.core.config import Settings
+from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.lang import pick
 from bot.core.log_format import conversation_id
@@ -28,6 +30,7 @@ from bot.pipeline.checks import Step, run_checks
 from bot.pipeline.messages import BotReply
 from bot.pipeline.outgoing import write_replies
 from bot.pipeline.rasa_client import BotTurn, RasaClient, RasaUnavailable
+from bot.tickets import query_code
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,7 @@ def store_replies(
     prefix: str = "reply",
     turn: BotTurn | None = None,
     finish: bool = True,
+    vault: ContactVault | None = None,
 ) -> list[int]:
     """Store the replies to one inbound message exactly once, with their outbox rows,
     and (with ``finish``) mark the inbound row done in the same transaction.
@@ -108,7 +112,8 @@ def store_replies(
     try:
         with db.session() as session:
             inbound = session.execute(_INBOUND, {"id": message_id}).one()
-            created = write_replies(session, inbound, replies, prefix)
+            told = tuple(_told_once(session, inbound.conversation_id, r, vault) for r in replies)
+            created = write_replies(session, inbound, told, prefix)
             if finish:
                 session.execute(
                     _FINISH,
@@ -122,6 +127,16 @@ def store_replies(
     except IntegrityError:
         log.info("replies to message %s were already stored by another worker", message_id)
         return []
+
+
+def _told_once(
+    session: Session, conversation_id: int, reply: BotReply, vault: ContactVault | None
+) -> BotReply:
+    """A reply that tells a ticket's query code: stored masked, sent sealed."""
+    if query_code.MARK.search(reply.text) is None:
+        return reply
+    stored, sealed = query_code.fill(session, conversation_id, reply.text, vault)
+    return BotReply(text=stored, buttons=reply.buttons, sealed_text=sealed)
 
 
 def schedule_retry(db: Database, message_id: int, attempts: int) -> None:
@@ -197,4 +212,7 @@ async def process(
             )
         await to_thread.run_sync(schedule_retry, db, message_id, item.attempts)
         return stored
-    return await to_thread.run_sync(lambda: store_replies(db, message_id, turn.replies, turn=turn))
+    vault = identity.vault if identity is not None else None
+    return await to_thread.run_sync(
+        lambda: store_replies(db, message_id, turn.replies, turn=turn, vault=vault)
+    )

@@ -7,20 +7,32 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.access import disclosure
 from bot.core.config import Settings
+from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.core.redact import redact
 from bot.sla.policy import deadlines, priority_for, targets_for
 from bot.sla.setup import calendars
-from bot.tickets import clock
+from bot.tickets import clock, query_code
 from bot.tickets.policy import CATEGORIES
+
+PRIORITY_ORDER = ("P1", "P2", "P3", "P4")
 
 
 class TicketError(ValueError):
     pass
+
+
+OPEN_STATUSES = ("new", "open", "pending_customer")
+# What an open ticket of the conversation must share with a new request for the request
+# to be added to it instead of opening a second ticket: nothing (a request for a person,
+# a second misunderstanding, anger: the conversation's need is already with the desk),
+# or the category and subcategory (the same incident or kind of complaint again).
+REUSE_SCOPES = ("conversation", "same_need")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,8 @@ class TicketView:
     first_responded_at: datetime | None = None
     resolved_at: datetime | None = None
     acknowledged_at: datetime | None = None
+    reused: bool = False
+    query_code: bool = False  # a query code waits to be told to the customer
 
 
 def ticket_number(ticket_id: int, opened_at: datetime) -> str:
@@ -48,9 +62,11 @@ def ticket_number(ticket_id: int, opened_at: datetime) -> str:
     return f"AX{opened_at:%y%m%d}{ticket_id % 100000:05d}"
 
 
-def _view(ticket: Ticket, conversation: Conversation) -> TicketView:
+def _view(ticket: Ticket, conversation: Conversation, reused: bool = False) -> TicketView:
     assert ticket.number is not None
     return TicketView(
+        reused=reused,
+        query_code=ticket.query_code_sealed is not None,
         number=ticket.number,
         category=ticket.category,
         subcategory=ticket.subcategory,
@@ -90,10 +106,19 @@ def open_ticket(
     description: str,
     idempotency_key: str,
     actor: str = "assistant",
+    reuse: str | None = None,
+    vault: ContactVault | None = None,
 ) -> tuple[TicketView, bool]:
-    """Open a ticket; returns (ticket, created). The same key never opens two tickets."""
+    """Open a ticket; returns (ticket, created). The same key never opens two tickets.
+
+    With ``reuse`` (one of ``REUSE_SCOPES``), an open ticket of the conversation that
+    fits takes the request instead: the customer's words are added to it, a more urgent
+    request raises its priority, and it is returned with ``reused`` set. With a ``vault``,
+    a new ticket gets a query code (``bot.tickets.query_code``)."""
     if category not in CATEGORIES:
         raise TicketError(f"unknown category {category!r}")
+    if reuse is not None and reuse not in REUSE_SCOPES:
+        raise TicketError(f"unknown reuse scope {reuse!r}")
     existing = _by_key(db, idempotency_key)
     if existing is not None:
         return existing, False
@@ -101,13 +126,18 @@ def open_ticket(
     try:
         with db.session() as session:
             priority = priority_for(session, category, subcategory)
-            targets = targets_for(session, priority, category)
-            first_due, resolution_due = deadlines(targets, calendars(session, settings), opened_at)
             conversation = session.scalar(
                 select(Conversation).where(Conversation.public_id == conversation_public_id)
             )
             if conversation is None:
                 raise TicketError("unknown conversation")
+            if reuse is not None:
+                found = _open_ticket_of(session, conversation, reuse, category, subcategory)
+                if found is not None:
+                    _add_request(session, settings, found, priority, description, opened_at)
+                    return _view(found, conversation, reused=True), False
+            targets = targets_for(session, priority, category)
+            first_due, resolution_due = deadlines(targets, calendars(session, settings), opened_at)
             ticket = Ticket(
                 idempotency_key=idempotency_key,
                 conversation_id=conversation.id,
@@ -128,6 +158,8 @@ def open_ticket(
             session.add(ticket)
             session.flush()
             ticket.number = ticket_number(ticket.id, opened_at)
+            if vault is not None:
+                query_code.issue(ticket, vault)
             session.add(
                 TicketEvent(
                     ticket_id=ticket.id,
@@ -143,6 +175,64 @@ def open_ticket(
         if existing is None:
             raise
         return existing, False
+
+
+def _open_ticket_of(
+    session: Session,
+    conversation: Conversation,
+    scope: str,
+    category: str,
+    subcategory: str | None,
+) -> Ticket | None:
+    """The conversation's newest open ticket that a new request of this kind joins."""
+    query = select(Ticket).where(
+        Ticket.conversation_id == conversation.id,
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.merged_into_id.is_(None),
+    )
+    if scope == "same_need":
+        query = query.where(Ticket.category == category)
+        if subcategory is not None:
+            query = query.where(Ticket.subcategory == subcategory)
+    return session.scalar(query.order_by(Ticket.id.desc()).limit(1).with_for_update())
+
+
+def _add_request(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    priority: str,
+    description: str,
+    now: datetime,
+) -> None:
+    """The customer asked again while ``ticket`` is open: their words go onto its
+    timeline, and a more urgent request (a regulator threat on a complaint, say) raises
+    the ticket's priority and pulls its deadlines in (measured from its creation)."""
+    words = redact(description)[:4000]
+    if words:
+        session.add(
+            TicketEvent(ticket_id=ticket.id, at=now, actor="customer", action="added", body=words)
+        )
+    if PRIORITY_ORDER.index(priority) >= PRIORITY_ORDER.index(ticket.priority):
+        return
+    targets = targets_for(session, priority, ticket.category)
+    first_due, resolution_due = deadlines(targets, calendars(session, settings), ticket.created_at)
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            actor="assistant",
+            action="priority",
+            from_value=ticket.priority,
+            to_value=priority,
+        )
+    )
+    ticket.priority = priority
+    ticket.first_response_due_at = min(ticket.first_response_due_at, first_due)
+    ticket.resolution_due_at = min(ticket.resolution_due_at, resolution_due)
+    ticket.updated_at = now
+    ticket.next_escalation_at = now  # a P1 pages the on-call supervisor now
+    clock.refresh(ticket)
 
 
 def get_ticket(db: Database, number: str) -> TicketView | None:
@@ -162,14 +252,24 @@ class NotVerified(Exception):
 def get_ticket_for_customer(
     db: Database, number: str, conversation_public_id: str
 ) -> TicketView | None:
-    """The ticket only if the asking identity is verified and the ticket is its
+    """The ticket if the asking identity opened it, or is verified and the ticket is its
     customer's (opened on any of their channels); None otherwise, so nothing leaks.
-    Raises ``NotVerified`` (before looking at the ticket) for an unverified identity."""
+    Raises ``NotVerified`` for an unverified identity asking about a ticket it did not
+    open (whether or not there is such a ticket)."""
     with db.session() as session:
         asking = session.scalar(
             select(Conversation).where(Conversation.public_id == conversation_public_id)
         )
-        if asking is None or not disclosure.is_verified(asking, utcnow()):
+        if asking is None:
+            raise NotVerified(conversation_public_id)
+        own = session.scalar(
+            select(Ticket).where(
+                Ticket.number == number.upper(), Ticket.conversation_id == asking.id
+            )
+        )
+        if own is not None:
+            return _view(own, asking)
+        if not disclosure.is_verified(asking, utcnow()):
             raise NotVerified(conversation_public_id)
         ticket = disclosure.visible_ticket(session, number, asking)
         if ticket is None:
@@ -177,6 +277,36 @@ def get_ticket_for_customer(
         owner = session.get(Conversation, ticket.conversation_id)
         assert owner is not None
         return _view(ticket, owner)
+
+
+def customer_open_tickets(
+    db: Database, conversation_public_id: str, limit: int = 5
+) -> list[TicketView]:
+    """The open tickets the asking identity may be told about without naming one: those
+    it opened, and, while it is verified, those of its customer on any channel."""
+    with db.session() as session:
+        asking = session.scalar(
+            select(Conversation).where(Conversation.public_id == conversation_public_id)
+        )
+        if asking is None:
+            return []
+        owners = (
+            disclosure.same_customer(session, asking)
+            if disclosure.is_verified(asking, utcnow())
+            else [asking.id]
+        )
+        rows = session.execute(
+            select(Ticket, Conversation)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(
+                Ticket.conversation_id.in_(owners),
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.merged_into_id.is_(None),
+            )
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        ).all()
+        return [_view(t, c) for t, c in rows]
 
 
 def list_tickets(

@@ -113,6 +113,8 @@ const words = {
   a_merge: ["合并了", "merged"],
   a_merged: ["被合并到", "merged into"],
   a_acknowledge: ["确认告警", "acknowledged"],
+  a_added: ["客户补充", "added"],
+  a_priority: ["调整优先级", "changed the priority"],
   m_in: ["客户", "Customer"],
   escalation: ["时效升级", "Escalation"],
   oldPages: ["原有页面", "Other pages"],
@@ -243,6 +245,7 @@ const labels = {
     customer_request: ["客户要求", "Customer asked"], p1: ["紧急事件", "P1 incident"],
     fallback: ["连续未能理解", "Not understood twice"], anger: ["客户情绪激动", "Customer upset"],
     distress: ["客户处于困境", "Customer in distress"], vip: ["VIP 客户", "VIP customer"],
+    escalation: ["升级投诉风险（监管/媒体/诉讼）", "Escalation risk (regulator, media, court)"],
   },
   disposition: {
     resolved: ["已解决", "Resolved"], follow_up: ["需跟进", "Needs follow-up"],

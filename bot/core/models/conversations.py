@@ -83,7 +83,8 @@ class IdentityCheck(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
-    # phone -> code -> verified | failed | expired | cancelled
+    # phone -> code -> verified | failed | expired | cancelled; query (a ticket's query
+    # code, where no SMS can be sent); callback (a call-back number for a ticket)
     state: Mapped[str] = mapped_column(String(16), default="phone")
     ticket_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
     phone_pseudonym: Mapped[str | None] = mapped_column(String(64), nullable=True)

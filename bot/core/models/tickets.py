@@ -79,6 +79,10 @@ class Ticket(Base):
     callback_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     callback_phone_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     callback_round: Mapped[int] = mapped_column(Integer, default=0)
+    # The code a customer quotes to ask about the ticket from another channel when no
+    # SMS code can be sent: its keyed hash, and the code sealed until it has been told.
+    query_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    query_code_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TicketEvent(Base):

@@ -1,13 +1,18 @@
 """The internal API the action server uses: service token, tickets, ownership, FAQ."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.core.db import Database
+from bot.core.models import Conversation
 from bot.pipeline.inbox import get_or_create_conversation
 from bot.web.app import create_app
 from tests.conftest import SERVICE_TOKEN
-from tests.helpers import verify_identity
+from tests.helpers import beat, verify_identity
 
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -64,13 +69,17 @@ def test_open_ticket_once_per_key(client, conversations) -> None:
     assert len(body["resolution_due_display"]) == 16
 
 
-def test_ticket_status_only_for_its_verified_owner(client, conversations, settings) -> None:
+def test_ticket_status_for_its_opener_or_verified_owner(client, conversations, settings) -> None:
     owner, other = conversations
     number = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
         "number"
     ]
-    unverified = client.get(
+    opener = client.get(
         f"/api/v1/internal/tickets/{number}", params={"conversation_id": owner}, headers=AUTH
+    )
+    assert opener.status_code == 200  # the conversation that opened it, no check needed
+    unverified = client.get(
+        f"/api/v1/internal/tickets/{number}", params={"conversation_id": other}, headers=AUTH
     )
     assert unverified.status_code == 403 and unverified.json()["detail"] == "identity not verified"
     db = Database(settings.database_url)
@@ -150,9 +159,81 @@ def test_an_identity_check_asks_for_the_number_when_sms_can_carry_a_code(
     assert sms_ready.post(url, json={"conversation_id": owner}).status_code == 401
 
 
-def test_without_sms_an_identity_check_sends_the_customer_to_a_person(client, conversations):
+def test_without_sms_an_identity_check_asks_for_the_query_code(client, conversations):
     owner, _ = conversations
+    url = "/api/v1/internal/identity/checks"
+    said = client.post(url, json={"conversation_id": owner}, headers=AUTH)
+    assert said.status_code == 200 and said.json()["zh"].startswith("请发送「查询工单」加工单号")
     said = client.post(
-        "/api/v1/internal/identity/checks", json={"conversation_id": owner}, headers=AUTH
+        url, json={"conversation_id": owner, "ticket_number": "AX26112800001"}, headers=AUTH
     )
-    assert said.status_code == 200 and "转人工" in said.json()["zh"]
+    assert "8 位查询码" in said.json()["zh"] and "query code" in said.json()["en"]
+
+
+def test_a_new_ticket_has_a_query_code_and_the_opener_lists_its_open_tickets(
+    client, conversations
+) -> None:
+    owner, other = conversations
+    opened = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()
+    assert opened["query_code"] is True and opened["reused"] is False
+    again = client.post(
+        "/api/v1/internal/tickets",
+        json=_ticket(owner, "k-2", description="还是那张卡", reuse="same_need"),
+        headers=AUTH,
+    ).json()
+    assert again["reused"] is True and again["number"] == opened["number"]
+    mine = client.get(f"/api/v1/internal/conversations/{owner}/tickets", headers=AUTH).json()
+    assert [t["number"] for t in mine["tickets"]] == [opened["number"]]
+    theirs = client.get(f"/api/v1/internal/conversations/{other}/tickets", headers=AUTH).json()
+    assert theirs["tickets"] == []
+    bad = client.post(
+        "/api/v1/internal/tickets", json=_ticket(owner, "k-3", reuse="any"), headers=AUTH
+    )
+    assert bad.status_code == 422
+
+
+def _hours_excluding_now() -> tuple[str, str]:
+    """Service hours that start two hours from now (Asia/Shanghai), for an hour; and
+    when they start, as the desk shows it."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    start = (now + timedelta(hours=2)).replace(second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    return f"{start:%H:%M}-{end:%H:%M}", f"{start:%Y-%m-%d %H:%M}"
+
+
+def test_a_handoff_outside_service_hours_says_when_and_asks_a_web_visitor_for_a_number(
+    channel_client, conversations, settings
+) -> None:
+    owner, _ = conversations
+    hours, back = _hours_excluding_now()
+    app = channel_client(service_hours=hours)
+    beat(settings, "li.na")  # online, but outside the hours: not on shift
+    number = app.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
+        "number"
+    ]
+    said = app.post(
+        "/api/v1/internal/handoffs",
+        json={"conversation_id": owner, "ticket_number": number, "reason": "customer_request"},
+        headers=AUTH,
+    ).json()
+    assert said["queued"] is False and said["back_at_display"] == back
+    assert said["service_hours"] == hours.replace("-", "–") and said["callback_asked"] is True
+    db = Database(settings.database_url)
+    with db.session() as session:
+        conversation = session.scalar(select(Conversation).where(Conversation.public_id == owner))
+        assert conversation.verification == "callback"  # the desk waits for the number
+    db.dispose()
+
+
+def test_within_service_hours_an_online_agent_takes_the_queue(
+    channel_client, conversations, settings
+) -> None:
+    owner, _ = conversations
+    app = channel_client(service_hours="00:00-24:00")
+    beat(settings, "li.na")
+    said = app.post(
+        "/api/v1/internal/handoffs",
+        json={"conversation_id": owner, "ticket_number": None, "reason": "escalation"},
+        headers=AUTH,
+    ).json()
+    assert said["queued"] is True and said["back_at_display"] is None

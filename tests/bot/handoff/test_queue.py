@@ -17,7 +17,15 @@ from tests.helpers import agent_client, ask_for_human, beat, chat_post, texts
 
 def test_nobody_on_shift_is_said_honestly(customer) -> None:
     _, handoff = ask_for_human(customer)
-    assert handoff == {"queued": False, "agents_online": 0, "position": None, "wait_minutes": None}
+    assert handoff == {
+        "queued": False,
+        "agents_online": 0,
+        "position": None,
+        "wait_minutes": None,
+        "service_hours": None,  # always: nobody is said to be back at any time
+        "back_at_display": None,
+        "callback_asked": True,  # a web-chat visitor is asked for a call-back number
+    }
 
 
 def test_two_agents_accept_the_same_chat_exactly_one_wins(

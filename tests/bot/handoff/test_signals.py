@@ -1,4 +1,4 @@
-"""Anger and distress signals: what hands a customer to a person at once, and what not."""
+"""Anger, distress and escalation-risk signals: what hands a customer to a person at once, and what not."""
 
 from __future__ import annotations
 
@@ -25,6 +25,19 @@ from bot.handoff.signals import detect
         ("？？？", None),  # question marks alone: confusion, the assistant asks what is meant
         ("???!!!", None),
         ("。。。", None),
+        # A threat to go to the regulator, the media or a court: escalation risk.
+        ("再不处理我就打12378投诉你们", "escalation"),
+        ("我要向金融监管总局反映", "escalation"),
+        ("我要去银保监会告你们", "escalation"),
+        ("不解决我就找媒体曝光", "escalation"),
+        ("我会去法院起诉你们", "escalation"),
+        ("I will report this to the regulator", "escalation"),
+        ("I am going to sue your bank", "escalation"),
+        ("I will talk to my lawyer and take you to court", "escalation"),
+        # Banking words that only look like it.
+        ("我的账户被法院冻结了怎么办", None),
+        ("How do I set up a power of attorney on my account", None),
+        ("press the button to confirm", None),
     ],
 )
 def test_detect(text: str, expected: str | None) -> None:

@@ -1,5 +1,6 @@
 """Identity before disclosure: a Telegram customer proves their number with an SMS code
-(sent through a fake Twilio API), and only then hears about their ticket."""
+(sent through a fake Twilio API), and only then hears about the ticket they opened by
+text message; where no SMS can be sent, the ticket's query code is the other way."""
 
 from __future__ import annotations
 
@@ -19,14 +20,20 @@ from bot.core.models import (
     Message,
     OutboxItem,
     Ticket,
+    TicketEvent,
     utcnow,
 )
 from bot.identity.verification import (
+    ASK_NUMBER_FOR_CODE,
     ASK_PHONE,
-    NO_SMS,
+    ASK_QUERY_CODE,
+    CALLBACK_AGAIN,
+    NO_CALLBACK,
+    NO_WAY,
     SENDS_PER_CONVERSATION_PER_HOUR,
     TOO_MANY_SENDS,
     Identity,
+    ask_callback,
     capture,
     mobile_number,
     start,
@@ -53,7 +60,7 @@ def rasa(fake_rasa):
     return RasaClient(fake_rasa.url, "", 5)
 
 
-def ticket_for(db, conversation: Conversation, category: str) -> str:
+def ticket_for(db, conversation: Conversation, category: str, vault=None) -> str:
     """Open a ticket for ``conversation``; its number."""
     ticket, _ = open_ticket(
         db,
@@ -62,18 +69,24 @@ def ticket_for(db, conversation: Conversation, category: str) -> str:
         category=category,
         subcategory=None,
         description="",
-        idempotency_key=f"identity-{conversation.public_id}",
+        idempotency_key=f"identity-{conversation.public_id}-{category}",
+        vault=vault,
     )
     return ticket.number
 
 
 class Customer5150:
-    """A Telegram identity with a complaint ticket, and the steps it can take."""
+    """A Telegram identity, the complaint its customer opened by text message earlier
+    (the identity that opens a ticket is told about it without a check), and the steps
+    it can take."""
 
     def __init__(self, db, rasa, twilio: FakeTwilio) -> None:
         self.db, self.rasa, self.twilio = db, rasa, twilio
         self.conversation = get_or_create_conversation(db, "telegram", "5150")
-        self.number = ticket_for(db, self.conversation, "complaint")
+        self.sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
+        with db.session() as session:  # as the SMS channel's inbox stores its number
+            session.get(Conversation, self.sms.id).recipient_sealed = VAULT.seal(PHONE)
+        self.number = ticket_for(db, self.sms, "complaint", VAULT)
         self.identity = Identity(VAULT, timedelta(hours=24), TZ)
         self.sent = 0
 
@@ -188,8 +201,9 @@ def fake_twilio_recipients(twilio: FakeTwilio) -> list[str]:
 
 async def test_one_customer_sees_tickets_opened_on_their_other_channels(db, customer) -> None:
     # The same person texted us earlier; that SMS conversation opened a ticket.
-    sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
+    sms = customer.sms
     sms_ticket = ticket_for(db, sms, "inquiry")
+    telegram_ticket = ticket_for(db, customer.conversation, "suggestion")
     stranger = get_or_create_conversation(db, "sms", VAULT.pseudonym("+8613999999999"))
     customer.start()
     await customer.says("13800001111")
@@ -198,8 +212,9 @@ async def test_one_customer_sees_tickets_opened_on_their_other_channels(db, cust
     telegram = customer.conversation.public_id
     assert get_ticket_for_customer(db, sms_ticket, telegram) is not None
     # and the SMS identity sees the Telegram one's ticket; another number sees neither
-    assert get_ticket_for_customer(db, customer.number, sms.public_id) is not None
+    assert get_ticket_for_customer(db, telegram_ticket, sms.public_id) is not None
     assert get_ticket_for_customer(db, customer.number, stranger.public_id) is None
+    assert get_ticket_for_customer(db, telegram_ticket, stranger.public_id) is None
 
 
 async def test_five_wrong_codes_fail_the_check(customer) -> None:
@@ -208,7 +223,7 @@ async def test_five_wrong_codes_fail_the_check(customer) -> None:
     code = _code((await customer.deliver_sms())[0])
     for left in (4, 3, 2, 1):
         assert await customer.says(_wrong(code)) == [f"验证码不正确，还可以再试 {left} 次。"]
-    assert (await customer.says(_wrong(code)))[0].startswith("验证码错误次数过多")
+    assert (await customer.says(_wrong(code)))[0].startswith("错误次数过多")
     await customer.says(code)  # too late: the check is closed, the code goes to the assistant
     assert not customer.tells_ticket()
 
@@ -251,8 +266,53 @@ async def test_no_code_to_a_number_that_opted_out(db, customer) -> None:
     assert await customer.deliver_sms() == []
 
 
-def test_without_sms_the_customer_is_told_to_ask_a_person(customer) -> None:
-    assert customer.start(sms_ready=False) == NO_SMS.zh
+def test_without_sms_or_vault_the_customer_is_told_where_to_ask(customer) -> None:
+    assert customer.start(sms_ready=False) == NO_WAY.zh
+    assert "同一对话" in NO_WAY.zh and "转人工" in NO_WAY.zh
+
+
+async def test_without_sms_the_query_code_tells_the_ticket(db, customer, fake_rasa) -> None:
+    """The code was told (sealed) when the SMS conversation opened the ticket; from
+    Telegram, with no SMS gateway, the right code tells that ticket, five wrong ones end
+    the check, and the code is masked wherever it was typed."""
+    with db.session() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == customer.number))
+        code = VAULT.open(ticket.query_code_sealed)
+        assert ticket.query_code_hash and code not in ticket.query_code_hash
+    assert re.fullmatch(r"[A-Z2-9]{8}", code)
+    with db.session() as session:
+        conversation = session.get(Conversation, customer.conversation.id)
+        said = start(
+            session, conversation, customer.number, utcnow(), sms_ready=False, query_ready=True
+        )
+    assert said == ASK_QUERY_CODE
+    wrong = ("B" if code[0] != "B" else "C") + code[1:]
+    assert await customer.says(wrong.lower()) == ["工单号或查询码不正确，还可以再试 4 次。"]
+    replies = await customer.says(f"查询码是 {code.lower()}")
+    assert replies[0].startswith(f"工单 {customer.number}（投诉，优先级 ")
+    assert not customer.tells_ticket()  # told once; nobody was bound to the customer
+    assert fake_rasa.calls == []
+    with db.session() as session:
+        assert not any(code in m.text.upper() for m in session.scalars(select(Message)))
+        assert session.scalar(select(IdentityCheck.state).order_by(IdentityCheck.id.desc())) == (
+            "verified"
+        )
+
+
+async def test_five_wrong_query_codes_end_the_check(db, customer) -> None:
+    with db.session() as session:
+        conversation = session.get(Conversation, customer.conversation.id)
+        start(session, conversation, "AX00000000000", utcnow(), sms_ready=False, query_ready=True)
+    for left in (4, 3, 2, 1):  # a ticket that does not exist is asked for all the same
+        assert await customer.says("ABCD2345") == [f"工单号或查询码不正确，还可以再试 {left} 次。"]
+    assert (await customer.says("ABCD2345"))[0].startswith("错误次数过多")
+
+
+def test_a_ticket_number_alone_is_asked_for_first(customer) -> None:
+    with customer.db.session() as session:
+        conversation = session.get(Conversation, customer.conversation.id)
+        said = start(session, conversation, None, utcnow(), sms_ready=False, query_ready=True)
+    assert said == ASK_NUMBER_FOR_CODE
 
 
 def test_what_staff_see_live_has_the_code_masked(db, customer) -> None:
@@ -294,3 +354,60 @@ async def test_a_number_sealed_after_the_check_ended_is_erased_all_the_same(db, 
         assert session.scalars(select(Message.sealed_secret)).all().count(None) == len(
             session.scalars(select(Message.id)).all()
         )
+
+
+class Visitor:
+    """An anonymous web-chat visitor whose ticket nobody could take: the desk waits for
+    a call-back number (as the handoff endpoint arranges)."""
+
+    def __init__(self, db, rasa, name: str) -> None:
+        self.db, self.rasa, self.name = db, rasa, name
+        self.conversation = get_or_create_conversation(db, "webchat", name)
+        self.number = ticket_for(db, self.conversation, "inquiry")
+        with db.session() as session:
+            ask_callback(session, session.get(Conversation, self.conversation.id), self.number)
+        self.identity = Identity(VAULT, timedelta(hours=24), TZ)
+        self.sent = 0
+
+    async def says(self, text: str) -> list[str]:
+        self.sent += 1
+        inbound = InboundMessage(
+            "webchat", f"{self.name}-{self.sent}", self.name, text, datetime.now(UTC)
+        )
+        message_id = accept(self.db, inbound, VAULT).message_id
+        stored = await process(self.db, self.rasa, message_id, Settings(), self.identity)
+        with self.db.session() as session:
+            return [m.text for m in session.scalars(select(Message).where(Message.id.in_(stored)))]
+
+    def ticket(self) -> Ticket:
+        with self.db.session() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == self.number))
+            session.expunge(ticket)
+            return ticket
+
+
+async def test_a_call_back_number_becomes_the_tickets_call_back(db, rasa, fake_rasa) -> None:
+    visitor = Visitor(db, rasa, "visitor-callback01")
+    assert await visitor.says("我的号码是 12345") == [CALLBACK_AGAIN.zh]  # not a mobile number
+    replies = await visitor.says("13800001111")
+    assert replies[0].startswith("好的，已记录尾号 1111 的手机号码，客服人员将在 ")
+    assert f"（工单 {visitor.number}）" in replies[0]
+    ticket = visitor.ticket()
+    assert VAULT.open(ticket.callback_phone_sealed) == PHONE
+    assert ticket.callback_round == 1 and ticket.callback_due_at is not None
+    assert fake_rasa.calls == []
+    with db.session() as session:
+        assert not any("13800001111" in m.text for m in session.scalars(select(Message)))
+        consent = session.scalar(select(TicketEvent).where(TicketEvent.action == "callback"))
+        assert consent.actor == "customer" and "consent" in consent.body
+    # the check is over: the next message is a question for the assistant
+    assert await visitor.says("信用卡怎么激活") == ["echo: 信用卡怎么激活"]
+
+
+async def test_no_thanks_is_respected_and_a_question_goes_on(db, rasa, fake_rasa) -> None:
+    visitor = Visitor(db, rasa, "visitor-callback02")
+    assert await visitor.says("不用了") == [NO_CALLBACK.zh]
+    assert visitor.ticket().callback_phone_sealed is None
+    other = Visitor(db, rasa, "visitor-callback03")
+    assert await other.says("年费怎么减免") == ["echo: 年费怎么减免"]
+    assert other.ticket().callback_phone_sealed is None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 import bot.pipeline.checks as checks_module
 from bot.core.config import Settings
 from bot.core.models import Conversation, Message
-from bot.pipeline.checks import CHECKS, SLOW_DOWN, Step, run_checks
+from bot.pipeline.checks import CHECKS, CLARIFY_EN, CLARIFY_ZH, SLOW_DOWN, Step, run_checks
 from bot.pipeline.inbox import accept
 from bot.pipeline.messages import InboundMessage
 
@@ -22,6 +22,7 @@ ORDER = [
     "with_a_person",
     "rate_limit",
     "kb_choice",
+    "clarify",
 ]
 
 
@@ -87,3 +88,21 @@ def test_over_the_rate_limit_one_notice_then_silence(db) -> None:
     assert results[0] is None and results[1] is None
     assert _said(db, results[2]) == [SLOW_DOWN.text]
     assert results[3] == []
+
+
+def test_punctuation_or_a_one_word_what_gets_a_clarifying_question(db) -> None:
+    for n, text in enumerate(["？？？", "啥？", "什么意思", "。。。"]):
+        created = _run(db, _message(db, f"visitor-clarify-{n}", text))
+        assert created and _said(db, created) == [CLARIFY_ZH.text]
+    created = _run(db, _message(db, "visitor-clarify-en", "what?"))
+    assert created and _said(db, created) == [CLARIFY_EN.text]
+    with db.session() as session:
+        buttons = session.get(Message, created[0]).buttons
+        assert [b["title"] for b in buttons] == [
+            "Report a lost card",
+            "Check a ticket",
+            "Talk to a person",
+        ]
+    # a question, a greeting or an answer goes on to the assistant
+    for text in ("什么是年费", "你好", "嗯", "ok", "what is the fee for a transfer?"):
+        assert _run(db, _message(db, "visitor-clarify-q", text)) is None
