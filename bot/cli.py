@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import redis
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -37,6 +38,8 @@ from bot.core.migrate import upgrade
 from bot.core.models import utcnow
 from bot.core.models.staff import public_name
 from bot.identity import vip
+from bot.kb import starter
+from bot.kb.store import KbError
 
 
 def _db() -> Database:
@@ -160,9 +163,28 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bootstrap(_: argparse.Namespace) -> int:
-    """Create the first admin with a generated password, printed once; later runs do nothing."""
+def cmd_kb_starter(args: argparse.Namespace) -> int:
+    """Add the starter knowledge base's entries the knowledge base does not have."""
     db = _db()
+    try:
+        loaded = starter.load(db, Path(args.file) if args.file else starter.STARTER)
+    except KbError as exc:
+        raise AccountError(str(exc)) from exc
+    _audit(db, "kb.starter", "kb", "starter", f"{len(loaded.created)} entries")
+    print(
+        f"added {len(loaded.created)} entries; {len(loaded.kept)} already there were left as they are"
+    )
+    return 0
+
+
+def cmd_bootstrap(_: argparse.Namespace) -> int:
+    """Load the starter knowledge base the first time, and create the first admin with a
+    generated password, printed once; later runs do nothing."""
+    db = _db()
+    loaded = starter.load_once(db)
+    if loaded is not None and loaded.created:
+        _audit(db, "kb.starter", "kb", "starter", f"{len(loaded.created)} entries")
+        print(f"Loaded the starter knowledge base: {len(loaded.created)} entries.")
     if user_count(db) > 0:
         return 0
     password = add_user(db, "admin", "admin")
@@ -298,6 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     token_revoke = token.add_parser("revoke", help="revoke a token at once")
     token_revoke.add_argument("name")
     token_revoke.set_defaults(func=cmd_token_revoke)
+
+    kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(
+        dest="action", required=True
+    )
+    kb_starter = kb.add_parser(
+        "starter", help="add the starter entries the knowledge base lacks (never overwrites)"
+    )
+    kb_starter.add_argument("--file", help="another file of the same shape (data/kb/starter.yml)")
+    kb_starter.set_defaults(func=cmd_kb_starter)
 
     vips = sub.add_parser("vip", help="VIP customers").add_subparsers(dest="action", required=True)
     for name, func, text in (
