@@ -108,19 +108,22 @@ class ValidateTicketForm(FormValidationAction):
 
 
 async def answer_from_kb(
-    dispatcher: CollectingDispatcher, tracker: Tracker
+    dispatcher: CollectingDispatcher, tracker: Tracker, choices: bool = True
 ) -> tuple[bool, list[EventType]]:
-    """Ask the knowledge base; (whether the customer got an answer or choices, events)."""
+    """Ask the knowledge base; (whether the customer got an answer or choices, events).
+    Without ``choices`` only an answer counts (a question understood to be outside
+    banking is not offered "did you mean" banking questions)."""
     language = language_of(tracker)
     text = tracker.latest_message.get("text") or ""
     try:
         match = await DeskClient().kb_match(tracker.sender_id, text, language)
     except DeskError:
         return True, desk_down(dispatcher, language)
-    reply = texts.kb_reply(match)
+    reply = texts.kb_reply(match) if choices or match.decision == "answered" else None
     if reply is None:
         return False, []
-    dispatcher.utter_message(text=reply.to(language))
+    warning = texts.CARD_NUMBER_SENT.to(language) if texts.CARD_MASK in text else ""
+    dispatcher.utter_message(text=warning + reply.to(language))
     return True, [SlotSet("kb_hit", match.key)]
 
 
@@ -135,10 +138,28 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         helped, events = await answer_from_kb(dispatcher, tracker)
-        if helped:
+        if helped or await added_to_ticket(dispatcher, tracker):
             return events
         dispatcher.utter_message(text=texts.NO_RELIABLE_ANSWER.to(language_of(tracker)))
         return []
+
+
+async def added_to_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Words the assistant cannot place, while the conversation has a ticket opened in
+    the last day, are more about that need: they go onto it, and the customer hears
+    where it stands (「大概什么时候答复」, "the card is still with me")."""
+    language = language_of(tracker)
+    text = str(metadata_of(tracker).get("text") or tracker.latest_message.get("text") or "")
+    try:
+        ticket = await DeskClient().add_to_ticket(tracker.sender_id, text)
+    except DeskError:
+        return False
+    if ticket is None:
+        return False
+    dispatcher.utter_message(
+        text=texts.added_to_ticket(ticket.summary_zh, ticket.summary_en).to(language)
+    )
+    return True
 
 
 async def join_queue(client: DeskClient, tracker: Tracker, number: str, reason: str) -> Handoff:
@@ -296,14 +317,16 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        helped, events = await answer_from_kb(dispatcher, tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        out_of_scope = intent == "out_of_scope"
+        helped, events = await answer_from_kb(dispatcher, tracker, choices=not out_of_scope)
         if helped:
             return events
+        if not out_of_scope and await added_to_ticket(dispatcher, tracker):
+            return []
         vip = is_vip(tracker)
         if fallbacks_in_a_row(tracker) >= (1 if vip else 2):
             return await hand_to_person(dispatcher, tracker, "vip" if vip else "fallback")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        out_of_scope = intent == "out_of_scope"
         dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
         return []
 

@@ -152,6 +152,19 @@ class DeskClient:
             raise DeskError(f"open_ticket answered {status}")
         return _opened(body)
 
+    async def add_to_ticket(self, conversation_id: str, text: str) -> TicketStatus | None:
+        """Add the words to the conversation's recent open ticket; None when it has none."""
+        status, body = await self._request(
+            "POST",
+            f"/api/v1/internal/conversations/{conversation_id}/additions",
+            json={"text": text},
+        )
+        if status == 404:
+            return None
+        if status != 200:
+            raise DeskError(f"add_to_ticket answered {status}")
+        return _status(body)
+
     async def open_tickets(self, conversation_id: str) -> tuple[TicketStatus, ...]:
         """The open tickets the customer may be told about without naming one."""
         status, body = await self._request(

@@ -26,6 +26,12 @@ NO_RELIABLE_ANSWER = Said(
     "Sorry, I do not have a reliable answer to that yet; I have noted it so we can "
     'add one. To ask a person, send "talk to a person".',
 )
+CARD_NUMBER_SENT = Said(
+    "为了您的安全，请不要在聊天中发送完整卡号、密码或验证码，已收到的卡号已自动遮盖。",
+    "For your safety, please do not send full card numbers, passwords or codes in a chat; "
+    "the card number you sent has been masked. ",
+)
+CARD_MASK = "[卡号/card"
 ASK_TICKET_NUMBER = Said(
     "没有找到您在本次对话中登记的处理中工单。如有工单号，请发送「查询工单」加工单号，"
     "例如「查询工单 AX26112800001」。",
@@ -88,6 +94,13 @@ def kb_reply(match: KbMatch) -> Said | None:
             'Reply "none" if none fits.',
         )
     return None
+
+
+def added_to_ticket(summary_zh: str, summary_en: str) -> Said:
+    return Said(
+        f"已将您说的补充到工单中，处理人员会一并查看。{summary_zh}",
+        f"I have added what you said to your ticket for the person handling it. {summary_en}",
+    )
 
 
 def query_code_note(ticket: OpenedTicket) -> Said:

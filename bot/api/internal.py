@@ -23,6 +23,7 @@ from bot.kb.entries import answer_for
 from bot.tickets.service import (
     NotVerified,
     TicketError,
+    add_to_open_ticket,
     customer_open_tickets,
     get_ticket_for_customer,
     open_ticket,
@@ -94,6 +95,24 @@ async def conversation_tickets(conversation_id: str, services: ServicesDep) -> O
     conversation opened, and while it is verified, its customer's on every channel."""
     views = await to_thread.run_sync(customer_open_tickets, services.db, conversation_id)
     return OpenTickets(tickets=[TicketOut.of(v, services.timezone) for v in views])
+
+
+class Addition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/conversations/{conversation_id}/additions")
+async def add_to_ticket(conversation_id: str, body: Addition, services: ServicesDep) -> TicketOut:
+    """The customer said more that the assistant could not place: it goes onto the
+    conversation's ticket opened in the last day (404 when there is none)."""
+    view = await to_thread.run_sync(
+        add_to_open_ticket, services.db, services.settings, conversation_id, body.text
+    )
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no open ticket of this conversation")
+    return TicketOut.of(view, services.timezone)
 
 
 @router.get("/kb/{key}")

@@ -63,8 +63,9 @@ PHONE, CODE, QUERY = "phone:", "code:", "query:"
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _DIGIT = re.compile(r"\d")
-_DECLINE = re.compile(
-    r"(?i)^\s*(不用了?|不需要|不要|算了|不用回电|no|no thanks|nope|not needed|cancel)\s*[。.!！]?\s*$"
+_DECLINE = re.compile(  # said at the start of a short answer
+    r"(?i)^\s*(不用了?|不需要|不要|算了|不用回电|no(?: thanks| thank you)?|nope|not needed|"
+    r"cancel|no need)(?![A-Za-z])"
 )
 _CANCEL = re.compile(
     r"(?i)^\s*(取消|不验证了|算了|不用了|cancel|stop|quit|never ?mind)\s*[。.!！]?\s*$"
@@ -460,7 +461,7 @@ class Identity:
         respected; anything else without digits is a new question."""
         language = conversation.language
         if secret is None or not secret.startswith(PHONE):
-            if _DECLINE.match(text):
+            if _DECLINE.match(text) and len(text) <= 40:
                 _close(conversation, check, "cancelled")
                 return Outcome((NO_CALLBACK.to(language),))
             if _DIGIT.search(text) is None:

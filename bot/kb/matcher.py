@@ -23,6 +23,7 @@ from bot.kb.entries import in_force
 from bot.nlu.retrieval import (
     ANSWER_AT,
     SUGGEST_AT,
+    SUGGEST_SCORE,
     Calibration,
     Entry,
     QuestionIndex,
@@ -183,7 +184,9 @@ class KbMatcher:
             best = ranked[0].key if ranked else None
             if best is not None and confidence >= self.answer_at:
                 outcome = Outcome("answered", confidence, best, entries[best].answer(language))
-            elif best is not None and confidence >= self.suggest_at:
+            elif best is not None and (
+                confidence >= self.suggest_at or ranked[0].score >= SUGGEST_SCORE
+            ):
                 outcome = Outcome(
                     "suggested",
                     confidence,

@@ -31,6 +31,11 @@ ANSWER_AT = 0.6
 """Confidence at or above which the assistant answers outright."""
 SUGGEST_AT = 0.3
 """Confidence at or above which it offers its best three guesses ("did you mean")."""
+SUGGEST_SCORE = 0.78
+"""A best score at or above which it offers them too, however close the runner-up: in a
+large knowledge base neighbouring entries (a lost card, a replacement card, a new card)
+leave small margins, and the calibrated confidence, driven by the margin, is then low
+although the right entry is among the first three."""
 
 
 @dataclass(frozen=True, slots=True)

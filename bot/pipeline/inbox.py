@@ -169,8 +169,19 @@ _DUPLICATE = (
         Message.provider_msg_id == bindparam("provider_msg_id"),
     )
 )
+# Whether the customer has written before: a web-chat conversation is opened with the
+# page, before its first message, and that message still sets the language.
+_HAS_WRITTEN = (
+    select(Message.id)
+    .where(Message.conversation_id == Conversation.id, Message.direction == "in")
+    .exists()
+)
 _CONVERSATION = select(
-    Conversation.id, Conversation.public_id, Conversation.language, Conversation.verification
+    Conversation.id,
+    Conversation.public_id,
+    Conversation.language,
+    Conversation.verification,
+    _HAS_WRITTEN.label("has_written"),
 ).where(
     Conversation.channel == bindparam("channel"),
     Conversation.external_user_id == bindparam("sender"),
@@ -219,7 +230,7 @@ def _store(connection: Connection, inbound: InboundMessage, vault: ContactVault 
         previous, verification, settled = "zh", None, False  # the column's default
     else:
         conversation_id, public_id = found.id, found.public_id
-        previous, verification, settled = found.language, found.verification, True
+        previous, verification, settled = found.language, found.verification, found.has_written
     if inbound.kind == "text":
         language = inbound.language_hint or detect_language(inbound.text, previous, settled)
     else:  # placeholders like "[image]" say nothing about the customer's language

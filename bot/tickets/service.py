@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -233,6 +233,39 @@ def _add_request(
     ticket.updated_at = now
     ticket.next_escalation_at = now  # a P1 pages the on-call supervisor now
     clock.refresh(ticket)
+
+
+ADD_WITHIN = timedelta(hours=24)
+
+
+def add_to_open_ticket(
+    db: Database, settings: Settings, conversation_public_id: str, words: str
+) -> TicketView | None:
+    """More words about the conversation's need: added to its newest open ticket if one
+    was opened in the last day (returned), else None."""
+    now = utcnow()
+    with db.session() as session:
+        conversation = session.scalar(
+            select(Conversation).where(Conversation.public_id == conversation_public_id)
+        )
+        if conversation is None:
+            return None
+        ticket = session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.conversation_id == conversation.id,
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.merged_into_id.is_(None),
+                Ticket.created_at >= now - ADD_WITHIN,
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if ticket is None:
+            return None
+        _add_request(session, settings, ticket, ticket.priority, words, now)
+        return _view(ticket, conversation, reused=True)
 
 
 def get_ticket(db: Database, number: str) -> TicketView | None:

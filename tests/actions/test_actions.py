@@ -420,3 +420,74 @@ def test_ticket_status_without_a_number_lists_the_customers_own(action_server, d
     listing["tickets"] = []
     said, _ = run(action_server, "action_ticket_status", "my ticket?", language="en")
     assert said[0].startswith("I found no open ticket from this chat.")
+
+
+UNANSWERED = {
+    "decision": "unanswered",
+    "confidence": 0.1,
+    "key": None,
+    "answer": None,
+    "choices": [],
+}
+
+
+def test_words_the_assistant_cannot_place_go_onto_the_open_ticket(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (200, UNANSWERED)
+    desk.answers[("POST", "/api/v1/internal/conversations/*")] = (
+        200,
+        {**TICKET, "summary": {"zh": "工单 AX26120200001 处理中。", "en": "Ticket is open."}},
+    )
+    said, _ = run(
+        action_server, "action_handle_fallback", "他们还威胁说要上门", intent="nlu_fallback"
+    )
+    assert said == ["已将您说的补充到工单中，处理人员会一并查看。工单 AX26120200001 处理中。"]
+    (call,) = desk.calls("/additions")
+    assert call.json() == {"text": "他们还威胁说要上门"}
+    assert desk.calls("/internal/tickets") == []  # no second ticket, no handoff
+    # a question the knowledge base cannot answer is added the same way
+    said, _ = run(action_server, "action_answer_faq", "大概几天能到", intent="faq", language="en")
+    assert said == [
+        "I have added what you said to your ticket for the person handling it. Ticket is open."
+    ]
+
+
+def test_without_an_open_ticket_the_usual_answers_stand(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (200, UNANSWERED)
+    desk.answers[("POST", "/api/v1/internal/conversations/*")] = (404, {"detail": "none"})
+    said, _ = run(action_server, "action_answer_faq", "大概几天能到", intent="faq")
+    assert said[0].startswith("抱歉，这个问题我暂时没有确切的答案")
+
+
+def test_out_of_scope_is_not_offered_banking_questions(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (
+        200,
+        {
+            "decision": "suggested",
+            "confidence": 0.45,
+            "key": "fx_exchange",
+            "answer": None,
+            "choices": [{"number": 1, "key": "fx_exchange", "question": "怎么购汇？"}],
+        },
+    )
+    said, _ = run(action_server, "action_handle_fallback", "今天上海下雨吗", intent="out_of_scope")
+    assert said == ["utter_out_of_scope"]
+    assert desk.calls("/additions") == []  # the weather is not added to a ticket either
+
+
+def test_a_card_number_sent_is_warned_about_before_the_answer(action_server, desk):
+    desk.answers[("POST", "/api/v1/internal/kb/match")] = (
+        200,
+        {
+            "decision": "answered",
+            "confidence": 0.9,
+            "key": "balance_check",
+            "answer": "在手机银行查看余额。",
+            "choices": [],
+        },
+    )
+    said, _ = run(
+        action_server, "action_answer_faq", "卡号[卡号/card ****5671] 还剩多少钱", intent="faq"
+    )
+    assert said == [
+        "为了您的安全，请不要在聊天中发送完整卡号、密码或验证码，已收到的卡号已自动遮盖。在手机银行查看余额。"
+    ]

@@ -86,6 +86,8 @@ def stack(
             log_dir=Path(tmp_path_factory.mktemp("logs")),
             extra_env={
                 "ANXIN_REDIS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}",
+                # the dialogue suite opens a web chat per dialogue, all from 127.0.0.1
+                "ANXIN_WEBCHAT_SESSIONS_PER_ADDRESS_PER_MIN": "1000",
                 **CHANNEL_SECRETS,
                 "WECHAT_API_BASE_URL": providers.wechat.url,
                 "TWILIO_API_BASE_URL": providers.twilio.url,

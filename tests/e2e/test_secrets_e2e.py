@@ -18,7 +18,7 @@ from fakes.processes import wait_for
 from launcher.stack import Stack
 from tests.e2e.conftest import Providers
 from tests.e2e.test_channels_e2e import _wechat_to, wechat_text
-from tests.e2e.test_webchat_e2e import Customer
+from tests.e2e.webchat_client import Customer
 
 pytestmark = pytest.mark.e2e
 

@@ -3,74 +3,27 @@ server and the service (PostgreSQL + Redis), and talk to it through web chat."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import uuid
 
 import httpx
 import pytest
-import websockets
 
 from bot.access.tokens import create_token
 from bot.core.db import Database
 from launcher.stack import Stack
 from tests.e2e.conftest import Providers, sms_code
+from tests.e2e.webchat_client import Customer, text_of
 from tests.helpers import visitor_of
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"AX\d{11}")
 
 
-class Customer:
-    """A web-chat customer on a WebSocket, as the /chat page is."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.url = stack.service_url.replace("http", "ws") + "/chat/ws"
-
-    async def __aenter__(self) -> Customer:
-        async with httpx.AsyncClient(base_url=self.stack.service_url) as http:
-            opened = await http.post("/chat/session")
-        assert opened.status_code == 201, opened.text
-        self.session = opened.json()["session"]
-        self.ws = await websockets.connect(self.url)
-        await self.ws.send(json.dumps({"type": "hello", "session": self.session}))
-        history = json.loads(await self.ws.recv())
-        assert history["type"] == "history"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.ws.close()
-
-    async def say(self, text: str, wait_s: float = 30.0) -> list[dict]:
-        """Send one message; return the assistant's replies to it."""
-        await self.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": text}))
-        replies: list[dict] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait_s
-        while True:
-            wait = deadline - loop.time() if not replies else 2.0
-            try:
-                frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout=max(wait, 0.1)))
-            except TimeoutError:
-                break
-            if frame["type"] == "ack":
-                self.conversation = frame["conversation_id"]
-            if frame["type"] == "message" and frame["sender"] == "bot":
-                replies.append(frame)
-        assert replies, f"no reply to {text!r}"
-        return replies
-
-
-def _text(replies: list[dict]) -> str:
-    return "\n".join(r["text"] for r in replies)
-
-
 async def test_greeting_in_chinese_with_quick_replies(stack: Stack) -> None:
     async with Customer(stack) as customer:
         replies = await customer.say("你好")
-    assert "您好" in _text(replies)
+    assert "您好" in text_of(replies)
     assert any(b["title"] == "转人工" for r in replies for b in r["buttons"])
 
 
@@ -78,23 +31,23 @@ async def test_lost_card_opens_p1_ticket_and_status_is_for_its_opener_or_verifie
     stack: Stack, providers: Providers
 ) -> None:
     async with Customer(stack) as customer:
-        reply = _text(await customer.say("我的信用卡丢了"))
+        reply = text_of(await customer.say("我的信用卡丢了"))
         assert "P1" in reply
         number = TICKET.search(reply).group(0)
         code = re.search(r"查询码 ([A-Z2-9]{8})", reply)  # told once, for other channels
         assert code is not None, reply
         # In the chat that opened it, the status at once, with or without the number.
-        status = _text(await customer.say(f"查询工单 {number}"))
+        status = text_of(await customer.say(f"查询工单 {number}"))
         assert number in status and "已受理" in status and "手机号码" not in status
-        mine = _text(await customer.say("我的工单怎么样了"))
+        mine = text_of(await customer.say("我的工单怎么样了"))
         assert number in mine and "已受理" in mine
     async with Customer(stack) as stranger:
-        other = _text(await stranger.say(f"查询工单 {number}"))
+        other = text_of(await stranger.say(f"查询工单 {number}"))
         assert "手机号码" in other and "已受理" not in other
         await stranger.say("13900006655")
-        other = _text(await stranger.say(sms_code(providers, "+8613900006655")))
+        other = text_of(await stranger.say(sms_code(providers, "+8613900006655")))
         assert "没有找到" in other and "已受理" not in other  # verified, but not the owner
-        again = _text(await stranger.say(f"查询工单 {number}"))  # the action asks the desk
+        again = text_of(await stranger.say(f"查询工单 {number}"))  # the action asks the desk
     assert f"没有找到您名下的工单 {number}" in again and "已受理" not in again
     ticket = await _ticket(stack, number)
     assert ticket["priority"] == "P1" and ticket["category"] == "incident"
@@ -118,7 +71,7 @@ async def _ticket(stack: Stack, number: str) -> dict:
 
 async def test_english_faq_answer(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        reply = _text(await customer.say("How do I reset my online banking password?"))
+        reply = text_of(await customer.say("How do I reset my online banking password?"))
     assert "Forgot password" in reply
 
 
@@ -151,31 +104,31 @@ async def test_an_entry_added_after_training_is_answered_at_once(stack: Stack) -
         )
         assert made.status_code == 201, made.text
         async with Customer(stack) as customer:
-            reply = _text(await customer.say("我想换点美元现钞，怎么办理"))
+            reply = text_of(await customer.say("我想换点美元现钞，怎么办理"))
         assert "外币兑换请携带身份证" in reply, reply
         withdrawn = await staff.delete(f"/api/v1/kb/{key}")
         assert withdrawn.status_code == 200
         async with Customer(stack) as customer:
-            after = _text(await customer.say("我想换点美元现钞，怎么办理"))
+            after = text_of(await customer.say("我想换点美元现钞，怎么办理"))
         assert "外币兑换请携带身份证" not in after
 
 
 async def test_did_you_mean_then_pick_a_number(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        offer = _text(await customer.say("周日银行开门吗"))
+        offer = text_of(await customer.say("周日银行开门吗"))
         if "请回复序号" not in offer:
             pytest.fail(f"expected a did-you-mean offer, got: {offer}")
         first = re.search(r"1\. (.+)", offer)
         assert first is not None
-        answer = _text(await customer.say("1"))
+        answer = text_of(await customer.say("1"))
     assert answer and "请回复序号" not in answer and "1." not in answer
 
 
 async def test_complaint_form_opens_p2_ticket(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        ask = _text(await customer.say("我要投诉"))
+        ask = text_of(await customer.say("我要投诉"))
         assert "描述" in ask
-        done = _text(await customer.say("昨天在网点排队两个小时，柜员态度还很差"))
+        done = text_of(await customer.say("昨天在网点排队两个小时，柜员态度还很差"))
     assert TICKET.search(done) and "P2" in done
 
 
@@ -185,13 +138,13 @@ async def test_request_human_queues_when_an_agent_is_on_shift(stack: Stack) -> N
     from bot.handoff.presence import Presence
 
     async with Customer(stack) as customer:
-        nobody = _text(await customer.say("转人工"))
+        nobody = text_of(await customer.say("转人工"))
         assert "没有人工坐席在线" in nobody and TICKET.search(nobody)
     redis = Redis.from_url(stack.config.redis_url or "")
     await Presence(redis, stack.config.extra_env["ANXIN_REDIS_PREFIX"]).beat("li.na")
     await redis.aclose()
     async with Customer(stack) as customer:
-        queued = _text(await customer.say("我要找人工客服"))
+        queued = text_of(await customer.say("我要找人工客服"))
     assert "正在为您转接人工客服" in queued and "前面还有 0 位" in queued
 
 
@@ -205,9 +158,9 @@ OUT_OF_SCOPE = ("今天天气怎么样", "明天会下雨吗")
 
 async def test_two_misunderstandings_in_a_row_hand_over_to_a_person(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        first = _text(await customer.say(NONSENSE[0]))
+        first = text_of(await customer.say(NONSENSE[0]))
         assert any(p in first for p in NOT_PLACED) and not TICKET.search(first), first
-        second = _text(await customer.say(NONSENSE[1]))
+        second = text_of(await customer.say(NONSENSE[1]))
     assert "still could not understand" in second and TICKET.search(second)
     ticket = await _ticket(stack, TICKET.search(second).group(0))
     assert ticket["subcategory"] == "fallback"
@@ -215,14 +168,14 @@ async def test_two_misunderstandings_in_a_row_hand_over_to_a_person(stack: Stack
 
 async def test_out_of_scope_twice_is_said_twice_and_opens_no_ticket(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        replies = [_text(await customer.say(text)) for text in OUT_OF_SCOPE]
+        replies = [text_of(await customer.say(text)) for text in OUT_OF_SCOPE]
     for reply in replies:
         assert "超出了我的服务范围" in reply and not TICKET.search(reply), reply
 
 
 async def test_an_angry_customer_goes_to_a_person_at_once(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        reply = _text(await customer.say("你们这什么破银行，气死我了，卡又被乱扣费"))
+        reply = text_of(await customer.say("你们这什么破银行，气死我了，卡又被乱扣费"))
     assert "非常抱歉" in reply and TICKET.search(reply)
     ticket = await _ticket(stack, TICKET.search(reply).group(0))
     assert ticket["subcategory"] == "anger"
@@ -236,5 +189,5 @@ async def test_a_vip_goes_to_a_person_after_one_misunderstanding(stack: Stack) -
         db = Database(stack.config.database_url)
         vip.add(db, "webchat", visitor_of(db, customer.conversation))
         db.dispose()
-        reply = _text(await customer.say(NONSENSE[0]))
+        reply = text_of(await customer.say(NONSENSE[0]))
     assert "dedicated agent" in reply and TICKET.search(reply)

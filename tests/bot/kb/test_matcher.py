@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from bot.core.models import Conversation, KbEntry, KbQuery
 from bot.kb.matcher import KbMatcher, answer_choice
+from bot.nlu.retrieval import SUGGEST_AT
 
 TODAY = date(2026, 11, 28)
 
@@ -115,3 +116,27 @@ def test_agents_get_the_closest_entries_as_suggestions(db) -> None:
     assert en[0].key == "transfer_limit" and "CNY" in en[0].answer
     with db.session() as session:
         assert session.scalars(select(KbQuery)).all() == []  # suggestions are not recorded
+
+
+def test_a_close_call_between_neighbours_is_offered_as_choices(db) -> None:
+    """Two entries asked almost alike leave a small margin (a low calibrated
+    confidence); a high best score still offers the first three."""
+    with db.session() as session:
+        for key, question in (
+            ("box_key", "保险箱钥匙丢了怎么办"),
+            ("box_key_again", "保险箱钥匙丢了怎么办？"),
+        ):
+            session.add(
+                KbEntry(
+                    key=key,
+                    question_zh=question,
+                    question_en=question,
+                    answer_zh="答",
+                    answer_en="A",
+                    similar_zh=[],
+                    similar_en=[],
+                )
+            )
+    outcome = KbMatcher(db).match(None, "保险箱的钥匙不见了", "zh", TODAY)
+    assert outcome.confidence < SUGGEST_AT and outcome.decision == "suggested", outcome
+    assert {c.key for c in outcome.choices} >= {"box_key", "box_key_again"}

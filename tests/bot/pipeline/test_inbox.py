@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.core.db import Database
 from bot.core.migrate import upgrade
 from bot.core.models import Conversation, Message
-from bot.pipeline.inbox import accept
+from bot.pipeline.inbox import accept, get_or_create_conversation
 from bot.pipeline.messages import InboundMessage
 
 
@@ -46,6 +46,17 @@ def test_language_follows_the_customer(db) -> None:
     with db.session() as s:
         assert s.scalars(select(Message.language).order_by(Message.id)).all() == ["zh", "en"]
         assert s.scalar(select(Conversation.language)) == "en"
+
+
+def test_the_first_message_sets_the_language_of_a_chat_opened_before_it(db) -> None:
+    """A web chat's conversation is opened with the page; its first message, even one
+    English word, still sets the language; after that one word does not switch it."""
+    get_or_create_conversation(db, "webchat", "visitor-early001")
+    accept(db, _msg("m-00000030", "what??", sender="visitor-early001"))
+    accept(db, _msg("m-00000031", "好的谢谢你", sender="visitor-early001"))
+    accept(db, _msg("m-00000032", "ATM", sender="visitor-early001"))
+    with db.session() as s:
+        assert s.scalars(select(Message.language).order_by(Message.id)).all() == ["en", "zh", "zh"]
 
 
 def test_a_repeated_message_id_from_another_sender_is_a_duplicate(db) -> None:

@@ -7,7 +7,13 @@ from sqlalchemy import func, select
 from bot.core.config import Settings
 from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.pipeline.inbox import get_or_create_conversation
-from bot.tickets.service import NotVerified, TicketError, get_ticket_for_customer, open_ticket
+from bot.tickets.service import (
+    NotVerified,
+    TicketError,
+    add_to_open_ticket,
+    get_ticket_for_customer,
+    open_ticket,
+)
 from tests.helpers import verify_identity
 
 POLICY = Settings()
@@ -173,3 +179,20 @@ def test_a_regulator_threat_raises_the_open_ticket_to_p1(db) -> None:
         db, alone.public_id, "e3", "complaint", "escalation_risk", "找媒体曝光", "conversation"
     )
     assert new.priority == "P1"
+
+
+def test_words_added_to_the_recent_open_ticket_only(db) -> None:
+    visitor = get_or_create_conversation(db, "webchat", "visitor-adds0001")
+    assert add_to_open_ticket(db, POLICY, visitor.public_id, "还有一件事") is None  # none yet
+    opened, _ = _ask(db, visitor.public_id, "a1", "complaint", None, "柜台转错账", "same_need")
+    added = add_to_open_ticket(db, POLICY, visitor.public_id, "他们还威胁说要上门")
+    assert added is not None and added.number == opened.number and added.reused
+    with db.session() as session:
+        ticket = session.scalar(select(Ticket))
+        ticket.created_at = utcnow() - timedelta(days=2)  # an old ticket is another matter
+    assert add_to_open_ticket(db, POLICY, visitor.public_id, "在吗") is None
+    with db.session() as session:
+        bodies = session.scalars(
+            select(TicketEvent.body).where(TicketEvent.action == "added")
+        ).all()
+    assert bodies == ["他们还威胁说要上门"]
