@@ -48,14 +48,16 @@ def parse_frame(visitor_id: str, raw: Any, max_chars: int) -> InboundMessage:
     """Validate one message from the page and normalise it. Raises InvalidInput."""
     if not isinstance(raw, dict):
         raise InvalidInput("bad_json", "消息格式错误 / the message must be a JSON object")
-    unknown = set(raw) - {"type", "id", "text"}
+    unknown = set(raw) - {"type", "id", "text", "lang"}
     if unknown:
         raise InvalidInput(
             "unknown_field", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}"
         )
     if raw.get("type", "message") != "message":
         raise InvalidInput("bad_type", "不支持的消息类型 / unsupported message type")
-    message_id, text = raw.get("id"), raw.get("text")
+    message_id, text, chosen = raw.get("id"), raw.get("text"), raw.get("lang")
+    if chosen is not None and chosen not in ("zh", "en"):
+        raise InvalidInput("bad_lang", "语言只能是 zh 或 en / lang must be zh or en")
     if not isinstance(message_id, str) or not _ID.match(message_id):
         raise InvalidInput("bad_id", "消息编号无效 / id must be 8-64 letters, digits, - or _")
     if not isinstance(text, str):
@@ -74,6 +76,8 @@ def parse_frame(visitor_id: str, raw: Any, max_chars: int) -> InboundMessage:
         sender=visitor_id,
         text=text,
         received_at=datetime.now(UTC),
+        # the language the customer chose with the page's switch, if they did
+        language_hint=chosen,
     )
 
 

@@ -52,6 +52,7 @@ def _count(settings, direction: str) -> int:
         ({"id": "abcdefgh", "text": "hi", "admin": True}, "unknown_field"),
         ({"type": "typing", "id": "abcdefgh", "text": "hi"}, "bad_type"),
         (["not", "an", "object"], "bad_json"),
+        ({"id": "abcdefgh", "text": "hi", "lang": "fr"}, "bad_lang"),
     ],
 )
 def test_parse_frame_refuses_bad_input(raw, code) -> None:
@@ -59,6 +60,12 @@ def test_parse_frame_refuses_bad_input(raw, code) -> None:
         parse_frame(VISITOR, raw, 2000)
     assert err.value.code == code
     assert "/" in err.value.message  # bilingual: Chinese / English
+
+
+def test_the_language_the_customer_chose_is_a_hint_the_rest_is_detected() -> None:
+    chosen = parse_frame(VISITOR, {"id": "abcdefgh", "text": "好的", "lang": "en"}, 2000)
+    assert chosen.language_hint == "en"  # they tapped "English": replies follow it
+    assert parse_frame(VISITOR, {"id": "abcdefgh", "text": "hi"}, 2000).language_hint is None
 
 
 def test_chat_page_is_served(client) -> None:

@@ -100,3 +100,37 @@ def test_finding_3_end_chat_clears_a_shared_computer(
         assert _bot_bubbles(page, 1) == ["echo: 你好"]  # a new chat works at once
         assert page.evaluate("localStorage.getItem('anxin.session')") not in (None, token)
     context.close()
+
+
+def test_short_bubbles_fit_their_text_and_the_switch_sets_the_language(
+    settings, fake_rasa, page: Page, tmp_path
+) -> None:
+    """「你好」 sits on one line; the controls are labelled in the page's language; a
+    customer who taps "English" is answered in English even when they type 「好的」."""
+    languages: list[str] = []
+
+    def reply(text: str) -> list[dict]:
+        languages.append(fake_rasa.calls[-1]["metadata"]["language"])
+        return [{"text": "ok"}]
+
+    fake_rasa.reply = reply
+    with running_service(service_env(settings), tmp_path / "service.log") as url:
+        page.goto(f"{url}/chat")
+        page.wait_for_selector(".welcome")
+        page.fill("#input", "你好")
+        page.keyboard.press("Enter")
+        _bot_bubbles(page, 1)
+        bubble = page.query_selector(".row.customer .bubble")
+        box = bubble.bounding_box()
+        assert box is not None and box["height"] < 50 and box["width"] < 80  # one line
+        assert page.get_attribute("#input", "aria-label") == "请输入您的问题"
+        assert page.get_attribute("#lang", "aria-label") == "Switch to English"
+        assert page.get_attribute("#log", "role") == "log"
+        page.click("#lang")
+        assert page.get_attribute("#lang", "aria-label") == "切换到中文"
+        assert page.get_attribute("#input", "aria-label") == "Type your question"
+        page.fill("#input", "好的")
+        page.keyboard.press("Enter")
+        _bot_bubbles(page, 2)
+        page.screenshot(path=str(tmp_path / "chat-language-switch.png"))
+    assert languages == ["zh", "en"]
