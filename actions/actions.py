@@ -229,9 +229,10 @@ class ActionReportIncident(Action):
             )
         except DeskError:
             return desk_down(dispatcher, language)
-        queued = texts.also_queued(await join_queue(client, tracker, ticket.number, "p1"))
+        handoff = await join_queue(client, tracker, ticket.number, "p1")
         advice = texts.INCIDENT_ADVICE.get(subcategory)
-        dispatcher.utter_message(text=texts.incident_opened(ticket, advice, queued).to(language))
+        said = texts.incident_opened(ticket, advice, texts.also_queued(handoff))
+        dispatcher.utter_message(text=said.to(language) + texts.callback_ask(handoff).to(language))
         return []
 
 

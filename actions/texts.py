@@ -169,6 +169,19 @@ def also_queued(handoff: Handoff) -> Said | None:
     )
 
 
+def callback_ask(handoff: Handoff) -> Said:
+    """The request for a call-back number, when the desk waits for one (an anonymous
+    web-chat visitor with nobody on shift)."""
+    if not handoff.callback_asked:
+        return Said("", "")
+    return Said(
+        "网页对话关闭后我们将无法再联系到您：如需回电，请直接回复您的手机号码"
+        "（仅用于本工单回电）；不需要请回复「不用了」。",
+        " Once this page is closed we cannot reach you: if you would like a call back, "
+        'reply with your mobile number (used for this call only), or "no thanks".',
+    )
+
+
 def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
     """Where the customer stands: their place in the queue, or honestly that nobody is
     on shift, when people are back, and (where the channel cannot reach them later) a
@@ -200,16 +213,7 @@ def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
         f"客服人员将在 {when} 前联系您。", f"A member of staff will contact you by {when}."
     )
     code = Said("", "") if ticket.reused else query_code_note(ticket)
-    ask = (
-        Said(
-            "网页对话关闭后我们将无法再联系到您：如需回电，请直接回复您的手机号码"
-            "（仅用于本工单回电）；不需要请回复「不用了」。",
-            " Once this page is closed we cannot reach you: if you would like a call back, "
-            'reply with your mobile number (used for this call only), or "no thanks".',
-        )
-        if handoff.callback_asked
-        else Said("", "")
-    )
+    ask = callback_ask(handoff)
     return Said(
         absent.zh + opened.zh + promise.zh + code.zh + ask.zh,
         absent.en + opened.en + promise.en + code.en + ask.en,

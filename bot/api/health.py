@@ -21,7 +21,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """200 when the database, Redis and Rasa all answer; 503 naming what does not."""
+    """200 when the database, Redis and Rasa all answer and the knowledge base is
+    indexed; 503 naming what is not."""
 
     def db_ok() -> bool:
         with services.db.session() as session:
@@ -38,6 +39,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     except Exception:
         checks["redis"] = False
     checks["rasa"] = await services.rasa.ready()
+    checks["knowledge_base"] = services.kb_indexed
     ready = all(checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},

@@ -63,6 +63,9 @@ PHONE, CODE, QUERY = "phone:", "code:", "query:"
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _DIGIT = re.compile(r"\d")
+# a number (five digits or more) and a few words around it: 「12345」, "138-0000",
+# 「我的号码是 12345」; not 「查询工单 AX…」 (letters) nor 「卡丢了3天了」
+_NUMBER_ONLY = re.compile(r"^[^A-Za-z\d]{0,8}\d[\d\s+\-()（）]{4,}[^A-Za-z\d]{0,4}$")
 _DECLINE = re.compile(  # said at the start of a short answer
     r"(?i)^\s*(不用了?|不需要|不要|算了|不用回电|no(?: thanks| thank you)?|nope|not needed|"
     r"cancel|no need)(?![A-Za-z])"
@@ -458,13 +461,14 @@ class Identity:
     ) -> Outcome | None:
         """The visitor's answer to "may we call you back?": a number becomes the
         ticket's call-back (replying with it is the consent asked for); "no" is
-        respected; anything else without digits is a new question."""
+        respected; digits that are no mobile number are asked again; anything else (a
+        question, 「查询工单 AX…」) is a new message for the assistant."""
         language = conversation.language
         if secret is None or not secret.startswith(PHONE):
             if _DECLINE.match(text) and len(text) <= 40:
                 _close(conversation, check, "cancelled")
                 return Outcome((NO_CALLBACK.to(language),))
-            if _DIGIT.search(text) is None:
+            if _NUMBER_ONLY.match(text) is None:
                 _close(conversation, check, "cancelled")
                 return None
             return Outcome((CALLBACK_AGAIN.to(language),))

@@ -126,13 +126,17 @@ def followup_answer(step: Step) -> list[int] | None:
     handled = followup.answer(step.session, step.inbound.conversation_id, step.inbound.text)
     if handled is None:
         return None
+    # The reply first: a move that asks the next question (the survey) comes after it.
+    settled = step.settle(
+        tuple(BotReply(t) for t in handled.replies), "followup", "followup_answer"
+    )
     if handled.move_to and handled.ticket_number:
         ticket = step.session.scalar(
             select(Ticket).where(Ticket.number == handled.ticket_number).with_for_update()
         )
         if ticket is not None and handled.move_to in TRANSITIONS.get(ticket.status, set()):
             apply_transition(step.session, step.settings, ticket, handled.move_to, "customer")
-    return step.settle(tuple(BotReply(t) for t in handled.replies), "followup", "followup_answer")
+    return settled
 
 
 def ticket_clocks(step: Step) -> list[int] | None:

@@ -240,11 +240,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 async def _warm_knowledge_base(services: Services) -> None:
     if services.kb is None:
+        services.kb_indexed = True
         return
     try:
         await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
     except Exception as exc:  # the first question will build it instead
         log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
+    finally:
+        services.kb_indexed = True
 
 
 async def _finish_start_up(services: Services) -> None:

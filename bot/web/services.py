@@ -41,6 +41,10 @@ class Services:
     worker: Worker | None = None
     handoffs: OfferRouter | None = None
     kb: KbMatcher | None = None
+    # Set once the knowledge base's questions are indexed at start (or that failed and
+    # the first question will build the index): until then the process is not ready, as
+    # a question would wait for the index (seconds for a large knowledge base).
+    kb_indexed: bool = False
     background: set[asyncio.Task[None]] = field(default_factory=set)
     _waking: set[str] = field(default_factory=set, init=False, repr=False)
     _wake_again: set[str] = field(default_factory=set, init=False, repr=False)

@@ -88,34 +88,34 @@ async def _staff(stack: Stack) -> httpx.AsyncClient:
 
 async def test_an_entry_added_after_training_is_answered_at_once(stack: Stack) -> None:
     """No retraining: the model only knows "a question"; the matcher finds the entry."""
-    key = f"fx_{uuid.uuid4().hex[:6]}"
+    key = f"pet_card_{uuid.uuid4().hex[:6]}"
     async with await _staff(stack) as staff:
         made = await staff.post(
             "/api/v1/kb",
             json={
                 "key": key,
-                "question_zh": "外币现钞怎么兑换？",
-                "question_en": "How do I exchange foreign currency cash?",
-                "answer_zh": "外币兑换请携带身份证到开办外币业务的网点办理，美元、欧元、日元当日可取。",
-                "answer_en": "Bring your ID to a branch that handles foreign currency.",
-                "similar_zh": ["怎么换美元", "在哪里可以换外币", "我想兑换日元"],
-                "similar_en": ["where can I exchange dollars"],
+                "question_zh": "宠物主题信用卡怎么申请？",
+                "question_en": "How do I apply for the pet-photo credit card?",
+                "answer_zh": "宠物卡面信用卡可在手机银行「信用卡 - 申请」中上传宠物照片定制卡面。",
+                "answer_en": "Apply in the app under Credit Cards and upload your pet's photo.",
+                "similar_zh": ["有没有印宠物照片的信用卡", "宠物卡怎么办", "猫咪卡面的信用卡"],
+                "similar_en": ["a credit card with my dog on it"],
             },
         )
         assert made.status_code == 201, made.text
         async with Customer(stack) as customer:
-            reply = text_of(await customer.say("我想换点美元现钞，怎么办理"))
-        assert "外币兑换请携带身份证" in reply, reply
+            reply = text_of(await customer.say("想办张印宠物照片的信用卡，怎么弄"))
+        assert "宠物卡面信用卡" in reply, reply
         withdrawn = await staff.delete(f"/api/v1/kb/{key}")
         assert withdrawn.status_code == 200
         async with Customer(stack) as customer:
-            after = text_of(await customer.say("我想换点美元现钞，怎么办理"))
-        assert "外币兑换请携带身份证" not in after
+            after = text_of(await customer.say("想办张印宠物照片的信用卡，怎么弄"))
+        assert "宠物卡面信用卡" not in after
 
 
 async def test_did_you_mean_then_pick_a_number(stack: Stack) -> None:
     async with Customer(stack) as customer:
-        offer = text_of(await customer.say("周日银行开门吗"))
+        offer = text_of(await customer.say("卡片能不能在国外用"))
         if "请回复序号" not in offer:
             pytest.fail(f"expected a did-you-mean offer, got: {offer}")
         first = re.search(r"1\. (.+)", offer)

@@ -27,11 +27,13 @@ def token(settings) -> str:
 
 def test_health_and_readiness(client, fake_rasa) -> None:
     assert client.get("/healthz").json() == {"status": "alive"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {
+    # ready once the knowledge base is indexed (a background task at start)
+    ready = wait_for(lambda: (r := client.get("/readyz")).status_code == 200 and r, timeout=60)
+    assert ready.json()["checks"] == {
         "database": True,
         "redis": True,
         "rasa": True,
+        "knowledge_base": True,
     }
     fake_rasa.stop()
     down = client.get("/readyz")
