@@ -127,3 +127,76 @@ def test_a_wechat_identity_verified_by_sms_code_hears_about_the_sms_ticket(
     answers = wechat_says(7100000003, sms_code(providers, phone), expect=2)
     assert answers[0] == "身份验证成功（手机尾号 5678）。"
     assert answers[1].startswith(f"工单 {number.group(0)}（")
+
+
+def _next_wechat_reply(
+    stack: Stack, providers: Providers, openid: str, msg_id: int, text: str
+) -> str:
+    """Send one message as ``openid``; the replies it brought, joined."""
+    before = len(_wechat_to(providers, openid))
+    assert wechat_text(stack, openid, msg_id, text).text == "success"
+    wait_for(lambda: len(_wechat_to(providers, openid)) > before, timeout=60)
+    time.sleep(2)  # a turn's replies come close together
+    return "\n".join(_wechat_to(providers, openid)[before:])
+
+
+def test_a_wechat_conversation_finishes_as_on_the_web(stack: Stack, providers: Providers) -> None:
+    """The same conversation behaviour on WeChat: a complaint with its details opens the
+    ticket at once, asking for a person joins that ticket (and WeChat, which can reach
+    the customer later, is not asked for a call-back number), the status is told to the
+    identity that opened it, and 「ok」 keeps the conversation in Chinese."""
+    openid = "o-e2e-finish"
+    opened = _next_wechat_reply(
+        stack, providers, openid, 7100000101, "投诉：网点的取号机坏了一上午也没人修"
+    )
+    number = re.search(r"AX\d{11}", opened)
+    assert number is not None and "已为您登记工单" in opened and "请简要描述" not in opened
+    person = _next_wechat_reply(stack, providers, openid, 7100000102, "帮我找人工客服")
+    assert number.group(0) in person and "正在处理中" in person, person
+    assert "如需回电" not in person
+    status = _next_wechat_reply(stack, providers, openid, 7100000103, "我的工单现在怎么样了")
+    assert number.group(0) in status and "当前状态" in status, status
+    kept = _next_wechat_reply(stack, providers, openid, 7100000104, "ok")
+    assert re.search(r"[\u4e00-\u9fff]", kept), kept
+
+
+def test_a_telegram_complaint_with_details_opens_its_ticket_in_english(
+    stack: Stack, providers: Providers
+) -> None:
+    headers = {SECRET_HEADER: CHANNEL_SECRETS["TELEGRAM_SECRET_TOKEN"]}
+    chat = 5151
+
+    def says(update_id: int, text: str) -> str:
+        before = len(
+            [
+                c
+                for c in providers.telegram.calls("/sendMessage")
+                if c.form()["chat_id"] == str(chat)
+            ]
+        )
+        update = {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "text": text,
+            },
+        }
+        response = httpx.post(
+            f"{stack.service_url}/webhooks/telegram", json=update, headers=headers
+        )
+        assert response.status_code == 200
+
+        def mine() -> list[str]:
+            calls = providers.telegram.calls("/sendMessage")
+            return [c.form()["text"] for c in calls if c.form()["chat_id"] == str(chat)]
+
+        wait_for(lambda: len(mine()) > before, timeout=60)
+        time.sleep(2)
+        return "\n".join(mine()[before:])
+
+    opened = says(880101, "Complaint: the airport ATM kept 500 yuan and gave me no cash")
+    assert "Your ticket" in opened and "Please describe" not in opened, opened
+    thanks = says(880102, "ok thanks")
+    assert not re.search(r"[\u4e00-\u9fff]", thanks), thanks
