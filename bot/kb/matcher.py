@@ -20,6 +20,7 @@ from bot.core.lang import pick
 from bot.core.models import KB_ENTRIES, KB_QUERIES, Conversation, KbEntry, KbQuery, utcnow
 from bot.core.redact import redact
 from bot.kb.entries import in_force
+from bot.nlu.embedding import embed
 from bot.nlu.retrieval import (
     ANSWER_AT,
     SUGGEST_AT,
@@ -31,6 +32,7 @@ from bot.nlu.retrieval import (
 )
 
 CHOICES = 3
+WARM_BATCH = 32
 CHOICE_MINUTES = 30
 _PICK = re.compile(r"^\s*([1-3１-３])\s*[.。、]?\s*$")
 _NONE = re.compile(
@@ -160,7 +162,22 @@ class KbMatcher:
             for m in index.rank(text, limit)
         ]
 
-    def warm(self, today: date) -> None:
+    def warm(self, today: date, stop: threading.Event | None = None) -> None:
+        """Index the knowledge base now (at start, not on the first question). The
+        questions are embedded a batch at a time, so a shutdown (``stop``) waits for one
+        batch, not for the whole knowledge base; the index is then built from the cache."""
+        with self.db.session() as session:
+            entries = in_force(session, today)
+        questions = [
+            q.strip()
+            for e in entries
+            for q in (e.question_zh, e.question_en, *e.similar_zh, *e.similar_en)
+            if q and q.strip()
+        ]
+        for start in range(0, len(questions), WARM_BATCH):
+            if stop is not None and stop.is_set():
+                return
+            embed(questions[start : start + WARM_BATCH])  # kept in the embedding cache
         with self.db.session() as session:
             self._current(session, today)
 

@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             # Every step is bounded: a shutdown that hangs (a CI run's did, for 15
             # minutes) is worse than one that leaves a task behind.
+            services.stopping.set()
             if services.worker is not None:
                 services.worker.stop()
             for what, running in (("stopping the worker", task), ("stopping wakes", listening)):
@@ -243,7 +244,8 @@ async def _warm_knowledge_base(services: Services) -> None:
         services.kb_indexed = True
         return
     try:
-        await to_thread.run_sync(services.kb.warm, datetime.now(services.timezone).date())
+        today = datetime.now(services.timezone).date()
+        await to_thread.run_sync(services.kb.warm, today, services.stopping)
     except Exception as exc:  # the first question will build it instead
         log.warning("knowledge base not indexed at start: %s", type(exc).__name__)
     finally:

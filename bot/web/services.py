@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,8 @@ class Services:
     # the first question will build the index): until then the process is not ready, as
     # a question would wait for the index (seconds for a large knowledge base).
     kb_indexed: bool = False
+    # Set when the process begins to stop: start-up work in threads ends early.
+    stopping: threading.Event = field(default_factory=threading.Event)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     _waking: set[str] = field(default_factory=set, init=False, repr=False)
     _wake_again: set[str] = field(default_factory=set, init=False, repr=False)

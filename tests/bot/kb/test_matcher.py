@@ -3,6 +3,7 @@ PostgreSQL): answer, "did you mean", unanswered; recorded masked; edits live at 
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -140,3 +141,14 @@ def test_a_close_call_between_neighbours_is_offered_as_choices(db) -> None:
     outcome = KbMatcher(db).match(None, "保险箱的钥匙不见了", "zh", TODAY)
     assert outcome.confidence < SUGGEST_AT and outcome.decision == "suggested", outcome
     assert {c.key for c in outcome.choices} >= {"box_key", "box_key_again"}
+
+
+def test_a_stopping_process_does_not_wait_for_the_whole_index(db) -> None:
+    """Warming embeds a batch at a time: a shutdown stops it between batches."""
+    stop = threading.Event()
+    stop.set()
+    matcher = KbMatcher(db)
+    matcher.warm(TODAY, stop)
+    assert matcher._fingerprint is None  # nothing indexed: it stopped before the first batch
+    matcher.warm(TODAY)
+    assert matcher._fingerprint is not None
