@@ -45,10 +45,10 @@ from sqlalchemy.orm import Session
 from bot.access.disclosure import SMS_CHANNEL, is_sms_identity, not_found, visible_ticket
 from bot.core.contact_vault import ContactVault
 from bot.core.lang import Said, pick
-from bot.core.models import Conversation, Customer, IdentityCheck, Message, Ticket, TicketEvent
+from bot.core.models import Conversation, Customer, IdentityCheck, Message, Ticket
 from bot.core.redact import MOBILE_NUMBER
 from bot.pipeline import outgoing
-from bot.tickets import query_code
+from bot.tickets import lifecycle, query_code
 from bot.tickets.summary import due_display, summary
 
 T = TypeVar("T")
@@ -214,6 +214,18 @@ def _open(
         IdentityCheck(conversation_id=conversation.id, state=state, ticket_number=ticket_number)
     )
     conversation.verification = state
+
+
+def _wrong_try(
+    conversation: Conversation, check: IdentityCheck, again: Callable[[int], Said]
+) -> Outcome:
+    """A wrong code: the tries left said (``again``), or the check failed after the last."""
+    check.attempts += 1
+    left = MAX_CODE_TRIES - check.attempts
+    if left <= 0:
+        _close(conversation, check, "failed")
+        return Outcome((TOO_MANY_TRIES.to(conversation.language),))
+    return Outcome((again(left).to(conversation.language),))
 
 
 def ask_callback(session: Session, conversation: Conversation, ticket_number: str) -> None:
@@ -422,16 +434,14 @@ class Identity:
                 )
             )
         if not hmac.compare_digest(check.code_hash, code_hash(self.vault, check.id, code)):
-            check.attempts += 1
-            left = MAX_CODE_TRIES - check.attempts
-            if left <= 0:
-                _close(conversation, check, "failed")
-                return Outcome((TOO_MANY_TRIES.to(language),))
-            said = Said(
-                f"验证码不正确，还可以再试 {left} 次。",
-                f"That code is not right. You have {left} more tries.",
+            return _wrong_try(
+                conversation,
+                check,
+                lambda left: Said(
+                    f"验证码不正确，还可以再试 {left} 次。",
+                    f"That code is not right. You have {left} more tries.",
+                ),
             )
-            return Outcome((said.to(language),))
         phone = self.vault.open(check.phone_sealed or "")
         customer = _customer(session, check, phone[-4:])
         conversation.customer_id = customer.id
@@ -485,19 +495,13 @@ class Identity:
         if ticket is None or ticket.status not in ("new", "open", "pending_customer"):
             return Outcome((NO_CALLBACK.to(language),))
         due = max(ticket.first_response_due_at, now + CALLBACK_LEAD)
-        ticket.callback_phone_sealed = self.vault.seal(phone)
-        ticket.callback_round += 1
-        ticket.callback_due_at = due
-        ticket.next_escalation_at = now
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=now,
-                actor="customer",
-                action="callback",
-                to_value=due.isoformat(timespec="minutes"),
-                body="call-back number given by the customer in the chat (consent to be called)",
-            )
+        lifecycle.set_callback(
+            session,
+            ticket,
+            due,
+            self.vault.seal(phone),
+            "customer",
+            body="call-back number given by the customer in the chat (consent to be called)",
         )
         when = due_display(due, self.tz)
         said = Said(
@@ -517,16 +521,14 @@ class Identity:
         number = check.ticket_number or ""
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))
         if ticket is None or not query_code.matches(ticket, self.vault, code):
-            check.attempts += 1
-            left = MAX_CODE_TRIES - check.attempts
-            if left <= 0:
-                _close(conversation, check, "failed")
-                return Outcome((TOO_MANY_TRIES.to(language),))
-            said = Said(
-                f"工单号或查询码不正确，还可以再试 {left} 次。",
-                f"That ticket number or query code is not right. You have {left} more tries.",
+            return _wrong_try(
+                conversation,
+                check,
+                lambda left: Said(
+                    f"工单号或查询码不正确，还可以再试 {left} 次。",
+                    f"That ticket number or query code is not right. You have {left} more tries.",
+                ),
             )
-            return Outcome((said.to(language),))
         _close(conversation, check, "verified")
         line = summary(
             number,

@@ -215,10 +215,22 @@ def promise_callback(
         if ticket.status not in clock.RUNNING:
             raise LifecycleError(f"a {ticket.status} ticket takes no call-back; reopen it first")
         take(session, ticket, actor)
-        ticket.callback_round += 1
-        ticket.callback_due_at = due_at
-        ticket.callback_phone_sealed = sealed_phone
-        record(session, ticket, actor, "callback", None, due_at.isoformat(timespec="minutes"))
+        set_callback(session, ticket, due_at, sealed_phone, actor)
+
+
+def set_callback(
+    session: Session,
+    ticket: Ticket,
+    due_at: datetime,
+    sealed_phone: str | None,
+    actor: str,
+    body: str | None = None,
+) -> None:
+    """A new call-back round on ``ticket``: due by ``due_at``, on the sealed number."""
+    ticket.callback_round += 1
+    ticket.callback_due_at = due_at
+    ticket.callback_phone_sealed = sealed_phone
+    record(session, ticket, actor, "callback", None, due_at.isoformat(timespec="minutes"), body)
 
 
 def reply(db: Database, number: str, body: str, actor: str) -> int:

@@ -17,7 +17,7 @@ from bot.core.models import Conversation, Ticket, TicketEvent, utcnow
 from bot.core.redact import redact
 from bot.sla.policy import deadlines, priority_for, targets_for
 from bot.sla.setup import calendars
-from bot.tickets import clock, query_code
+from bot.tickets import clock, lifecycle, query_code
 from bot.tickets.policy import CATEGORIES
 
 PRIORITY_ORDER = ("P1", "P2", "P3", "P4")
@@ -134,7 +134,7 @@ def open_ticket(
             if reuse is not None:
                 found = _open_ticket_of(session, conversation, reuse, category, subcategory)
                 if found is not None:
-                    _add_request(session, settings, found, priority, description, opened_at)
+                    _add_request(session, settings, found, priority, description)
                     return _view(found, conversation, reused=True), False
             targets = targets_for(session, priority, category)
             first_due, resolution_due = deadlines(targets, calendars(session, settings), opened_at)
@@ -203,36 +203,23 @@ def _add_request(
     ticket: Ticket,
     priority: str,
     description: str,
-    now: datetime,
 ) -> None:
     """The customer asked again while ``ticket`` is open: their words go onto its
     timeline, and a more urgent request (a regulator threat on a complaint, say) raises
     the ticket's priority and pulls its deadlines in (measured from its creation)."""
     words = redact(description)[:4000]
     if words:
-        session.add(
-            TicketEvent(ticket_id=ticket.id, at=now, actor="customer", action="added", body=words)
-        )
+        lifecycle.record(session, ticket, "customer", "added", None, None, words)
     if PRIORITY_ORDER.index(priority) >= PRIORITY_ORDER.index(ticket.priority):
         return
     targets = targets_for(session, priority, ticket.category)
     first_due, resolution_due = deadlines(targets, calendars(session, settings), ticket.created_at)
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            at=now,
-            actor="assistant",
-            action="priority",
-            from_value=ticket.priority,
-            to_value=priority,
-        )
-    )
+    old = ticket.priority
     ticket.priority = priority
     ticket.first_response_due_at = min(ticket.first_response_due_at, first_due)
     ticket.resolution_due_at = min(ticket.resolution_due_at, resolution_due)
-    ticket.updated_at = now
-    ticket.next_escalation_at = now  # a P1 pages the on-call supervisor now
-    clock.refresh(ticket)
+    # recorded after the deadlines move: the ladder runs now (a P1 pages the on-call)
+    lifecycle.record(session, ticket, "assistant", "priority", old, priority)
 
 
 ADD_WITHIN = timedelta(hours=24)
@@ -264,7 +251,7 @@ def add_to_open_ticket(
         )
         if ticket is None:
             return None
-        _add_request(session, settings, ticket, ticket.priority, words, now)
+        _add_request(session, settings, ticket, ticket.priority, words)
         return _view(ticket, conversation, reused=True)
 
 
