@@ -501,7 +501,8 @@ class Identity:
             due,
             self.vault.seal(phone),
             "customer",
-            body="call-back number given by the customer in the chat (consent to be called)",
+            body="客户在对话中留下回电号码（同意回电） / call-back number given by the customer in "
+            "the chat (consent to be called)",
         )
         when = due_display(due, self.tz)
         said = Said(
