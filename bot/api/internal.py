@@ -203,7 +203,7 @@ class HandoffRequest(BaseModel):
     ticket_number: str | None = Field(default=None, max_length=20)
     reason: str = Field(
         default="customer_request",
-        pattern="^(customer_request|p1|fallback|distress|anger|vip|escalation)$",
+        pattern="^(" + "|".join(handoff_queue.REASONS) + ")$",
     )
 
 

@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     smtp_password: str = Field(default="", alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     display_timezone: str = Field(default="Asia/Shanghai", alias="ANXIN_TIMEZONE")
+    # The bank's service targets (bot.sla.targets): hours on the wall clock, shares 0-1.
+    target_answer_hours: float = Field(default=24.0, gt=0, alias="ANXIN_TARGET_ANSWER_HOURS")
+    target_answered_share: float = Field(default=1.0, ge=0, le=1, alias="ANXIN_TARGET_ANSWERED")
+    target_handling_hours: float = Field(default=12.0, gt=0, alias="ANXIN_TARGET_HANDLING_HOURS")
+    target_major_hours: float = Field(default=4.0, gt=0, alias="ANXIN_TARGET_MAJOR_HOURS")
+    target_major_share: float = Field(default=1.0, ge=0, le=1, alias="ANXIN_TARGET_MAJOR")
+    target_revisit_share: float = Field(default=0.95, ge=0, le=1, alias="ANXIN_TARGET_REVISIT")
+    target_satisfaction_share: float = Field(
+        default=0.90, ge=0, le=1, alias="ANXIN_TARGET_SATISFACTION"
+    )
+    # The weekly targets report by e-mail: the weekday (0 = Monday) and hour it goes out.
+    weekly_report_weekday: int = Field(default=0, ge=0, le=6, alias="ANXIN_WEEKLY_REPORT_DAY")
+    weekly_report_hour: int = Field(default=9, ge=0, le=23, alias="ANXIN_WEEKLY_REPORT_HOUR")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
     log_format: str = Field(default="json", pattern="^(json|text)$", alias="ANXIN_LOG_FORMAT")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")

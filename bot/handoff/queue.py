@@ -18,6 +18,8 @@ from bot.quality import inspection
 from bot.tickets import clock, followup, lifecycle
 
 AVERAGE_WAIT_MINUTES = 3
+# why a conversation was handed to people (the staff app names each)
+REASONS = ("customer_request", "p1", "fallback", "distress", "anger", "vip", "escalation")
 
 
 class HandoffError(ValueError):

@@ -67,7 +67,8 @@ def sla(session: Session) -> dict[str, int]:
 
 
 def assistant(session: Session, since: datetime | None, until: datetime | None) -> dict[str, Any]:
-    """Conversations in the window with a customer message; how many a person joined."""
+    """Conversations in the window with a customer message; how many got a ticket or a
+    person (``handed_off``): the rest the assistant contained."""
     talked = dict(
         session.execute(
             select(Conversation.id, Conversation.channel)
@@ -85,7 +86,13 @@ def assistant(session: Session, since: datetime | None, until: datetime | None) 
             *_window(Handoff.queued_at, since, until)
         )
     ).all()
-    handed = {cid for cid, _ in handoffs}
+    # a conversation that ended in a ticket or a handoff is not contained
+    ticketed = set(
+        session.scalars(
+            select(Ticket.conversation_id).where(*_window(Ticket.created_at, since, until))
+        )
+    )
+    handed = {cid for cid, _ in handoffs} | ticketed
     per_channel: dict[str, Counter[str]] = defaultdict(Counter)
     for cid, channel in talked.items():
         per_channel[channel]["conversations"] += 1

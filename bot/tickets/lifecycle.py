@@ -32,6 +32,26 @@ TRANSITIONS = {
 }
 
 
+# what a ticket's history records (``ticket_events.action``; the staff app names each)
+EVENTS = (
+    "created",
+    "status",
+    "assign",
+    "note",
+    "reply",
+    "acknowledge",
+    "call",
+    "callback",
+    "category",
+    "priority",
+    "merge",
+    "merged",
+    "added",
+    "transfer",
+    "take_over",
+)
+
+
 class LifecycleError(ValueError):
     pass
 
@@ -123,6 +143,7 @@ def apply_transition(
         ticket.closed_at = now
     if to == "open" and old in ("resolved", "closed"):
         ticket.resolved_at = ticket.closed_at = None
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
     ticket.status = to
     record(session, ticket, actor, "status", old, to, note)
     followup.on_status_change(session, ticket, old, to)

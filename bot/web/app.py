@@ -22,6 +22,7 @@ from bot.api import (
     canned,
     dashboard,
     desk,
+    floor,
     followups,
     health,
     internal,
@@ -30,6 +31,7 @@ from bot.api import (
     quality,
     revisits,
     sla_config,
+    targets,
     ticket_actions,
     tickets,
     transcripts,
@@ -39,6 +41,7 @@ from bot.console import (
     chat_assist,
     csrf,
     desk_feed,
+    floor_feed,
     offer_routes,
     pages,
     staff_app,
@@ -191,6 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(transcripts.router)
     api.include_router(quality.router)
     api.include_router(dashboard.router)
+    api.include_router(targets.router)
+    api.include_router(floor.router)
     api.include_router(audit_api.router)
     api.include_router(users.router)
     app.include_router(api)
@@ -201,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ticket_panel.router)
     app.include_router(pages.router)
     app.include_router(desk_feed.router)
+    app.include_router(floor_feed.router)
     app.include_router(staff_app.router)
 
     # innermost: past the size limit, CSRF check and security headers, before routing

@@ -186,6 +186,9 @@ const words = {
   nextMorning: ["早上 9:00", "Next 09:00"],
   doneAt: ["完成时间", "Done at"],
   a_callback: ["约定回电", "promised a call-back"],
+  a_transfer: ["转交会话", "passed the chat on"],
+  a_take_over: ["接管会话", "took over the chat"],
+  toQueue: ["退回排队", "back to the queue"],
   // 回访
   revisits: ["回访", "Follow-ups"],
   r_due: ["今日待回访", "Due today"],
@@ -205,6 +208,76 @@ const words = {
   noTasks: ["没有待回访的任务", "No follow-ups here"],
   retryAt: ["未联系上，已安排再次回访：", "Not reached: tried again at "],
   reopened: ["客户不满意，已重新打开工单", "Unsatisfied: the ticket is open again"],
+  // service targets
+  targets: ["服务指标", "Service targets"],
+  floor: ["实时监控", "Live floor"],
+  pDay: ["日", "Day"],
+  pWeek: ["周", "Week"],
+  pMonth: ["月", "Month"],
+  previous: ["上一期", "Previous"],
+  following: ["下一期", "Next"],
+  allTeams: ["全部团队", "All teams"],
+  goal: ["目标", "Target"],
+  metN: ["达标", "met"],
+  missedN: ["未达标", "missed"],
+  pendingN: ["未到期", "not yet due"],
+  noData: ["暂无数据", "No data"],
+  green: ["达标", "On target"],
+  red: ["未达标", "Below target"],
+  hoursUnit: ["小时", "h"],
+  f_answered: ["{h}小时内响应率", "Answered within {h} h"],
+  f_handling: ["平均处理时长", "Average handling time"],
+  f_major: ["重大问题{h}小时内解决率", "Major issues within {h} h"],
+  f_revisit: ["回访覆盖率", "回访 coverage"],
+  f_satisfaction: ["满意度", "Satisfaction"],
+  f_repeat: ["重复来电率", "Repeat contacts"],
+  f_fcr: ["一次解决率", "First-contact resolution"],
+  f_containment: ["机器人独立解决率", "Contained by the assistant"],
+  f_tickets: ["新建工单", "Tickets opened"],
+  f_complaints: ["投诉量", "Complaints"],
+  revisitSatisfied: ["回访满意率", "回访 satisfied"],
+  d_answered: ["首次人工响应（坐席消息或接通的电话）在创建后{h}小时内；超过{h}小时仍未响应计为未达标", "First human response (an agent's message or a call that reached the customer) within {h} h of creation; unanswered after {h} h counts as missed"],
+  d_handling: ["本期解决的工单从创建到最终解决的平均时长；重开的工单按最后一次解决计", "Mean time from creation to final resolution of tickets resolved in the period; a reopened ticket counts to its last resolution"],
+  d_major: ["本期创建的 P1 工单在{h}小时内解决；超过{h}小时仍未解决计为未达标", "P1 tickets created in the period resolved within {h} h; open P1s older than {h} h count as missed"],
+  d_revisit: ["本期解决、按回访计划需要回访的工单中，回访联系上客户的比例", "Of the tickets resolved in the period whose plan requires a 回访, the share whose 回访 reached the customer"],
+  d_satisfaction: ["满意度调查中 4 分和 5 分的比例", "Survey answers of 4 or 5 over all survey answers"],
+  d_repeat: ["同一客户、同一类别在 7 天内再次建单", "Same customer, same category, another ticket within 7 days"],
+  d_fcr: ["已解决且未重开、7 天内无重复来电", "Resolved, never reopened, no repeat contact within 7 days"],
+  d_containment: ["客户来访的会话中既未建单也未转人工的比例", "Conversations customers wrote in that got neither a ticket nor a person"],
+  trendTitle: ["趋势", "Trend"],
+  complaintsBy: ["投诉分布", "Complaints by"],
+  byChannel: ["按渠道", "By channel"],
+  byTeam: ["按团队", "By team"],
+  byCategory: ["按类别", "By category"],
+  behind: ["指标明细", "Tickets behind the figure"],
+  firstHuman: ["首次人工响应", "First human response"],
+  resolvedAt: ["解决时间", "Resolved"],
+  reopens: ["重开次数", "Reopened"],
+  exportList: ["导出明细", "Export the list"],
+  unassignedTeam: ["未分配", "Unassigned"],
+  weekly: ["每周一 9:00 通过邮件发送上周报告", "Last week's report goes out by e-mail every Monday at 9:00"],
+  // live floor
+  queueLength: ["排队人数", "In the queue"],
+  longestWait: ["最长等待", "Longest wait"],
+  chatsActive: ["进行中的会话", "Chats in progress"],
+  slaAtRisk: ["即将超时工单", "Tickets at risk"],
+  slaBreached: ["已超时工单", "Tickets breached"],
+  people: ["人员状态", "People"],
+  st_offline: ["离线", "Offline"],
+  load: ["会话/上限", "Chats / capacity"],
+  listen: ["监听", "Listen"],
+  whisper: ["耳语", "Whisper"],
+  takeOver: ["接管", "Take over"],
+  listening: ["正在监听（只读）", "Listening (read-only)"],
+  whisperHint: ["只有坐席能看到，客户看不到", "Only the agent sees this, never the customer"],
+  whisperSent: ["已发送给坐席", "Sent to the agent"],
+  takeOverConfirm: ["接管后由您直接与客户对话，原坐席将不再处理此会话。确定接管？", "You will talk to the customer yourself and the agent leaves this chat. Take it over?"],
+  takenOver: ["已接管，请在在线会话中继续", "Taken over: continue in Chats"],
+  takenFromYou: ["主管已接管此会话：", "A supervisor took over this chat: "],
+  whisperFrom: ["主管耳语", "Whisper from"],
+  nobodyWaiting: ["没有客户在排队", "Nobody is waiting"],
+  liveUpdated: ["实时更新", "Live"],
+  noneHere: ["无", "None"],
 
 };
 
@@ -250,14 +323,73 @@ const labels = {
   disposition: {
     resolved: ["已解决", "Resolved"], follow_up: ["需跟进", "Needs follow-up"],
     no_response: ["客户无回应", "No response"], other: ["其他", "Other"],
+    left_queue: ["客户离开排队", "Left the queue"],
   },
   role: { agent: ["坐席", "Agent"], supervisor: ["主管", "Supervisor"], admin: ["管理员", "Admin"] },
+  state: {
+    online: ["在线", "Online"], away: ["离开", "Away"], watching: ["仅查看", "Watching"], offline: ["离线", "Offline"],
+  },
+  language: { zh: ["中文", "Chinese"], en: ["英文", "English"] },
+  tier: { standard: ["普通客户", "Standard"], vip: ["VIP 客户", "VIP"] },
+  event: { queued: ["转人工", "Handed to a person"], accepted: ["坐席接入", "Agent joined"], ended: ["会话结束", "Chat ended"] },
+  sub: {
+    card_lost: ["卡片挂失", "Lost card"], fraud: ["欺诈", "Fraud"], account_compromised: ["账户被盗", "Account compromised"],
+    escalation_risk: ["升级风险", "Escalation risk"], other: ["其他", "Other"], agent: ["坐席建单", "Opened by an agent"],
+  },
+  intent: {
+    greet: ["问候", "Greeting"], goodbye: ["道别", "Goodbye"], thanks: ["致谢", "Thanks"], affirm: ["肯定", "Yes"],
+    deny: ["否定", "No"], faq: ["常见问题", "FAQ"], complaint: ["投诉", "Complaint"], suggestion: ["建议", "Suggestion"],
+    inquiry: ["咨询", "Inquiry"], report_card_lost: ["挂失银行卡", "Lost card"], report_fraud: ["举报欺诈", "Fraud"],
+    report_account_compromised: ["账户被盗", "Account compromised"], request_human: ["要求人工", "Asked for a person"],
+    ticket_status: ["查询工单", "Ticket status"], out_of_scope: ["业务范围外", "Out of scope"],
+  },
 };
 
-export function t(key) {
+export function t(key, vars) {
   const pair = words[key];
   if (!pair) return key;
-  return pair[lang.value === "en" ? 1 : 0];
+  const text = pair[lang.value === "en" ? 1 : 0];
+  return vars ? text.replace(/\{(\w+)\}/g, (_, v) => vars[v]) : text;
+}
+
+// An escalation step and whom it reached, in words ("page:2" → 第2级值班呼叫).
+export function escalationStep(step) {
+  const [kind, what, n] = String(step).split(":");
+  const zh = lang.value !== "en";
+  if (kind === "page") return zh ? `第${what}级值班呼叫` : `Page, level ${what}`;
+  if (kind === "warn") return what === "before" ? (zh ? "到期前预警" : "Warning before the deadline") : zh ? `时限已用 ${what}% 预警` : `Warning at ${what}% of the time`;
+  if (kind === "breach") {
+    const names = {
+      first_response: ["首次响应超时", "First response breached"], resolution: ["解决超时", "Resolution breached"],
+      next_response: [`第${n}次后续响应超时`, `Follow-up response ${n} breached`], callback: ["约定回电超时", "Call-back breached"],
+    };
+    return (names[what] || [step, step])[zh ? 0 : 1];
+  }
+  return step;
+}
+export function escalationTarget(target) {
+  const [kind, ...rest] = String(target).split(":");
+  const value = rest.join(":");
+  const zh = lang.value !== "en";
+  if (kind === "oncall") return zh ? `第${value}级值班` : `on call, level ${value}`;
+  if (kind === "supervisor") return zh ? `主管${value ? `（${value}）` : ""}` : `supervisor${value ? ` (${value})` : ""}`;
+  if (kind === "agent") return value;
+  if (kind === "team") return value === "unassigned" ? (zh ? "未分配团队" : "unassigned team") : zh ? `团队 ${value}` : `team ${value}`;
+  return target;
+}
+
+// 0.714 → "71.4%"
+export function percent(value) {
+  return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
+}
+
+// seconds → "3分12秒" / "3 min 12 s"
+export function duration(seconds) {
+  const s = Math.max(0, Math.round(seconds || 0));
+  const m = Math.floor(s / 60);
+  const zh = lang.value !== "en";
+  if (m >= 60) return zh ? `${Math.floor(m / 60)}小时${m % 60}分` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return zh ? `${m}分${s % 60}秒` : `${m} min ${s % 60} s`;
 }
 
 export function label(kind, value) {

@@ -8,6 +8,8 @@ const routes = [
   { path: "/tickets/:number", component: () => import("./views/TicketPage.vue"), props: true },
   { path: "/revisits", component: () => import("./views/RevisitList.vue") },
   { path: "/chats", component: () => import("./views/ChatConsole.vue") },
+  { path: "/targets", component: () => import("./views/ServiceTargets.vue"), meta: { supervisor: true } },
+  { path: "/floor", component: () => import("./views/LiveFloor.vue"), meta: { supervisor: true } },
   { path: "/canned", component: () => import("./views/CannedReplies.vue"), meta: { supervisor: true } },
   { path: "/:rest(.*)*", redirect: "/tickets" },
 ];

@@ -97,6 +97,7 @@ class IdentityCheck(Base):
 
 
 # Inbound messages still waiting for an answer (the inbox claims the oldest per conversation).
+INBOUND = "direction = 'in'"
 OPEN_INBOUND = "direction = 'in' AND status IN ('pending', 'processing')"
 # Outbox rows waiting to be sent.
 PENDING_OUTBOX = "status = 'pending'"
@@ -132,6 +133,14 @@ class Message(Base):
             "id",
             postgresql_where=text(OPEN_INBOUND),
             sqlite_where=text(OPEN_INBOUND),
+        ),
+        # who wrote in during a period (the service targets' containment)
+        Index(
+            "ix_messages_inbound_created",
+            "created_at",
+            "conversation_id",
+            postgresql_where=text(INBOUND),
+            sqlite_where=text(INBOUND),
         ),
     )
 

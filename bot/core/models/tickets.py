@@ -41,6 +41,7 @@ class Ticket(Base):
         Index("ix_tickets_status_due", "status", "due_at", "id"),
         Index("ix_tickets_conversation", "conversation_id"),
         Index("ix_tickets_callback_due", "callback_due_at", "id"),
+        Index("ix_tickets_resolved", "resolved_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,6 +84,8 @@ class Ticket(Base):
     # SMS code can be sent: its keyed hash, and the code sealed until it has been told.
     query_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     query_code_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # How often a resolved or closed ticket was opened again (first-contact resolution).
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TicketEvent(Base):

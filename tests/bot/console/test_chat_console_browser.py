@@ -77,7 +77,7 @@ def test_two_chats_summary_suggestions_canned_compliance_and_transfer(
     add_user(db, "li.na", "agent", "pw-li-na-123", team="cards", capacity=3)
     add_user(db, "wang.wei", "agent", "pw-wang-wei-123", team="cards")
     set_public_name(db, "li.na", "小李", "1024")
-    fake_rasa.intents["我的信用卡丢了"] = "report_lost_card"
+    fake_rasa.intents["我的信用卡丢了"] = "report_card_lost"
     fake_rasa.reply = lambda text: (
         [{"text": "正在为您转接人工客服"}] if text == "转人工" else [{"text": f"echo: {text}"}]
     )
@@ -117,7 +117,7 @@ def test_two_chats_summary_suggestions_canned_compliance_and_transfer(
         li.click("[data-test=my-chat]:has([data-test=unread])")
         li.wait_for_selector("[data-test=summary-ticket]:has-text('P1')")
         summary = li.inner_text("[data-test=summary]")
-        assert "report_lost_card" in summary and "card_lost" in summary
+        assert "挂失银行卡" in summary and "卡片挂失" in summary  # the intent and the subcategory, named
         li.wait_for_selector("[data-test=suggestions]:has-text('网银密码忘记了怎么办')")
         first = li.locator("[data-test=suggestion]").first.get_attribute("data-key")
         assert first == "reset_password"

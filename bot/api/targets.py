@@ -1,0 +1,156 @@
+"""The service targets report: the figures of a day, week or month against the bank's
+targets, the tickets behind any figure, and CSV/XLSX downloads with Chinese headers.
+Supervisors and admins (a team's supervisor sees their team's tickets); audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from sqlalchemy import select
+
+from bot.api.deps import Address, ServicesDep, StaffMember, needs, supervisor
+from bot.api.table_export import download
+from bot.core.models import User, utcnow
+from bot.sla import targets, targets_export
+from bot.web.audited_reads import AuditedReads
+from bot.web.services import Services
+
+router = APIRouter(tags=["targets"])
+
+PeriodKind = Annotated[str, Query(pattern="^(day|week|month)$")]
+
+
+def _team_of(services: Services, name: str, role: str) -> str | None:
+    """A supervisor with a team sees that team's figures only."""
+    if role != "supervisor":
+        return None
+    with services.db.session() as session:
+        return session.scalar(select(User.team).where(User.name == name))
+
+
+class Request_:
+    """One report request: who asks, for which window and team."""
+
+    def __init__(
+        self,
+        services: Services,
+        name: str,
+        address: str | None,
+        window: targets.Window,
+        team: str | None,
+    ) -> None:
+        self.services, self.name, self.address = services, name, address
+        self.window, self.team = window, team
+
+    @property
+    def reads(self) -> AuditedReads:
+        return AuditedReads(self.services, self.name, self.address)
+
+    @property
+    def detail(self) -> str:
+        return f"{self.window.label}" + (f" team={self.team}" if self.team else "")
+
+    def found(self) -> targets.Found:
+        goals = targets.Goals.of(self.services.settings)
+        with self.services.db.session() as session:
+            return targets.find(session, self.window, goals, utcnow(), self.team)
+
+
+async def report_request(
+    services: ServicesDep,
+    staff: StaffMember,
+    address: Address,
+    period: PeriodKind = "month",
+    at: date | None = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+) -> Request_:
+    name = await supervisor(staff)
+    zone = services.settings.display_timezone
+    day = at or datetime.now(ZoneInfo(zone)).date()
+    own = await to_thread.run_sync(_team_of, services, name, staff[1])
+    if own is not None and team not in (None, own):
+        raise HTTPException(403, "只能查看本团队的指标 / you see your own team's figures only")
+    return Request_(services, name, address, targets.window(period, day, zone), own or team)
+
+
+Asked = Annotated[Request_, Depends(report_request)]
+
+
+@router.get("/targets", dependencies=[needs("reports:read")])
+async def get_targets(asked: Asked) -> dict[str, Any]:
+    """The five targets red or green, the figures beside them and the trend."""
+
+    def work() -> dict[str, Any]:
+        return {**targets.report(asked.found()), "team": asked.team}
+
+    return await asked.reads.read("targets", work, "json", detail=asked.detail)
+
+
+def _behind(asked: Request_, figure: str, outcome: str | None) -> list[targets.TicketRow]:
+    found = asked.found()
+    with asked.services.db.session() as session:
+        try:
+            return targets.behind(session, found, figure, outcome)
+        except targets.TargetsError as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+
+Figure = Annotated[str, Query(pattern="^(" + "|".join(targets.FIGURES) + ")$")]
+Outcome = Annotated[str | None, Query(pattern="^(met|missed|pending)$")]
+
+
+@router.get("/targets/tickets", dependencies=[needs("reports:read")])
+async def tickets_behind(asked: Asked, figure: Figure, outcome: Outcome = None) -> dict[str, Any]:
+    """Exactly the tickets counted in one figure (``outcome`` met, missed or pending)."""
+    rows = await asked.reads.read(
+        "targets_tickets",
+        lambda: _behind(asked, figure, outcome),
+        figure,
+        detail=f"{asked.detail} {figure}:{outcome or 'all'}",
+    )
+    return {
+        "figure": figure,
+        "outcome": outcome,
+        "count": len(rows),
+        "capped": len(rows) > targets.LIST_MAX,
+        "items": [asdict(t) | {"customer": None} for t in rows[: targets.LIST_MAX]],
+    }
+
+
+@router.get("/targets/export", dependencies=[needs("reports:read")])
+async def export_targets(
+    asked: Asked,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+    figure: Annotated[str | None, Query(pattern="^(" + "|".join(targets.FIGURES) + ")$")] = None,
+    outcome: Outcome = None,
+) -> Response:
+    """The report (or, with ``figure``, the tickets behind it) as CSV or XLSX."""
+    zone = asked.services.settings.display_timezone
+    if figure is None:
+        report = await asked.reads.read(
+            "targets",
+            lambda: targets.report(asked.found()),
+            format,
+            action="export",
+            detail=asked.detail,
+        )
+        header: tuple[str, ...] = targets_export.REPORT_HEADER
+        rows = targets_export.report_rows(report)
+        name = f"targets-{asked.window.label}"
+    else:
+        found = await asked.reads.read(
+            "targets_tickets",
+            lambda: _behind(asked, figure, outcome),
+            format,
+            action="export",
+            detail=f"{asked.detail} {figure}:{outcome or 'all'}",
+        )
+        header, rows = targets_export.TICKET_HEADER, targets_export.ticket_rows(found, zone)
+        name = f"targets-{asked.window.label}-{figure}"
+    body, kind, headers = download(name, header, rows, format)
+    return Response(body, media_type=kind, headers=headers)
