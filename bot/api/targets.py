@@ -22,6 +22,7 @@ from bot.web.services import Services
 
 router = APIRouter(tags=["targets"])
 
+EXPORT_MAX = 100_000  # rows in a download of the tickets behind a figure
 PeriodKind = Annotated[str, Query(pattern="^(day|week|month)$")]
 
 
@@ -60,6 +61,18 @@ class Request_:
         with self.services.db.session() as session:
             return targets.find(session, self.window, goals, utcnow(), self.team)
 
+    def behind(
+        self, figure: str, outcome: str | None, limit: int = targets.LIST_MAX
+    ) -> tuple[int, list[targets.TicketRow]]:
+        goals = targets.Goals.of(self.services.settings)
+        with self.services.db.session() as session:
+            try:
+                return targets.behind(
+                    session, self.window, goals, utcnow(), self.team, figure, outcome, limit
+                )
+            except targets.TargetsError as exc:
+                raise HTTPException(422, str(exc)) from exc
+
 
 async def report_request(
     services: ServicesDep,
@@ -91,15 +104,6 @@ async def get_targets(asked: Asked) -> dict[str, Any]:
     return await asked.reads.read("targets", work, "json", detail=asked.detail)
 
 
-def _behind(asked: Request_, figure: str, outcome: str | None) -> list[targets.TicketRow]:
-    found = asked.found()
-    with asked.services.db.session() as session:
-        try:
-            return targets.behind(session, found, figure, outcome)
-        except targets.TargetsError as exc:
-            raise HTTPException(422, str(exc)) from exc
-
-
 Figure = Annotated[str, Query(pattern="^(" + "|".join(targets.FIGURES) + ")$")]
 Outcome = Annotated[str | None, Query(pattern="^(met|missed|pending)$")]
 
@@ -107,18 +111,18 @@ Outcome = Annotated[str | None, Query(pattern="^(met|missed|pending)$")]
 @router.get("/targets/tickets", dependencies=[needs("reports:read")])
 async def tickets_behind(asked: Asked, figure: Figure, outcome: Outcome = None) -> dict[str, Any]:
     """Exactly the tickets counted in one figure (``outcome`` met, missed or pending)."""
-    rows = await asked.reads.read(
+    count, rows = await asked.reads.read(
         "targets_tickets",
-        lambda: _behind(asked, figure, outcome),
+        lambda: asked.behind(figure, outcome),
         figure,
         detail=f"{asked.detail} {figure}:{outcome or 'all'}",
     )
     return {
         "figure": figure,
         "outcome": outcome,
-        "count": len(rows),
-        "capped": len(rows) > targets.LIST_MAX,
-        "items": [asdict(t) | {"customer": None} for t in rows[: targets.LIST_MAX]],
+        "count": count,
+        "capped": count > len(rows),
+        "items": [asdict(t) for t in rows],
     }
 
 
@@ -143,9 +147,9 @@ async def export_targets(
         rows = targets_export.report_rows(report)
         name = f"targets-{asked.window.label}"
     else:
-        found = await asked.reads.read(
+        _, found = await asked.reads.read(
             "targets_tickets",
-            lambda: _behind(asked, figure, outcome),
+            lambda: asked.behind(figure, outcome, EXPORT_MAX),
             format,
             action="export",
             detail=f"{asked.detail} {figure}:{outcome or 'all'}",

@@ -33,9 +33,8 @@ async def kb_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "kb.html", {})
 
 
-@router.get("/console/supervisor", response_class=HTMLResponse)
-async def supervisor_page(request: Request) -> Response:
-    """Transcript search, the timeline, quality scores, figures."""
-    if not await _signed_in(request):
-        return RedirectResponse(SIGN_IN, status_code=303)
-    return templates.TemplateResponse(request, "supervisor.html", {})
+@router.get("/console/supervisor")
+async def supervisor_page() -> Response:
+    """Where transcript search, scoring and figures used to be: the staff app has them
+    (conversation review, service targets, the live floor)."""
+    return RedirectResponse("/console/app/review", status_code=308)

@@ -31,6 +31,7 @@ from bot.pipeline.turn import process
 from bot.sla.ladder import LadderConfig
 from bot.sla.notify import Notifier
 from bot.sla.scanner import next_due, scan
+from bot.sla.weekly_report import WeeklyReport
 from bot.tickets.lifecycle import close_silent_confirmations
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Worker:
         self._sla_wake = asyncio.Event()
         self._backlog_wake = asyncio.Event()  # set only to stop
         self._stopping = False
+        self._weekly = WeeklyReport(db, self.settings, sla.notifier.smtp if sla else None)
 
     def wake(self) -> None:
         """Called after a new inbound message is stored, to skip the poll delay."""
@@ -220,6 +222,7 @@ class Worker:
                     if offer_due is not None and (upcoming is None or offer_due < upcoming):
                         upcoming = offer_due
                 await self.sla.notifier.run_once()
+                await to_thread.run_sync(self._weekly.send_if_due)
                 if upcoming is not None:
                     # Wake when the next step is due, not a whole interval later.
                     wait = min(wait, max((upcoming - utcnow()).total_seconds(), 0.05))

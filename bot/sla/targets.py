@@ -27,23 +27,23 @@ during the period that got neither a ticket nor a person in it).
 A ticket merged into another is left out (the one it was merged into carries the work).
 A team's supervisor sees the figures of the tickets assigned to their team.
 
-Everything is read from the tables for the period's rows only (indexes on the times),
-then classified here: the figure and the list of tickets behind it come from the same
-function, so a click on a figure lists exactly what was counted.
+Everything is counted in the database (indexes on the times; one grouped query per
+figure, the trend's buckets a CASE over their boundaries): a figure and the list of
+tickets behind it are the same SQL expression, counted or listed, so a click on a
+figure lists exactly what was counted.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.config import Settings
 from bot.core.models import (
@@ -54,6 +54,7 @@ from bot.core.models import (
     SurveyResponse,
     Ticket,
 )
+from bot.core.sql_time import moment, seconds_between
 
 PERIODS = ("day", "week", "month")
 FIGURES = ("answered", "handling", "major", "revisit", "satisfaction", "repeat", "fcr")
@@ -154,6 +155,8 @@ def window(kind: str, at: date, zone: str) -> Window:
 
 @dataclass(slots=True)
 class TicketRow:
+    """A ticket behind a figure, as the list shows it."""
+
     id: int
     number: str
     priority: str
@@ -167,279 +170,374 @@ class TicketRow:
     first_responded_at: datetime | None
     resolved_at: datetime | None
     reopen_count: int
-    customer: tuple[str, int]  # the customer, or the one channel identity when unknown
 
 
 @dataclass(slots=True)
 class Tally:
-    """One figure: how many met, missed and are pending, with the tickets behind each."""
+    """One figure: how many met, missed and are not yet due."""
 
-    met: list[int] = field(default_factory=list)
-    missed: list[int] = field(default_factory=list)
-    pending: list[int] = field(default_factory=list)
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
 
-    def add(self, outcome: str | None, ticket_id: int) -> None:
+    def add(self, outcome: str | None, count: int) -> None:
         if outcome is not None:
-            getattr(self, outcome).append(ticket_id)
+            setattr(self, outcome, getattr(self, outcome) + int(count))
 
     @property
     def share(self) -> float | None:
-        judged = len(self.met) + len(self.missed)
-        return round(len(self.met) / judged, 4) if judged else None
+        judged = self.met + self.missed
+        return round(self.met / judged, 4) if judged else None
 
     def counts(self) -> dict[str, Any]:
         return {
-            "met": len(self.met),
-            "missed": len(self.missed),
-            "pending": len(self.pending),
+            "met": self.met,
+            "missed": self.missed,
+            "pending": self.pending,
             "value": self.share,
         }
 
 
-def _columns() -> Select[Any]:
-    query: Select[Any] = select(
-        Ticket.id,
-        Ticket.number,
-        Ticket.priority,
-        Ticket.category,
-        Ticket.subcategory,
-        Ticket.status,
-        Conversation.channel,
-        Ticket.team,
-        Ticket.assignee,
-        Ticket.created_at,
-        Ticket.first_responded_at,
-        Ticket.resolved_at,
-        Ticket.reopen_count,
-        Conversation.customer_id,
-        Ticket.conversation_id,
-    ).join(Conversation, Ticket.conversation_id == Conversation.id)  # type: ignore[assignment]
-    return query
-
-
-def _rows(session: Session, query: Select[Any]) -> list[TicketRow]:
-    return [
-        TicketRow(
-            r[0],
-            r[1] or "",
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            r[10],
-            r[11],
-            r[12] or 0,
-            ("customer", r[13]) if r[13] is not None else ("conversation", r[14]),
-        )
-        for r in session.execute(query)
-    ]
-
-
-def _scoped(query: Select[Any], team: str | None) -> Select[Any]:
-    query = query.where(Ticket.merged_into_id.is_(None))
-    return query.where(Ticket.team == team) if team is not None else query
-
-
-# -- the classification of one ticket for one figure (the figure and its list agree) --
-
-
-def answered(t: TicketRow, goals: Goals, now: datetime) -> str:
-    limit = timedelta(hours=goals.answer_hours)
-    if t.first_responded_at is not None:
-        return "met" if t.first_responded_at - t.created_at <= limit else "missed"
-    return "missed" if now - t.created_at > limit else "pending"
-
-
-def major(t: TicketRow, goals: Goals, now: datetime) -> str | None:
-    if t.priority != "P1":
-        return None
-    limit = timedelta(hours=goals.major_hours)
-    if t.resolved_at is not None:
-        return "met" if t.resolved_at - t.created_at <= limit else "missed"
-    return "missed" if now - t.created_at > limit else "pending"
-
-
-def handling(t: TicketRow, goals: Goals) -> str:
-    assert t.resolved_at is not None
-    hours = (t.resolved_at - t.created_at).total_seconds() / 3600
-    return "met" if hours <= goals.handling_hours else "missed"
-
-
-def _hours(t: TicketRow) -> float:
-    assert t.resolved_at is not None
-    return (t.resolved_at - t.created_at).total_seconds() / 3600
-
-
 @dataclass(slots=True)
-class Contacts:
-    """Repeat contacts and first-contact resolution over the period's tickets."""
+class Point:
+    """One bucket of the trend."""
 
-    repeat: Tally
-    fcr: Tally
-
-
-def contacts(period: list[TicketRow], around: list[TicketRow]) -> Contacts:
-    """``around`` holds the tickets from 7 days before the period to 7 days after it."""
-    by_need: dict[tuple[tuple[str, int], str], list[datetime]] = defaultdict(list)
-    for t in around:
-        by_need[(t.customer, t.category)].append(t.created_at)
-    for moments in by_need.values():
-        moments.sort()
-    repeat, fcr = Tally(), Tally()
-    for t in period:
-        moments = by_need[(t.customer, t.category)]
-        before = any(t.created_at - REPEAT_WINDOW <= m < t.created_at for m in moments)
-        after = any(t.created_at < m <= t.created_at + REPEAT_WINDOW for m in moments)
-        repeat.add("met" if before else "missed", t.id)  # "met": is a repeat contact
-        if t.resolved_at is not None:
-            fcr.add("met" if t.reopen_count == 0 and not after else "missed", t.id)
-    return Contacts(repeat, fcr)
+    label: str
+    tickets: int = 0
+    answered: Tally = field(default_factory=Tally)
+    major: Tally = field(default_factory=Tally)
+    resolved: int = 0
+    handling_seconds: float = 0.0
 
 
 @dataclass(slots=True)
 class Found:
-    """Everything the report counts over one window (and the rows, for the lists)."""
+    """Everything the report counts over one window."""
 
     window: Window
     goals: Goals
-    created: list[TicketRow]
-    resolved: list[TicketRow]
     answered: Tally
     major: Tally
     handling: Tally
+    handling_seconds: float
     revisit: Tally
     satisfaction: Tally
-    contacts: Contacts
+    repeat: Tally
+    fcr: Tally
     revisit_satisfied: tuple[int, int]  # 回访 answers "satisfied", all 回访 answers
     conversations: int
     contained: int
+    volume: Counter[tuple[str, str, str, str]]  # (category, subcategory, channel, team)
+    trend: list[Point]
 
 
-def _between(column: Any, start: datetime, end: datetime) -> Any:
-    return and_(column >= start, column < end)
+class Figures:
+    """The SQL of each figure for one window, team and moment: its outcome (met, missed,
+    pending or NULL when the ticket is not counted) over the rows it counts."""
+
+    def __init__(self, win: Window, goals: Goals, now: datetime, team: str | None) -> None:
+        self.win, self.goals, self.team = win, goals, team
+        self.start, self.end = moment("window_start", win.start), moment("window_end", win.end)
+        self.now = moment("now", now)
+
+    def _tickets(self, column: Any) -> list[ColumnElement[bool]]:
+        where = [column >= self.start, column < self.end, Ticket.merged_into_id.is_(None)]
+        if self.team is not None:
+            where.append(Ticket.team == self.team)
+        return where
+
+    def created(self) -> list[ColumnElement[bool]]:
+        return self._tickets(Ticket.created_at)
+
+    def resolved(self) -> list[ColumnElement[bool]]:
+        return self._tickets(Ticket.resolved_at)
+
+    def bucket(self, column: Any) -> Any:
+        """The trend bucket a moment falls in (a CASE over the buckets' ends)."""
+        ends = [
+            (column < moment(f"bucket_{i}", b.end), literal(i))
+            for i, b in enumerate(self.win.buckets)
+        ]
+        return case(*ends, else_=literal(-1))
+
+    def answered(self) -> Any:
+        limit = self.goals.answer_hours * 3600
+        responded = Ticket.first_responded_at.is_not(None)
+        return case(
+            (
+                and_(
+                    responded,
+                    seconds_between(Ticket.created_at, Ticket.first_responded_at) <= limit,
+                ),
+                "met",
+            ),
+            (responded, "missed"),
+            (seconds_between(Ticket.created_at, self.now) > limit, "missed"),
+            else_="pending",
+        )
+
+    def major(self) -> Any:
+        limit = self.goals.major_hours * 3600
+        resolved = Ticket.resolved_at.is_not(None)
+        return case(
+            (Ticket.priority != "P1", None),
+            (
+                and_(resolved, seconds_between(Ticket.created_at, Ticket.resolved_at) <= limit),
+                "met",
+            ),
+            (resolved, "missed"),
+            (seconds_between(Ticket.created_at, self.now) > limit, "missed"),
+            else_="pending",
+        )
+
+    def handling(self) -> Any:
+        limit = self.goals.handling_hours * 3600
+        return case(
+            (seconds_between(Ticket.created_at, Ticket.resolved_at) <= limit, "met"), else_="missed"
+        )
+
+    def contacts(self) -> Any:
+        """The tickets from 7 days before the window to 7 days after it, each with the
+        same customer's previous and next ticket of the same category."""
+        customer = func.coalesce(Conversation.customer_id, -Ticket.conversation_id)
+        need = (customer, Ticket.category)
+        order = (Ticket.created_at, Ticket.id)
+        where = [
+            Ticket.created_at >= moment("around_start", self.win.start - REPEAT_WINDOW),
+            Ticket.created_at < moment("around_end", self.win.end + REPEAT_WINDOW),
+            Ticket.merged_into_id.is_(None),
+        ]
+        if self.team is not None:
+            where.append(Ticket.team == self.team)
+        return (
+            select(
+                Ticket.id.label("id"),
+                Ticket.created_at.label("created_at"),
+                Ticket.resolved_at.label("resolved_at"),
+                Ticket.reopen_count.label("reopen_count"),
+                func.lag(Ticket.created_at).over(partition_by=need, order_by=order).label("before"),
+                func.lead(Ticket.created_at).over(partition_by=need, order_by=order).label("after"),
+            )
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(*where)
+            .subquery("around")
+        )
+
+    def contact_outcomes(self, around: Any) -> tuple[Any, Any]:
+        """(repeat, fcr) over ``around``: "met" means is a repeat contact / was
+        resolved at the first contact."""
+        window = REPEAT_WINDOW.total_seconds()
+        repeat = case(
+            (
+                and_(
+                    around.c.before.is_not(None),
+                    seconds_between(around.c.before, around.c.created_at) <= window,
+                ),
+                "met",
+            ),
+            else_="missed",
+        )
+        again = and_(
+            around.c.after.is_not(None),
+            seconds_between(around.c.created_at, around.c.after) <= window,
+        )
+        fcr = case(
+            (around.c.resolved_at.is_(None), None),
+            (and_(around.c.reopen_count == 0, ~again), "met"),
+            else_="missed",
+        )
+        return repeat, fcr
+
+    def in_window(self, around: Any) -> list[ColumnElement[bool]]:
+        return [around.c.created_at >= self.start, around.c.created_at < self.end]
+
+    def revisits(self) -> Any:
+        """Tickets resolved in the window whose plan requires a 回访 that has come due
+        (or been tried): "met" when a 回访 of the ticket reached the customer."""
+        required = func.max(
+            case(
+                (
+                    and_(
+                        FollowupTask.reason == "plan",
+                        (FollowupTask.due_at <= self.now) | (FollowupTask.attempts > 0),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        reached = func.max(case((FollowupTask.state == "reached", 1), else_=0))
+        return (
+            select(
+                Ticket.id.label("id"),
+                case((reached == 1, "met"), else_="missed").label("outcome"),
+            )
+            .join(FollowupTask, FollowupTask.ticket_id == Ticket.id)
+            .where(*self.resolved())
+            .group_by(Ticket.id)
+            .having(required == 1)
+            .subquery("revisits")
+        )
+
+    def surveys(self) -> tuple[Select[Any], Any]:
+        outcome = case((SurveyResponse.score >= 4, "met"), else_="missed")
+        query = (
+            select(SurveyResponse.ticket_id, outcome.label("outcome"))
+            .join(Ticket, SurveyResponse.ticket_id == Ticket.id)
+            .where(SurveyResponse.created_at >= self.start, SurveyResponse.created_at < self.end)
+        )
+        if self.team is not None:
+            query = query.where(Ticket.team == self.team)
+        return query, outcome
+
+
+def _grouped(rows: Any) -> Select[Any]:
+    """Counts by every column of ``rows`` (grouped on the subquery's columns: the same
+    CASE written twice, with its own parameters, is not the same GROUP BY on PostgreSQL)."""
+    columns = list(rows.c)
+    return select(*columns, func.count()).group_by(*columns)
 
 
 def find(
     session: Session, win: Window, goals: Goals, now: datetime, team: str | None = None
 ) -> Found:
-    start, end = win.start, win.end
-    around = _rows(
-        session,
-        _scoped(
-            _columns().where(
-                _between(Ticket.created_at, start - REPEAT_WINDOW, end + REPEAT_WINDOW)
-            ),
-            team,
-        ),
+    f = Figures(win, goals, now, team)
+    trend = [Point(b.label) for b in win.buckets]
+    answered, major = Tally(), Tally()
+    volume: Counter[tuple[str, str, str, str]] = Counter()
+    rows = (
+        select(
+            f.bucket(Ticket.created_at).label("bucket"),
+            f.answered().label("answered"),
+            f.major().label("major"),
+        )
+        .where(*f.created())
+        .subquery("created")
     )
-    created = [t for t in around if start <= t.created_at < end]
-    resolved = _rows(
-        session, _scoped(_columns().where(_between(Ticket.resolved_at, start, end)), team)
+    for i, a, m, count in session.execute(_grouped(rows)):
+        answered.add(a, count)
+        major.add(m, count)
+        if 0 <= i < len(trend):
+            trend[i].tickets += count
+            trend[i].answered.add(a, count)
+            trend[i].major.add(m, count)
+    for category, subcategory, channel, owner, count in session.execute(
+        select(Ticket.category, Ticket.subcategory, Ticket.channel, Ticket.team, func.count())
+        .where(*f.created())
+        .group_by(Ticket.category, Ticket.subcategory, Ticket.channel, Ticket.team)
+    ):
+        volume[(category, subcategory or "", channel or "", owner or "")] += count
+
+    handling, handling_seconds = Tally(), 0.0
+    rows = (
+        select(
+            f.bucket(Ticket.resolved_at).label("bucket"),
+            f.handling().label("outcome"),
+            seconds_between(Ticket.created_at, Ticket.resolved_at).label("took"),
+        )
+        .where(*f.resolved())
+        .subquery("resolved")
     )
-    answered_t, major_t, handling_t = Tally(), Tally(), Tally()
-    for t in created:
-        answered_t.add(answered(t, goals, now), t.id)
-        major_t.add(major(t, goals, now), t.id)
-    for t in resolved:
-        handling_t.add(handling(t, goals), t.id)
+    for i, outcome, count, seconds in session.execute(
+        select(rows.c.bucket, rows.c.outcome, func.count(), func.sum(rows.c.took)).group_by(
+            rows.c.bucket, rows.c.outcome
+        )
+    ):
+        handling.add(outcome, count)
+        handling_seconds += float(seconds or 0)
+        if 0 <= i < len(trend):
+            trend[i].resolved += count
+            trend[i].handling_seconds += float(seconds or 0)
+
+    around = f.contacts()
+    repeat_of, fcr_of = f.contact_outcomes(around)
+    repeat, fcr = Tally(), Tally()
+    rows = (
+        select(repeat_of.label("repeat"), fcr_of.label("fcr"))
+        .where(*f.in_window(around))
+        .subquery("contacts")
+    )
+    for r, c, count in session.execute(_grouped(rows)):
+        repeat.add(r, count)
+        fcr.add(c, count)
+
+    revisit = Tally()
+    revisits = f.revisits()
+    for outcome, count in session.execute(
+        select(revisits.c.outcome, func.count()).group_by(revisits.c.outcome)
+    ):
+        revisit.add(outcome, count)
+
+    satisfaction = Tally()
+    surveys, _ = f.surveys()
+    answers = surveys.subquery("answers")
+    for outcome, count in session.execute(
+        select(answers.c.outcome, func.count()).group_by(answers.c.outcome)
+    ):
+        satisfaction.add(outcome, count)
+
     return Found(
         window=win,
         goals=goals,
-        created=created,
-        resolved=resolved,
-        answered=answered_t,
-        major=major_t,
-        handling=handling_t,
-        revisit=_revisits(session, start, end, now, team),
-        satisfaction=_surveys(session, start, end, team),
-        contacts=contacts(created, around),
-        revisit_satisfied=_revisit_answers(session, start, end, team),
-        **_containment(session, start, end),
+        answered=answered,
+        major=major,
+        handling=handling,
+        handling_seconds=handling_seconds,
+        revisit=revisit,
+        satisfaction=satisfaction,
+        repeat=repeat,
+        fcr=fcr,
+        revisit_satisfied=_revisit_answers(session, f),
+        volume=volume,
+        trend=trend,
+        **_containment(session, f),
     )
 
 
-def _revisits(
-    session: Session, start: datetime, end: datetime, now: datetime, team: str | None
-) -> Tally:
-    """Tickets resolved in the window whose plan requires a 回访 that has come due."""
-    query: Select[Any] = (
-        select(FollowupTask.ticket_id, FollowupTask.state)  # type: ignore[assignment]
+def _revisit_answers(session: Session, f: Figures) -> tuple[int, int]:
+    query = (
+        select(FollowupTask.satisfaction, func.count())
         .join(Ticket, FollowupTask.ticket_id == Ticket.id)
         .where(
-            FollowupTask.reason == "plan",
-            or_(FollowupTask.due_at <= now, FollowupTask.attempts > 0),
-            _between(Ticket.resolved_at, start, end),
+            FollowupTask.satisfaction.is_not(None),
+            FollowupTask.done_at >= f.start,
+            FollowupTask.done_at < f.end,
         )
+        .group_by(FollowupTask.satisfaction)
     )
-    reached: dict[int, bool] = {}
-    for ticket_id, state in session.execute(_scoped(query, team)):
-        reached[ticket_id] = reached.get(ticket_id, False) or state == "reached"
-    # a reached 回访 on a low-score task of the same ticket reached the customer too
-    if reached:
-        for (ticket_id,) in session.execute(
-            select(FollowupTask.ticket_id).where(
-                FollowupTask.state == "reached", FollowupTask.ticket_id.in_(list(reached))
-            )
-        ):
-            reached[ticket_id] = True
-    tally = Tally()
-    for ticket_id, ok in sorted(reached.items()):
-        tally.add("met" if ok else "missed", ticket_id)
-    return tally
+    if f.team is not None:
+        query = query.where(Ticket.team == f.team)
+    counted = dict(session.execute(query).tuples().all())
+    return int(counted.get("satisfied", 0)), int(sum(counted.values()))
 
 
-def _surveys(session: Session, start: datetime, end: datetime, team: str | None) -> Tally:
-    query = (
-        select(SurveyResponse.ticket_id, SurveyResponse.score)
-        .join(Ticket, SurveyResponse.ticket_id == Ticket.id)
-        .where(_between(SurveyResponse.created_at, start, end))
-    )
-    if team is not None:
-        query = query.where(Ticket.team == team)
-    tally = Tally()
-    for ticket_id, score in session.execute(query):
-        tally.add("met" if score >= 4 else "missed", ticket_id)
-    return tally
-
-
-def _revisit_answers(
-    session: Session, start: datetime, end: datetime, team: str | None
-) -> tuple[int, int]:
-    query = (
-        select(FollowupTask.satisfaction)
-        .join(Ticket, FollowupTask.ticket_id == Ticket.id)
-        .where(FollowupTask.satisfaction.is_not(None), _between(FollowupTask.done_at, start, end))
-    )
-    if team is not None:
-        query = query.where(Ticket.team == team)
-    answers = list(session.scalars(query))
-    return sum(1 for a in answers if a == "satisfied"), len(answers)
-
-
-def _containment(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+def _containment(session: Session, f: Figures) -> dict[str, int]:
     """Conversations a customer wrote in during the window; contained when neither a
     ticket nor a handoff to a person began in them during the window."""
-    wrote = set(
-        session.scalars(
-            select(Message.conversation_id)
-            .where(Message.direction == "in", _between(Message.created_at, start, end))
-            .distinct()
-        )
+    wrote = (
+        select(Message.conversation_id.label("id"))
+        .where(Message.direction == "in", Message.created_at >= f.start, Message.created_at < f.end)
+        .distinct()
+        .subquery("wrote")
     )
-    served = set(
-        session.scalars(
-            select(Ticket.conversation_id).where(_between(Ticket.created_at, start, end))
-        )
-    ) | set(
-        session.scalars(
-            select(Handoff.conversation_id).where(_between(Handoff.queued_at, start, end))
-        )
+    ticket = select(Ticket.id).where(
+        Ticket.conversation_id == wrote.c.id,
+        Ticket.created_at >= f.start,
+        Ticket.created_at < f.end,
     )
-    return {"conversations": len(wrote), "contained": len(wrote - served)}
+    handoff = select(Handoff.id).where(
+        Handoff.conversation_id == wrote.c.id,
+        Handoff.queued_at >= f.start,
+        Handoff.queued_at < f.end,
+    )
+    conversations = session.scalar(select(func.count()).select_from(wrote)) or 0
+    contained = (
+        session.scalar(
+            select(func.count()).select_from(wrote).where(~ticket.exists(), ~handoff.exists())
+        )
+        or 0
+    )
+    return {"conversations": int(conversations), "contained": int(contained)}
 
 
 # -- the report --
@@ -452,61 +550,26 @@ def _status(value: float | None, goal: float, lower_is_better: bool = False) -> 
     return "green" if ok else "red"
 
 
-def _trend(found: Found) -> list[dict[str, Any]]:
-    buckets = found.window.buckets
-    created = {t.id: t for t in found.created}
-    resolved = {t.id: t for t in found.resolved}
-
-    starts = [b.start for b in buckets]
-
-    def index(moment: datetime) -> int | None:
-        i = bisect_right(starts, moment) - 1
-        return i if 0 <= i and moment < buckets[i].end else None
-
-    points: list[dict[str, Any]] = [
-        {"label": b.label, "tickets": 0, "answered": Tally(), "major": Tally(), "hours": []}
-        for b in buckets
-    ]
-    for kind in ("answered", "major"):
-        tally: Tally = getattr(found, kind)
-        for outcome in OUTCOMES:
-            for ticket_id in getattr(tally, outcome):
-                i = index(created[ticket_id].created_at)
-                if i is not None:
-                    points[i][kind].add(outcome, ticket_id)
-    for t in found.created:
-        i = index(t.created_at)
-        if i is not None:
-            points[i]["tickets"] += 1
-    for t in resolved.values():
-        assert t.resolved_at is not None
-        i = index(t.resolved_at)
-        if i is not None:
-            points[i]["hours"].append(_hours(t))
-    return [
-        {
-            "label": p["label"],
-            "tickets": p["tickets"],
-            "answered": p["answered"].share,
-            "major": p["major"].share,
-            "handling_hours": round(sum(p["hours"]) / len(p["hours"]), 2) if p["hours"] else None,
-        }
-        for p in points
-    ]
+def _hours(seconds: float, count: int) -> float | None:
+    return round(seconds / count / 3600, 2) if count else None
 
 
-def _volume(rows: Iterable[TicketRow], key: str) -> dict[str, int]:
-    counted = Counter(getattr(t, key) or "" for t in rows)
+def _volume(found: Found, key: int, category: str | None = None) -> dict[str, int]:
+    counted: Counter[str] = Counter()
+    for fields, count in found.volume.items():
+        if category is None or fields[0] == category:
+            counted[fields[key]] += count
     return dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def report(found: Found) -> dict[str, Any]:
     """The figures, red or green against the targets, the trend and the volumes."""
     goals, win = found.goals, found.window
-    hours = [_hours(t) for t in found.resolved]
-    handling_avg = round(sum(hours) / len(hours), 2) if hours else None
-    complaints = [t for t in found.created if t.category == "complaint"]
+    resolved = found.handling.met + found.handling.missed
+    handling_avg = _hours(found.handling_seconds, resolved)
     satisfied, answers = found.revisit_satisfied
+    tickets = sum(found.volume.values())
+    complaints = sum(c for k, c in found.volume.items() if k[0] == "complaint")
     return {
         "period": {
             "kind": win.kind,
@@ -550,16 +613,16 @@ def report(found: Found) -> dict[str, Any]:
             },
         },
         "beside": {
-            "tickets": len(found.created),
-            "by_category": _volume(found.created, "category"),
+            "tickets": tickets,
+            "by_category": _volume(found, 0),
             "complaints": {
-                "total": len(complaints),
-                "by_subcategory": _volume(complaints, "subcategory"),
-                "by_channel": _volume(complaints, "channel"),
-                "by_team": _volume(complaints, "team"),
+                "total": complaints,
+                "by_subcategory": _volume(found, 1, "complaint"),
+                "by_channel": _volume(found, 2, "complaint"),
+                "by_team": _volume(found, 3, "complaint"),
             },
-            "repeat": found.contacts.repeat.counts(),
-            "fcr": found.contacts.fcr.counts(),
+            "repeat": found.repeat.counts(),
+            "fcr": found.fcr.counts(),
             "containment": {
                 "conversations": found.conversations,
                 "contained": found.contained,
@@ -568,33 +631,87 @@ def report(found: Found) -> dict[str, Any]:
                 else None,
             },
         },
-        "trend": _trend(found),
+        "trend": [
+            {
+                "label": p.label,
+                "tickets": p.tickets,
+                "answered": p.answered.share,
+                "major": p.major.share,
+                "handling_hours": _hours(p.handling_seconds, p.resolved),
+            }
+            for p in found.trend
+        ],
     }
 
 
-def behind(session: Session, found: Found, figure: str, outcome: str | None) -> list[TicketRow]:
-    """The tickets counted in one figure (``outcome`` met, missed or pending; all when
-    None), oldest first. For satisfaction, the tickets of the survey answers."""
-    tallies: dict[str, Tally] = {
-        "answered": found.answered,
-        "handling": found.handling,
-        "major": found.major,
-        "revisit": found.revisit,
-        "satisfaction": found.satisfaction,
-        "repeat": found.contacts.repeat,
-        "fcr": found.contacts.fcr,
-    }
-    if figure not in tallies:
-        raise TargetsError(f"unknown figure {figure!r}: {', '.join(FIGURES)}")
+# -- the tickets behind a figure --
+
+
+def _columns() -> Select[Any]:
+    query: Select[Any] = select(  # type: ignore[assignment]
+        Ticket.id,
+        Ticket.number,
+        Ticket.priority,
+        Ticket.category,
+        Ticket.subcategory,
+        Ticket.status,
+        Ticket.channel,
+        Ticket.team,
+        Ticket.assignee,
+        Ticket.created_at,
+        Ticket.first_responded_at,
+        Ticket.resolved_at,
+        Ticket.reopen_count,
+    )
+    return query
+
+
+def _ids(f: Figures, figure: str, outcome: str | None) -> Select[Any]:
+    """The ids of the tickets counted in ``figure`` (with ``outcome``)."""
+
+    def having(expression: Any) -> Any:
+        return expression.is_not(None) if outcome is None else expression == outcome
+
+    if figure in ("answered", "major"):
+        expression = f.answered() if figure == "answered" else f.major()
+        return select(Ticket.id).where(*f.created(), having(expression))
+    if figure == "handling":
+        return select(Ticket.id).where(*f.resolved(), having(f.handling()))
+    if figure in ("repeat", "fcr"):
+        around = f.contacts()
+        repeat, fcr = f.contact_outcomes(around)
+        chosen = repeat if figure == "repeat" else fcr
+        return select(around.c.id).where(*f.in_window(around), having(chosen))
+    if figure == "revisit":
+        revisits = f.revisits()
+        return select(revisits.c.id).where(having(revisits.c.outcome))
+    if figure == "satisfaction":
+        surveys, expression = f.surveys()
+        return surveys.with_only_columns(SurveyResponse.ticket_id).where(having(expression))
+    raise TargetsError(f"unknown figure {figure!r}: {', '.join(FIGURES)}")
+
+
+def behind(
+    session: Session,
+    win: Window,
+    goals: Goals,
+    now: datetime,
+    team: str | None,
+    figure: str,
+    outcome: str | None,
+    limit: int = LIST_MAX,
+) -> tuple[int, list[TicketRow]]:
+    """How many tickets one figure counted (``outcome`` met, missed or pending; all when
+    None) and the first ``limit`` of them, oldest first. For satisfaction, the tickets of
+    the survey answers."""
     if outcome is not None and outcome not in OUTCOMES:
         raise TargetsError(f"unknown outcome {outcome!r}: {', '.join(OUTCOMES)}")
-    tally = tallies[figure]
-    ids = {
-        i for name in (OUTCOMES if outcome is None else (outcome,)) for i in getattr(tally, name)
-    }
-    known = {t.id: t for t in (*found.created, *found.resolved) if t.id in ids}
-    missing = sorted(ids - set(known))
-    for chunk in range(0, len(missing), 1000):
-        part = missing[chunk : chunk + 1000]
-        known.update((t.id, t) for t in _rows(session, _columns().where(Ticket.id.in_(part))))
-    return sorted(known.values(), key=lambda t: (t.created_at, t.id))
+    ids = _ids(Figures(win, goals, now, team), figure, outcome).subquery("behind")
+    count = session.scalar(select(func.count(func.distinct(ids.c[0])))) or 0
+    rows = session.execute(
+        _columns()
+        .where(Ticket.id.in_(select(ids.c[0])))
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(limit)
+    )
+    return int(count), [TicketRow(*row) for row in rows]

@@ -51,6 +51,9 @@ EVENTS = (
     "take_over",
 )
 
+# who acts on a ticket when it is not a member of staff (``ticket_events.actor``)
+ACTORS = ("assistant", "customer", "system", "sla")
+
 
 class LifecycleError(ValueError):
     pass

@@ -256,6 +256,32 @@ const words = {
   exportList: ["导出明细", "Export the list"],
   unassignedTeam: ["未分配", "Unassigned"],
   weekly: ["每周一 9:00 通过邮件发送上周报告", "Last week's report goes out by e-mail every Monday at 9:00"],
+  // conversation review
+  review: ["会话质检", "Conversation review"],
+  since: ["从", "From"],
+  untilExcl: ["到（不含）", "Until (excl.)"],
+  any: ["不限", "Any"],
+  breachedSla: ["工单已超时（SLA 违约）", "A ticket breached its SLA"],
+  words: ["关键词", "Words"],
+  searchChats: ["搜索会话", "Search"],
+  foundChats: ["找到会话", "Conversations found:"],
+  noChatsFound: ["没有找到会话", "No conversations found"],
+  scorecards: ["坐席质检成绩", "Agents' quality scorecards"],
+  chatsN: ["会话", "Chats"],
+  flagged: ["被标记", "Flagged"],
+  reviews: ["评分次数", "Reviews"],
+  average: ["平均分", "Average"],
+  transcript: ["会话记录", "Conversation"],
+  qualityScore: ["质检评分", "Quality score"],
+  scoreNeedsChat: ["只有人工服务过的会话可以评分", "Only a chat with an agent can be scored"],
+  comment: ["评语", "Comment"],
+  saveScore: ["提交评分", "Save the score"],
+  scoreSaved: ["评分已保存：", "Score saved:"],
+  rubric: ["质检规则", "Quality rubric"],
+  rubricHint: ["匹配写法为正则表达式；更易用的规则编辑将在管理功能中提供", "Patterns are regular expressions"],
+  pattern: ["匹配", "Pattern"],
+  trigger: ["触发", "Trigger"],
+  saved: ["已保存", "Saved"],
   // live floor
   queueLength: ["排队人数", "In the queue"],
   longestWait: ["最长等待", "Longest wait"],
@@ -324,6 +350,15 @@ const labels = {
     resolved: ["已解决", "Resolved"], follow_up: ["需跟进", "Needs follow-up"],
     no_response: ["客户无回应", "No response"], other: ["其他", "Other"],
     left_queue: ["客户离开排队", "Left the queue"],
+  },
+  // who did something on a ticket when it was not a member of staff
+  actor: {
+    assistant: ["智能助手", "The assistant"], customer: ["客户", "The customer"], system: ["系统", "The system"],
+    sla: ["时效监控", "SLA monitor"],
+  },
+  ruleKind: {
+    greeting: ["问候语", "Greeting"], forbidden: ["禁用语", "Forbidden words"], disclosure: ["风险揭示", "Risk disclosure"],
+    empathy: ["安抚共情", "Empathy"], identity: ["身份核实", "Identity check"], manual: ["人工评分", "Scored by people"],
   },
   role: { agent: ["坐席", "Agent"], supervisor: ["主管", "Supervisor"], admin: ["管理员", "Admin"] },
   state: {
@@ -396,6 +431,11 @@ export function label(kind, value) {
   const pair = labels[kind] && labels[kind][value];
   if (!pair) return value ?? "";
   return pair[lang.value === "en" ? 1 : 0];
+}
+
+// A member of staff by their name; the assistant, the customer and the system in words.
+export function actorName(actor) {
+  return labels.actor[actor] ? label("actor", actor) : actor;
 }
 
 export function options(kind) {

@@ -9,6 +9,7 @@ const routes = [
   { path: "/revisits", component: () => import("./views/RevisitList.vue") },
   { path: "/chats", component: () => import("./views/ChatConsole.vue") },
   { path: "/targets", component: () => import("./views/ServiceTargets.vue"), meta: { supervisor: true } },
+  { path: "/review", component: () => import("./views/ConversationReview.vue"), meta: { supervisor: true } },
   { path: "/floor", component: () => import("./views/LiveFloor.vue"), meta: { supervisor: true } },
   { path: "/canned", component: () => import("./views/CannedReplies.vue"), meta: { supervisor: true } },
   { path: "/:rest(.*)*", redirect: "/tickets" },

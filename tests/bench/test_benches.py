@@ -160,3 +160,21 @@ def test_desk_lists_on_postgresql(pg_server: str) -> None:
     assert result["at_risk"] > 0 and result["search_hits"] > 0
     for key in ("first_page_p95_ms", "at_risk_p95_ms", "search_p95_ms", "number_search_p95_ms"):
         assert result[key] > 0 and len(result[key.replace("_p95_ms", "_runs_ms")]) == 3
+
+
+def test_kpi_report_on_postgresql(pg_server: str) -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.kpi", "--tickets", "12000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": pg_server},
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["tickets"] == 12000 and 900 <= result["month_tickets"] <= 1100
+    assert result["report_seconds"] > 0 and len(result["report_runs_seconds"]) == 3
+    assert 0 < result["answered"] < 1 and 0 < result["repeat"] < 0.2
+    assert 0.3 < result["containment"] < 0.4  # one kept conversation for every two tickets

@@ -56,6 +56,7 @@ def internal_codes() -> set[str]:
     """Every code the service stores or sends that a person should never read."""
     codes: set[str] = set(policy.STATUSES) | set(policy.CATEGORIES)
     codes |= set(queue.REASONS) | set(lifecycle.EVENTS) | set(lifecycle.CALL_OUTCOMES)
+    codes |= set(lifecycle.ACTORS)
     codes |= set(revisits.RESULTS) | set(revisits.SATISFACTION) | {"plan", "low_score"}
     codes |= set(presence.STATUSES) | {"standard", "left_queue"}
     codes |= incident_subcategories() | {"escalation_risk"}
@@ -96,7 +97,10 @@ def codes_on(page: Page, codes: set[str]) -> list[str]:
     page.wait_for_timeout(400)
     text = page.inner_text("body")
     return sorted(
-        code for code in codes if re.search(rf"(?<![\w.:]){re.escape(code)}(?![\w:])", text)
+        code
+        for code in codes
+        # a canned reply's {customer} is a variable staff write on purpose
+        if re.search(rf"(?<![\w.:{{]){re.escape(code)}(?![\w:}}])", text)
     )
 
 
@@ -263,9 +267,12 @@ def test_the_live_floor_listen_whisper_take_over_and_no_codes_anywhere(
         assert codes_on(zhao, codes) == []
 
         # every other page, in Chinese
-        for nav in ("tickets", "revisits", "canned", "targets", "floor"):
+        for nav in ("tickets", "revisits", "canned", "targets", "floor", "review"):
             zhao.click(f"[data-nav={nav}]")
             zhao.wait_for_timeout(800)
+            if nav == "review":  # with the taken-over chat's timeline open
+                zhao.click("[data-test=result]")
+                zhao.wait_for_selector("[data-test=timeline]:has-text('值班主管')")
             assert codes_on(zhao, codes) == [], nav
         with db.session() as session:
             audited = {

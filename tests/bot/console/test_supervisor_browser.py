@@ -1,22 +1,26 @@
-"""Issue 7's walk-through in real Chromium: a supervisor finds yesterday's conversations
-where a P1 ticket breached its SLA, opens one, scores it, exports the week's figures;
-every read is in the audit log, and a hand-edited audit row makes `audit verify` fail."""
+"""Issue 7's walk-through in real Chromium, in the staff app's conversation review: a
+supervisor finds yesterday's conversations where a P1 ticket breached its SLA, opens
+one, scores it, adjusts the rubric, downloads the week's targets; every read is in the
+audit log, and a hand-edited audit row makes `audit verify` fail."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select, text
 
 from bot.access.accounts import add_user
 from bot.cli import main
 from bot.core.db import Database
 from bot.core.models import AuditEntry
+from tests.bot.console.test_desk_browser import desk_page
 from tests.helpers import (
     SERVICE,
     SESSION_HEADER,
@@ -28,6 +32,15 @@ from tests.helpers import (
 )
 
 pytestmark = pytest.mark.browser
+SCREENS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+
+
+def pick_date(page: Page, field: str, day: date) -> None:
+    box = page.locator("[data-test=review] .el-form-item:has(.el-date-editor) input").nth(
+        0 if field == "since" else 1
+    )
+    box.fill(day.isoformat())
+    box.press("Enter")
 
 
 def _p1_chat(url: str, settings, visitor: str, words: str) -> str:
@@ -134,54 +147,42 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         _p1_chat(url, settings, "visitor-today", "账户被盗了")  # today: not yet breached
         _move_to_yesterday(db, breached)
 
-        page = browser.new_context(
-            bypass_csp=True, viewport={"width": 1400, "height": 900}, accept_downloads=True
-        ).new_page()
-        page.goto(f"{url}/console")
-        page.fill("#name", "zhang.sup")
-        page.fill("#password", "pw-zhang-sup-123")
-        page.click("#signin")
-        page.wait_for_selector("#app", state="visible")
-        page.click("#sup-link")
-        page.wait_for_selector("#dashboard .kpi")  # the dashboard, with its charts
-        assert len(page.query_selector_all("#dashboard .kpi")) == 10
-        assert page.query_selector("#dashboard svg rect") is not None
-        today = datetime.now(UTC).date()
-        page.fill("#since", str(today - timedelta(days=1)))
-        page.fill("#until", str(today))
-        page.select_option("#priority", "P1")
-        page.check("#breached")
-        page.click("#go")
-        page.wait_for_selector(".result")
-        results = page.query_selector_all(".result")
+        page = desk_page(browser, url, "zhang.sup", "pw-zhang-sup-123")
+        page.goto(f"{url}/console/supervisor")  # the old address leads to the staff app
+        page.wait_for_url("**/console/app/review")
+        page.wait_for_selector("[data-test=found]")
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        pick_date(page, "since", today - timedelta(days=1))
+        pick_date(page, "until", today)
+        page.click("[data-test=priority]")
+        page.click(".el-select-dropdown__item:visible:has-text('P1')")
+        page.click("[data-test=breached]")
+        page.click("[data-test=search]")
+        page.wait_for_selector("[data-test=found]:has-text('找到会话 1')")
+        results = page.query_selector_all("[data-test=result]")
         assert [r.get_attribute("data-conversation") for r in results] == [breached]
         results[0].click()
-        page.wait_for_function("document.querySelector('#timeline').textContent.includes('盗刷')")
-        timeline = page.text_content("#timeline")
+        page.wait_for_selector("[data-test=timeline]:has-text('盗刷')")
+        timeline = page.inner_text("[data-test=timeline]")
         assert "已为您冻结账户" in timeline and "li.na" in timeline
-        page.wait_for_selector("#submit-score")
-        page.select_option("#score select[name='resolution']", "4")
-        page.click("#submit-score")
-        page.wait_for_function("document.querySelector('#message').className === 'ok'")
-        assert "评分已保存" in page.text_content("#message")
-        page.fill("#since", str(today - timedelta(days=7)))
-        page.fill("#until", str(today + timedelta(days=1)))
-        page.dispatch_event("#until", "change")
-        with page.expect_download() as download:
-            page.click("#export-csv")
-        rows = list(
-            csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read()))
-        )
-        p1 = next(r for r in rows if r["dimension"] == "priority" and r["value"] == "P1")
-        assert p1["tickets"] == "2" and float(p1["breach_rate"]) == 1.0
+        assert "紧急事件" in timeline and "p1" not in timeline  # the reason, in words
+        page.click("[data-rule=resolution]")
+        page.click(".el-select-dropdown__item:visible:has-text('4')")
+        page.click("[data-test=submit-score]")
+        page.wait_for_selector(".el-message:has-text('评分已保存')")
         # The rubric is edited on the page too.
-        page.fill(".rule[data-key='greeting'] input.weight", "2")
-        page.click(".rule[data-key='greeting'] button.save-rule")
-        page.wait_for_function("document.querySelector('#message').className === 'ok'")
-        page.wait_for_function(
-            "document.querySelector(\".rule[data-key='greeting'] input.weight\").value === '2'"
-        )
-        page.screenshot(path=str(tmp_path / "supervisor.png"))
+        page.click(".rules .el-collapse-item__header")
+        weight = page.locator("[data-test=rule][data-key=greeting] [data-test=weight] input")
+        weight.fill("2")
+        page.click("[data-test=rule][data-key=greeting] [data-test=save-rule]")
+        page.wait_for_selector(".el-message:has-text('已保存')")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENS / "supervisor-review.png"))
+        # this week's targets as a download
+        week = today.isoformat()
+        response = page.request.get(f"{url}/api/v1/targets/export?format=csv&period=week&at={week}")
+        rows = list(csv.reader(io.StringIO(response.body().decode("utf-8-sig"))))
+        assert rows[0][:3] == ["指标", "目标", "实际"]
 
     with db.session() as s:
         trail = [
@@ -193,7 +194,7 @@ def test_supervisor_walk_through(settings, browser: Browser, tmp_path, cli_db) -
         ("search", "transcripts"),
         ("read", "timeline"),
         ("qa.review", "handoff"),
-        ("export", "figures"),
+        ("export", "targets"),
         ("qa.rule", "qa_rule"),
     ]:
         assert expected in trail, (expected, trail)
