@@ -79,6 +79,14 @@ class Scope:
         )
 
 
+def supervised_team(session: Session, name: str, role: str) -> str | None:
+    """The team a supervisor answers for (their figures and floor); None for a supervisor
+    without a team, an admin or an API token (everything)."""
+    if role != "supervisor":
+        return None
+    return session.scalar(select(User.team).where(User.name == name))
+
+
 def scope_of(session: Session, name: str, role: str) -> Scope:
     if role in ("admin", "token"):
         return Scope(everything=True)

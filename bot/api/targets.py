@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from sqlalchemy import select
 
 from bot.api.deps import Address, ServicesDep, StaffMember, needs, supervisor
 from bot.api.table_export import download
-from bot.core.models import User, utcnow
+from bot.core.models import utcnow
+from bot.handoff.floor import team_of
 from bot.sla import targets, targets_export
 from bot.web.audited_reads import AuditedReads
 from bot.web.services import Services
@@ -23,18 +23,10 @@ from bot.web.services import Services
 router = APIRouter(tags=["targets"])
 
 EXPORT_MAX = 100_000  # rows in a download of the tickets behind a figure
-PeriodKind = Annotated[str, Query(pattern="^(day|week|month)$")]
+PeriodKind = Annotated[str, Query(pattern="^(" + "|".join(targets.PERIODS) + ")$")]
 
 
-def _team_of(services: Services, name: str, role: str) -> str | None:
-    """A supervisor with a team sees that team's figures only."""
-    if role != "supervisor":
-        return None
-    with services.db.session() as session:
-        return session.scalar(select(User.team).where(User.name == name))
-
-
-class Request_:
+class ReportRequest:
     """One report request: who asks, for which window and team."""
 
     def __init__(
@@ -81,17 +73,17 @@ async def report_request(
     period: PeriodKind = "month",
     at: date | None = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
-) -> Request_:
+) -> ReportRequest:
     name = await supervisor(staff)
     zone = services.settings.display_timezone
     day = at or datetime.now(ZoneInfo(zone)).date()
-    own = await to_thread.run_sync(_team_of, services, name, staff[1])
+    own = await to_thread.run_sync(team_of, services.db, name, staff[1])
     if own is not None and team not in (None, own):
         raise HTTPException(403, "只能查看本团队的指标 / you see your own team's figures only")
-    return Request_(services, name, address, targets.window(period, day, zone), own or team)
+    return ReportRequest(services, name, address, targets.window(period, day, zone), own or team)
 
 
-Asked = Annotated[Request_, Depends(report_request)]
+Asked = Annotated[ReportRequest, Depends(report_request)]
 
 
 @router.get("/targets", dependencies=[needs("reports:read")])

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.access.scopes import supervised_team
 from bot.core.db import Database
 from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, User, utcnow
 from bot.handoff.presence import WATCHING, Presence
@@ -167,11 +168,8 @@ def snapshot(session: Session, statuses: dict[str, str], team: str | None) -> di
 
 
 def team_of(db: Database, name: str, role: str) -> str | None:
-    """A supervisor with a team watches that team; admins (and tokens) everything."""
-    if role != "supervisor":
-        return None
     with db.session() as session:
-        return session.scalar(select(User.team).where(User.name == name))
+        return supervised_team(session, name, role)
 
 
 async def watched(db: Database, redis: Redis, prefix: str, name: str, role: str) -> dict[str, Any]:

@@ -274,6 +274,14 @@ def test_the_live_floor_listen_whisper_take_over_and_no_codes_anywhere(
                 zhao.click("[data-test=result]")
                 zhao.wait_for_selector("[data-test=timeline]:has-text('值班主管')")
             assert codes_on(zhao, codes) == [], nav
+        # the older pages still served beside the app
+        zhao.goto(f"{url}/console")
+        zhao.wait_for_selector("#app", state="visible")
+        zhao.wait_for_timeout(800)
+        assert codes_on(zhao, codes) == [], "/console"
+        zhao.goto(f"{url}/console/kb")
+        zhao.wait_for_timeout(800)
+        assert codes_on(zhao, codes) == [], "/console/kb"
         with db.session() as session:
             audited = {
                 (e.action, e.object_type)
