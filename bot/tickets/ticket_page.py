@@ -83,7 +83,7 @@ def _timeline(
             Entry(
                 at=m.created_at,
                 kind="message",
-                actor=m.sender if m.direction == "out" else "customer",
+                actor=(m.author or m.sender) if m.direction == "out" else "customer",
                 action="in" if m.direction == "in" else "out",
                 text=m.text,
                 conversation=conversations[m.conversation_id].public_id,

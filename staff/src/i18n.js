@@ -350,7 +350,8 @@ const labels = {
   },
   // who did something on a ticket when it was not a member of staff
   actor: {
-    assistant: ["智能助手", "The assistant"], customer: ["客户", "The customer"], system: ["系统", "The system"],
+    assistant: ["智能助手", "The assistant"], bot: ["智能助手", "The assistant"], customer: ["客户", "The customer"],
+    system: ["系统", "The system"], agent: ["坐席", "An agent"],
     sla: ["时效监控", "SLA monitor"],
   },
   ruleKind: {

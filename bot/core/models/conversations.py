@@ -98,6 +98,8 @@ class IdentityCheck(Base):
 
 # Inbound messages still waiting for an answer (the inbox claims the oldest per conversation).
 INBOUND = "direction = 'in'"
+# who wrote a message (``messages.sender``)
+SENDERS = ("customer", "bot", "agent", "system")
 OPEN_INBOUND = "direction = 'in' AND status IN ('pending', 'processing')"
 # Outbox rows waiting to be sent.
 PENDING_OUTBOX = "status = 'pending'"

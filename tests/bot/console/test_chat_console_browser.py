@@ -117,7 +117,8 @@ def test_two_chats_summary_suggestions_canned_compliance_and_transfer(
         li.click("[data-test=my-chat]:has([data-test=unread])")
         li.wait_for_selector("[data-test=summary-ticket]:has-text('P1')")
         summary = li.inner_text("[data-test=summary]")
-        assert "挂失银行卡" in summary and "卡片挂失" in summary  # the intent and the subcategory, named
+        # the intent and the subcategory, named
+        assert "挂失银行卡" in summary and "卡片挂失" in summary
         li.wait_for_selector("[data-test=suggestions]:has-text('网银密码忘记了怎么办')")
         first = li.locator("[data-test=suggestion]").first.get_attribute("data-key")
         assert first == "reset_password"

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot.access.accounts import add_user, set_public_name
 from bot.core.db import Database
 from bot.core.models import AuditEntry, Handoff, Message, Ticket
+from bot.core.models.conversations import SENDERS
 from bot.handoff import presence, queue
 from bot.sla.ladder import LadderConfig, ladder
 from bot.tickets import lifecycle, policy, revisits
@@ -56,7 +57,7 @@ def internal_codes() -> set[str]:
     """Every code the service stores or sends that a person should never read."""
     codes: set[str] = set(policy.STATUSES) | set(policy.CATEGORIES)
     codes |= set(queue.REASONS) | set(lifecycle.EVENTS) | set(lifecycle.CALL_OUTCOMES)
-    codes |= set(lifecycle.ACTORS)
+    codes |= set(lifecycle.ACTORS) | set(SENDERS)
     codes |= set(revisits.RESULTS) | set(revisits.SATISFACTION) | {"plan", "low_score"}
     codes |= set(presence.STATUSES) | {"standard", "left_queue"}
     codes |= incident_subcategories() | {"escalation_risk"}
@@ -263,6 +264,7 @@ def test_the_live_floor_listen_whisper_take_over_and_no_codes_anywhere(
         zhao.wait_for_selector("[data-kind=escalation]")
         timeline = zhao.inner_text("body")
         assert "接管会话" in timeline and "第1级值班呼叫" in timeline
+        zhao.wait_for_timeout(600)
         zhao.screenshot(path=str(SCREENS / "supervisor-ticket-timeline.png"))
         assert codes_on(zhao, codes) == []
 
