@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
@@ -16,6 +17,7 @@ from bot.core.bounded import CLOSE_SECONDS, close_subscription, within
 from bot.handoff import floor
 from bot.web.services import Services
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 EVERY_S = 5.0
 SETTLE_S = 0.3  # a burst of changes is one snapshot
@@ -43,10 +45,14 @@ async def floor_socket(websocket: WebSocket) -> None:
 
     async def push() -> None:
         while True:
-            now = await floor.watched(
-                services.db, services.events.redis, services.settings.redis_prefix, name, role
-            )
-            await websocket.send_json({"type": "floor", **now})
+            try:
+                now = await floor.watched(
+                    services.db, services.events.redis, services.settings.redis_prefix, name, role
+                )
+            except Exception:  # the database or Redis is away: try again at the next beat
+                log.warning("the live floor could not be read; trying again shortly")
+            else:
+                await websocket.send_json({"type": "floor", **now})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout=EVERY_S)
                 await asyncio.sleep(SETTLE_S)
