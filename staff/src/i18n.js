@@ -1,8 +1,11 @@
-// The words staff see, in Chinese and English; the choice is kept in the browser.
+// The words staff see, in Chinese and English; the choice is kept in the browser. Until
+// someone chooses, the browser's own language decides (English for English browsers).
 import { ref } from "vue";
 
 const saved = typeof localStorage !== "undefined" ? localStorage.getItem("anxin.lang") : null;
-export const lang = ref(saved === "en" ? "en" : "zh");
+const browser = typeof navigator !== "undefined" ? navigator.language || "" : "";
+export const lang = ref(saved ? (saved === "en" ? "en" : "zh") : browser.toLowerCase().startsWith("en") ? "en" : "zh");
+if (typeof document !== "undefined") document.documentElement.lang = lang.value === "en" ? "en" : "zh-CN";
 
 export function setLang(value) {
   lang.value = value;

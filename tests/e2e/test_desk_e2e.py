@@ -67,7 +67,7 @@ def test_an_agent_works_a_ticket_from_the_desk(stack: Stack, browser: Browser) -
     number = found.group(0)
 
     SCREENS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     # closed at the end: an open staff app keeps its person on shift, and the stack is
     # shared with the other end-to-end tests, which expect nobody on shift
     try:

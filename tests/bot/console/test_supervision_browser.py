@@ -166,6 +166,10 @@ def test_the_targets_show_the_hand_worked_values_and_the_tickets_behind_them(
         zhao.wait_for_timeout(500)
         zhao.screenshot(path=str(SCREENS / "supervisor-targets-en.png"))
         zhao.click(".el-radio-button:has-text('中文')")
+        # a browser in English opens the app in English until someone chooses
+        english = browser.new_context(locale="en-US").new_page()
+        english.goto(f"{url}/console/app/")
+        english.wait_for_selector("[data-test=sign-in]:has-text('Sign in')")
         with db.session() as session:
             read = session.scalars(
                 select(AuditEntry.object_type).where(AuditEntry.actor == "zhao.s")
