@@ -50,16 +50,17 @@ WORDS = (
 PHRASE = "提前还款违约金"  # seeded into about one ticket in 2,000
 
 
-def scratch_url() -> str:
+def scratch_url(name: str = SCRATCH) -> str:
+    """DATABASE_URL when set (PostgreSQL only), else a fresh scratch database ``name``."""
     url = os.environ.get("DATABASE_URL", "")
     if url:
         if not url.startswith("postgres"):
-            raise SystemExit("bench.desk measures PostgreSQL: set DATABASE_URL to one")
+            raise SystemExit("this benchmark measures PostgreSQL: set DATABASE_URL to one")
         return url
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
-    return ADMIN.rsplit("/", 1)[0] + f"/{SCRATCH}"
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
 def seed(db: Database, tickets: int) -> float:

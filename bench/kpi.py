@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bench.desk import ADMIN
+from bench.desk import scratch_url
 from bot.core.db import Database
 from bot.core.migrate import upgrade
 from bot.core.models import utcnow
@@ -39,22 +39,6 @@ SCRATCH = "anxin_bench_kpi"
 CUSTOMERS = 300_000
 ZONE = "Asia/Shanghai"
 MONTHS = 12
-
-
-def scratch_url() -> str:
-    import os
-
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        if not url.startswith("postgres"):
-            raise SystemExit("bench.kpi measures PostgreSQL: set DATABASE_URL to one")
-        return url
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
-    return ADMIN.rsplit("/", 1)[0] + f"/{SCRATCH}"
 
 
 def months() -> tuple[date, date]:
@@ -208,7 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1_000_000)
     args = parser.parse_args()
-    url = scratch_url()
+    url = scratch_url(SCRATCH)
     upgrade(url)
     db = Database(url)
     seed_seconds = seed(db, args.tickets)
