@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import Address, ServicesDep, StaffMember, needs, supervisor
@@ -20,18 +20,15 @@ from bot.web.services import Services
 router = APIRouter(prefix="/floor", tags=["floor"])
 
 
-async def floor_snapshot(services: Services, name: str, role: str) -> dict[str, Any]:
-    events = services.events
-    return await floor.watched(
-        services.db, events.redis, services.settings.redis_prefix, name, role
-    )
+HandoffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("", dependencies=[needs("reports:read")])
 async def get_floor(services: ServicesDep, staff: StaffMember) -> dict[str, Any]:
     """Queue, longest wait, people by state with their chats, SLA at risk and breached."""
     name = await supervisor(staff)
-    return await floor_snapshot(services, name, staff[1])
+    prefix = services.settings.redis_prefix
+    return await floor.watched(services.db, services.events.redis, prefix, name, staff[1])
 
 
 def _held(services: Services, handoff_id: int, name: str, role: str) -> floor.Held:
@@ -49,11 +46,11 @@ def _held(services: Services, handoff_id: int, name: str, role: str) -> floor.He
 
 @router.get("/chats/{handoff_id}", dependencies=[needs("tickets:read")])
 async def listen(
-    handoff_id: int,
+    handoff_id: HandoffId,
     services: ServicesDep,
     staff: StaffMember,
     address: Address,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """Listen to a chat, read-only: its messages after ``after``. Opening it (``after``
     0) is audited as a read of the chat; the updates that follow are the same listening."""
@@ -84,7 +81,11 @@ class Whisper(BaseModel):
 
 @router.post("/chats/{handoff_id}/whisper", dependencies=[needs("tickets:write")])
 async def whisper(
-    handoff_id: int, body: Whisper, services: ServicesDep, staff: StaffMember, address: Address
+    handoff_id: HandoffId,
+    body: Whisper,
+    services: ServicesDep,
+    staff: StaffMember,
+    address: Address,
 ) -> dict[str, bool]:
     """A word to the chat's agent that the customer never sees."""
     name = await supervisor(staff)
@@ -109,7 +110,7 @@ async def whisper(
 
 @router.post("/chats/{handoff_id}/take-over", dependencies=[needs("tickets:write")])
 async def take_over(
-    handoff_id: int, services: ServicesDep, staff: StaffMember, address: Address
+    handoff_id: HandoffId, services: ServicesDep, staff: StaffMember, address: Address
 ) -> dict[str, str]:
     """The supervisor takes the chat: it is theirs in their chat console from now on."""
     name = await supervisor(staff)

@@ -80,7 +80,11 @@ async def report_request(
     own = await to_thread.run_sync(team_of, services.db, name, staff[1])
     if own is not None and team not in (None, own):
         raise HTTPException(403, "只能查看本团队的指标 / you see your own team's figures only")
-    return ReportRequest(services, name, address, targets.window(period, day, zone), own or team)
+    try:
+        window = targets.window(period, day, zone)
+    except OverflowError as exc:  # the first or last day there is
+        raise HTTPException(422, "日期超出范围 / the date is out of range") from exc
+    return ReportRequest(services, name, address, window, own or team)
 
 
 Asked = Annotated[ReportRequest, Depends(report_request)]

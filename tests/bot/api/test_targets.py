@@ -32,7 +32,7 @@ def test_scope_refusals_and_the_list_behind_a_figure(person, desk_db, settings) 
         loans_lead.__exit__(None, None, None)
     assert person("wang.a").get("/api/v1/targets", params=month).status_code == 403
 
-    for bad in ({"period": "year"}, {"at": "2026-13-01"}):
+    for bad in ({"period": "year"}, {"at": "2026-13-01"}, {"at": "9999-12-31"}):
         answer = head.get("/api/v1/targets", params={**month, **bad})
         assert answer.status_code == 422 and answer.json()["detail"]
     missed = {**month, "figure": "major", "outcome": "missed"}
