@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from bot.core.db import Database
 from bot.core.models import Conversation, Handoff, Ticket, User
 
 
@@ -85,6 +86,12 @@ def supervised_team(session: Session, name: str, role: str) -> str | None:
     if role != "supervisor":
         return None
     return session.scalar(select(User.team).where(User.name == name))
+
+
+def supervised_team_of(db: Database, name: str, role: str) -> str | None:
+    """``supervised_team`` in a session of its own."""
+    with db.session() as session:
+        return supervised_team(session, name, role)
 
 
 def scope_of(session: Session, name: str, role: str) -> Scope:

@@ -10,6 +10,7 @@ from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.access.scopes import supervised_team
 from bot.api.deps import Address, ServicesDep, StaffMember, needs, supervisor
 from bot.core.models import utcnow
 from bot.core.redact import redact
@@ -33,8 +34,8 @@ async def get_floor(services: ServicesDep, staff: StaffMember) -> dict[str, Any]
 
 def _held(services: Services, handoff_id: int, name: str, role: str) -> floor.Held:
     """The chat, if the supervisor may watch it (a team's supervisor: their team's)."""
-    team = floor.team_of(services.db, name, role)
     with services.db.session() as session:
+        team = supervised_team(session, name, role)
         try:
             held = floor.held_chat(session, handoff_id)
         except floor.FloorError as exc:

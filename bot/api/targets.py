@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
+from bot.access.scopes import supervised_team_of
 from bot.api.deps import Address, ServicesDep, StaffMember, needs, supervisor
 from bot.api.table_export import download
 from bot.core.models import utcnow
-from bot.handoff.floor import team_of
 from bot.sla import targets, targets_export
 from bot.web.audited_reads import AuditedReads
 from bot.web.services import Services
@@ -77,7 +77,7 @@ async def report_request(
     name = await supervisor(staff)
     zone = services.settings.display_timezone
     day = at or datetime.now(ZoneInfo(zone)).date()
-    own = await to_thread.run_sync(team_of, services.db, name, staff[1])
+    own = await to_thread.run_sync(supervised_team_of, services.db, name, staff[1])
     if own is not None and team not in (None, own):
         raise HTTPException(403, "只能查看本团队的指标 / you see your own team's figures only")
     try:

@@ -14,13 +14,15 @@ from typing import Any
 
 from anyio import to_thread
 from redis.asyncio import Redis
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.access.scopes import supervised_team
+from bot.access.scopes import supervised_team_of
 from bot.core.db import Database
-from bot.core.models import Conversation, Handoff, Message, Ticket, TicketEvent, User, utcnow
+from bot.core.models import Conversation, Handoff, Message, Ticket, User, utcnow
 from bot.handoff.presence import WATCHING, Presence
+from bot.tickets import lifecycle
+from bot.tickets.worklist import sla_condition
 
 LIST_MAX = 20
 STATES = ("online", "away", WATCHING, "offline")
@@ -62,7 +64,7 @@ def _queue(session: Session, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _chats(session: Session, now: datetime, team: str | None) -> dict[str, list[dict[str, Any]]]:
+def _chats(session: Session, team: str | None) -> dict[str, list[dict[str, Any]]]:
     last_in = (
         select(func.max(Message.created_at))
         .where(Message.conversation_id == Handoff.conversation_id, Message.direction == "in")
@@ -142,8 +144,8 @@ def _tickets(session: Session, now: datetime, team: str | None) -> dict[str, Any
             for t in rows
         ]
 
-    at_risk, risky = listed(and_(Ticket.at_risk_at <= now, Ticket.due_at > now))
-    breached, late = listed(Ticket.due_at <= now)
+    at_risk, risky = listed(sla_condition("at_risk", now))
+    breached, late = listed(sla_condition("breached", now))
     return {"at_risk": at_risk, "at_risk_list": risky, "breached": breached, "breached_list": late}
 
 
@@ -151,7 +153,7 @@ def snapshot(session: Session, statuses: dict[str, str], team: str | None) -> di
     """The floor now."""
     now = utcnow()
     queue = _queue(session, now)
-    held = _chats(session, now, team)
+    held = _chats(session, team)
     people = _people(session, statuses, held, team)
     by_state = {state: sum(1 for p in people if p["state"] == state) for state in STATES}
     return {
@@ -167,15 +169,10 @@ def snapshot(session: Session, statuses: dict[str, str], team: str | None) -> di
     }
 
 
-def team_of(db: Database, name: str, role: str) -> str | None:
-    with db.session() as session:
-        return supervised_team(session, name, role)
-
-
 async def watched(db: Database, redis: Redis, prefix: str, name: str, role: str) -> dict[str, Any]:
     """The floor as ``name`` sees it (presence from Redis, the rest from the database)."""
     statuses = await Presence(redis, prefix).statuses()
-    team = await to_thread.run_sync(team_of, db, name, role)
+    team = await to_thread.run_sync(supervised_team_of, db, name, role)
 
     def work() -> dict[str, Any]:
         with db.session() as session:
@@ -234,14 +231,7 @@ def take_over(db: Database, handoff_id: int, supervisor: str) -> Held:
         if handoff is None or handoff.state != "active" or handoff.agent != held.agent:
             raise FloorError("这个会话刚刚有了变化，请刷新 / this chat just changed; refresh")
         handoff.agent, handoff.accepted_at = supervisor, utcnow()
-        if handoff.ticket_id is not None:
-            session.add(
-                TicketEvent(
-                    ticket_id=handoff.ticket_id,
-                    actor=supervisor,
-                    action="take_over",
-                    from_value=held.agent,
-                    to_value=supervisor,
-                )
-            )
+        ticket = session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+        if ticket is not None:
+            lifecycle.record(session, ticket, supervisor, "take_over", held.agent, supervisor)
         return held

@@ -98,7 +98,7 @@ class Page:
 Pseudonym = Callable[[str], str] | None
 
 
-def _sla_condition(state: str, now: datetime) -> ColumnElement[bool]:
+def sla_condition(state: str, now: datetime) -> ColumnElement[bool]:
     if state == "breached":
         return Ticket.due_at <= now
     if state == "at_risk":
@@ -154,7 +154,7 @@ def conditions(
         case "unassigned":
             where += [running, Ticket.assignee.is_(None)]
         case "at_risk" | "breached":
-            where.append(_sla_condition(f.view, now))
+            where.append(sla_condition(f.view, now))
         case "waiting":
             where.append(Ticket.status == "pending_customer")
         case "callbacks":  # promised call-backs not yet made, soonest first
@@ -176,7 +176,7 @@ def conditions(
     if f.assignee:
         where.append(Ticket.assignee == f.assignee)
     if f.sla:
-        where.append(_sla_condition(f.sla, now))
+        where.append(sla_condition(f.sla, now))
     if f.created_from:
         where.append(Ticket.created_at >= f.created_from)
     if f.created_to:

@@ -40,3 +40,28 @@ export async function api(path, { method = "GET", body, query } = {}) {
   if (!response.ok) throw new ApiError(response.status, detail(data, response.status), data && data.detail);
   return data;
 }
+
+// A socket to the service that keeps itself alive (a frame every ``every`` ms) and comes
+// back 3 s after a drop, until ``close()``.
+export function liveSocket(path, { onFrame, onOpen, onState, every = 25000 }) {
+  let socket = null;
+  let stopped = false;
+  function open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const current = new WebSocket(`${scheme}://${location.host}${path}`);
+    socket = current;
+    const keepAlive = setInterval(() => current.readyState === 1 && current.send("ping"), every);
+    current.onopen = () => {
+      if (onState) onState(true);
+      if (onOpen) onOpen();
+    };
+    current.onmessage = (event) => onFrame(JSON.parse(event.data));
+    current.onclose = () => {
+      clearInterval(keepAlive);
+      if (onState) onState(false);
+      if (!stopped) setTimeout(open, 3000);
+    };
+  }
+  open();
+  return { close() { stopped = true; if (socket) socket.close(); } };
+}

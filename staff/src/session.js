@@ -2,7 +2,7 @@
 // (/console/desk/ws) and the floor (/console/ws: presence while the app is open, the
 // queue, offers, and the messages of the person's own chats).
 import { defineStore } from "pinia";
-import { api } from "./api.js";
+import { api, liveSocket } from "./api.js";
 
 export const useSession = defineStore("session", {
   state: () => ({
@@ -59,43 +59,24 @@ export const useSession = defineStore("session", {
     },
     connectFloor() {
       if (this.floor) return;
-      const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const socket = new WebSocket(`${scheme}://${location.host}/console/ws`);
-      this.floor = socket;
       // the server counts a person on shift while frames keep coming (30 s)
-      const keepAlive = setInterval(() => socket.readyState === 1 && socket.send("ping"), 10000);
-      socket.onopen = () => setTimeout(() => this.readStatus().catch(() => {}), 300);
-      socket.onmessage = (event) => {
-        const frame = JSON.parse(event.data);
-        if (frame.type === "offer" && this.me && frame.agent === this.me.name) alertOffer(frame);
-        this.listeners.forEach((listener) => listener(frame));
-      };
-      socket.onclose = () => {
-        clearInterval(keepAlive);
-        if (this.floor === socket) {
-          this.floor = null;
-          if (this.me) setTimeout(() => this.connectFloor(), 3000);
-        }
-      };
+      this.floor = liveSocket("/console/ws", {
+        every: 10000,
+        onOpen: () => setTimeout(() => this.readStatus().catch(() => {}), 300),
+        onFrame: (frame) => {
+          if (frame.type === "offer" && this.me && frame.agent === this.me.name) alertOffer(frame);
+          this.listeners.forEach((listener) => listener(frame));
+        },
+      });
     },
     connect() {
       if (this.socket) return;
-      const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const socket = new WebSocket(`${scheme}://${location.host}/console/desk/ws`);
-      this.socket = socket;
-      const keepAlive = setInterval(() => socket.readyState === 1 && socket.send("ping"), 25000);
-      socket.onmessage = (event) => {
-        const frame = JSON.parse(event.data);
-        if (frame.type === "mention") this.refreshNotices();
-        this.listeners.forEach((listener) => listener(frame));
-      };
-      socket.onclose = () => {
-        clearInterval(keepAlive);
-        if (this.socket === socket) {
-          this.socket = null;
-          if (this.me) setTimeout(() => this.connect(), 3000);
-        }
-      };
+      this.socket = liveSocket("/console/desk/ws", {
+        onFrame: (frame) => {
+          if (frame.type === "mention") this.refreshNotices();
+          this.listeners.forEach((listener) => listener(frame));
+        },
+      });
     },
   },
 });
