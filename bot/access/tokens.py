@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.core.db import Database
-from bot.core.models import ApiToken, utcnow
+from bot.core.models import ApiToken, User, utcnow
 from bot.core.security import generate_token, token_digest
 
 SCOPES = (
@@ -140,6 +140,10 @@ def authenticate(db: Database, token: str) -> TokenHolder:
             raise Refused("revoked", row.name)
         if row.expires_at is not None and row.expires_at <= now:
             raise Refused("expired", row.name)
+        if row.owner is not None and session.scalar(
+            select(User.disabled_at).where(User.name == row.owner)
+        ):
+            raise Refused("owner disabled", row.name)
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
             row.last_used_at = now
         return TokenHolder(row.name, frozenset(row.scopes.split()), row.owner)

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
+from bot.access.accounts import active_role
 from bot.access.tokens import SCOPES, Refused, TokenHolder, authenticate
 from bot.console.auth import COOKIE, agent_of
 from bot.core.db import Database
-from bot.core.models import User
 from bot.core.security import same_secret
 from bot.web.services import Services
 
@@ -118,7 +117,7 @@ Address = Annotated[str | None, Depends(address_of)]
 
 def _role_of(db: Database, name: str) -> str | None:
     with db.session() as session:
-        return session.scalar(select(User.role).where(User.name == name))
+        return active_role(session, name)
 
 
 async def staff_member(
@@ -131,7 +130,9 @@ async def staff_member(
     if name is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")
     role = await to_thread.run_sync(_role_of, services.db, name)
-    return name, role or ""
+    if role is None:  # disabled since the session was opened
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "请先登录 / please sign in")
+    return name, role
 
 
 StaffMember = Annotated[tuple[str, str], Depends(staff_member)]

@@ -215,7 +215,10 @@ def _check_assignment(services: Services, body: Assignment) -> None:
     with services.db.session() as session:
         if (
             body.assignee
-            and session.scalar(select(User.id).where(User.name == body.assignee)) is None
+            and session.scalar(
+                select(User.id).where(User.name == body.assignee, User.disabled_at.is_(None))
+            )
+            is None
         ):
             raise HTTPException(422, f"没有这个用户 / no such user: {body.assignee}")
         if (
@@ -393,7 +396,9 @@ async def staff_list(services: ServicesDep, staff: StaffMember) -> list[dict[str
         with services.db.session() as session:
             return [
                 {"name": u.name, "role": u.role, "team": u.team}
-                for u in session.scalars(select(User).order_by(User.name))
+                for u in session.scalars(
+                    select(User).where(User.disabled_at.is_(None)).order_by(User.name)
+                )
             ]
 
     return await to_thread.run_sync(work)

@@ -9,12 +9,9 @@ from urllib.parse import urlsplit
 
 from anyio import to_thread
 from fastapi import HTTPException, Request, WebSocket
-from sqlalchemy import select
 
+from bot.access.accounts import SignIn, check_sign_in
 from bot.core.config import Settings
-from bot.core.db import Database
-from bot.core.models import User
-from bot.core.security import verify_password
 from bot.web.services import Services
 
 COOKIE = "anxin_session"
@@ -25,22 +22,33 @@ def _key(services: Services, token: str) -> str:
     return f"{services.settings.redis_prefix}:session:{hashlib.sha256(token.encode()).hexdigest()}"
 
 
-def check_password(db: Database, name: str, password: str) -> str | None:
-    """The user's role when the password is right, else None (same answer for unknown users)."""
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        verify_password(
-            "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", password
-        )
-        return None
-    return user.role if verify_password(user.password_hash, password) else None
+def _sessions_of(services: Services, name: str) -> str:
+    """The set of a person's session keys, so that they can all be ended at once."""
+    return f"{services.settings.redis_prefix}:sessions_of:{name}"
 
 
 async def open_session(services: Services, name: str) -> str:
     token = secrets.token_urlsafe(32)
-    await services.events.redis.set(_key(services, token), name, ex=SESSION_TTL_S)
+    key, index = _key(services, token), _sessions_of(services, name)
+    async with services.events.redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, name, ex=SESSION_TTL_S)
+        pipe.sadd(index, key)
+        pipe.expire(index, SESSION_TTL_S)
+        await pipe.execute()
     return token
+
+
+async def end_sessions(services: Services, name: str) -> int:
+    """End every console session of ``name`` (disabled, or their password reset): their
+    next call is refused. Returns how many there were."""
+    index = _sessions_of(services, name)
+    keys = await services.events.redis.smembers(index)
+    async with services.events.redis.pipeline(transaction=True) as pipe:
+        if keys:
+            pipe.delete(*keys)
+        pipe.delete(index)
+        done = await pipe.execute()
+    return int(done[0]) if keys else 0
 
 
 async def close_session(services: Services, token: str) -> None:
@@ -91,24 +99,36 @@ async def admit(websocket: WebSocket) -> str | None:
     return name
 
 
+async def _still_signed_in(websocket: WebSocket) -> bool:
+    return await socket_agent(websocket) is not None
+
+
 async def heartbeats(websocket: WebSocket) -> AsyncIterator[None]:
-    """Each frame the page sends (text or bytes: any is a heartbeat), until it leaves."""
+    """Each frame the page sends (text or bytes: any is a heartbeat), until it leaves or
+    its session ends (signed out elsewhere, disabled, password reset: closed with 4401)."""
     while (await websocket.receive())["type"] != "websocket.disconnect":
+        if not await _still_signed_in(websocket):
+            await websocket.close(code=4401, reason="signed out")
+            return
         yield
 
 
 async def until_gone(websocket: WebSocket) -> None:
-    """Wait until the page closes its socket (its frames are only keep-alives)."""
-    message = await websocket.receive()
-    while message["type"] != "websocket.disconnect":
-        message = await websocket.receive()
+    """Wait until the page closes its socket (its frames are only keep-alives), or its
+    session ends (closed with 4401)."""
+    async for _ in heartbeats(websocket):
+        pass
 
 
-async def login(services: Services, name: str, password: str) -> tuple[str, str] | None:
-    role = await to_thread.run_sync(check_password, services.db, name, password)
-    if role is None:
+async def login(services: Services, name: str, password: str) -> tuple[str | None, SignIn] | None:
+    """A new session's token and what the password opens; None for a wrong password. No
+    session is opened while the person must first choose a new password."""
+    found = await to_thread.run_sync(check_sign_in, services.db, name, password)
+    if found is None:
         return None
-    return await open_session(services, name), role
+    if found.must_change:
+        return None, found
+    return await open_session(services, name), found
 
 
 def _origin(url: str) -> str:

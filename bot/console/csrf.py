@@ -23,7 +23,7 @@ from bot.web.asgi import HttpMiddleware
 COOKIE = "anxin_csrf"
 HEADER = "X-CSRF-Token"
 SAFE = {"GET", "HEAD", "OPTIONS"}
-EXEMPT = {"/console/api/login"}  # no session yet; SameSite and the password guard it
+EXEMPT = {"/console/api/login", "/console/api/password"}  # no session yet; the password guards them
 
 
 def token_for(session: str) -> str:

@@ -23,8 +23,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from bot.access import disclosure
-from bot.access.accounts import is_locked
+from bot.access import accounts, disclosure
+from bot.access.accounts import Disabled, is_locked
 from bot.api.deps import address_of
 from bot.console import canned as canned_replies
 from bot.console import csrf
@@ -33,8 +33,10 @@ from bot.console.auth import (
     SESSION_TTL_S,
     admit,
     close_session,
+    end_sessions,
     heartbeats,
     login,
+    open_session,
 )
 from bot.console.chat_assist import NOT_YOURS, findings_of
 from bot.console.deps import Agent, as_agent, own_handoff, presence_of, services_of
@@ -107,7 +109,11 @@ async def console_login(body: Credentials, request: Request, response: Response)
     if await to_thread.run_sync(is_locked, services.db, body.name):
         await services.audit(body.name, "login_locked", "user", body.name, address, "locked")
         raise HTTPException(403, LOCKED)
-    found = await login(services, body.name, body.password)
+    try:
+        found = await login(services, body.name, body.password)
+    except Disabled as exc:
+        await services.audit(body.name, "login_disabled", "user", body.name, address)
+        raise HTTPException(403, str(exc)) from exc
     if found is None:
         failure = await guard.failed(body.name, address)
         await services.audit(body.name, "login_failed", "user", body.name, address)
@@ -115,8 +121,22 @@ async def console_login(body: Credentials, request: Request, response: Response)
             await lock_and_alert(services, body.name, address, failure.account_failures)
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
     await guard.succeeded(body.name, address)
+    token, signed = found
+    if token is None:
+        raise HTTPException(
+            409,
+            {
+                "message": "请先设置新密码 / choose a new password first",
+                "must_change_password": True,
+            },
+        )
     await services.audit(body.name, "login", "user", body.name, address)
-    token, role = found
+    return _signed_in(request, response, body.name, token, signed.role)
+
+
+def _signed_in(
+    request: Request, response: Response, name: str, token: str, role: str
+) -> dict[str, str]:
     response.set_cookie(
         COOKIE,
         token,
@@ -126,7 +146,52 @@ async def console_login(body: Credentials, request: Request, response: Response)
         secure=request.url.scheme == "https",
     )
     csrf.issue(request, response, token, SESSION_TTL_S)
-    return {"name": body.name, "role": role}
+    return {"name": name, "role": role}
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+@router.post("/console/api/password")
+async def change_password(
+    body: PasswordChange, request: Request, response: Response
+) -> dict[str, str]:
+    """Choose a new password with the current one (required after a reset); signs in.
+    Wrong current passwords count towards the same lock as sign-ins."""
+    services = services_of(request)
+    address = address_of(request)
+    guard = LoginGuard(
+        services.events.redis, services.settings.redis_prefix, services.settings.login_lock_at
+    )
+    wait = await guard.wait_s(body.name, address)
+    if wait:
+        raise HTTPException(429, f"尝试次数过多 / too many attempts, try again in {wait} s")
+    if await to_thread.run_sync(is_locked, services.db, body.name):
+        raise HTTPException(403, LOCKED)
+    try:
+        role = await to_thread.run_sync(
+            accounts.change_password, services.db, body.name, body.password, body.new_password
+        )
+    except accounts.Disabled as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except accounts.WrongPassword as exc:
+        failure = await guard.failed(body.name, address)
+        await services.audit(body.name, "login_failed", "user", body.name, address)
+        if failure.lock:
+            await lock_and_alert(services, body.name, address, failure.account_failures)
+        raise HTTPException(401, str(exc)) from exc
+    except accounts.AccountError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    await guard.succeeded(body.name, address)
+    await end_sessions(services, body.name)
+    await services.audit(body.name, "password.change", "user", body.name, address)
+    token = await open_session(services, body.name)
+    await services.audit(body.name, "login", "user", body.name, address)
+    return _signed_in(request, response, body.name, token, role)
 
 
 @router.post("/console/api/logout")

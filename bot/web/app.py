@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 
-from bot.api import audit as audit_api
 from bot.api import (
+    api_tokens,
     canned,
     dashboard,
     desk,
@@ -37,6 +37,7 @@ from bot.api import (
     transcripts,
     users,
 )
+from bot.api import audit as audit_api
 from bot.console import (
     chat_assist,
     csrf,
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(floor.router)
     api.include_router(audit_api.router)
     api.include_router(users.router)
+    api.include_router(api_tokens.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

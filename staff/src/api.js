@@ -37,13 +37,20 @@ export async function api(path, { method = "GET", body, query } = {}) {
   }
   const response = await fetch(url, options);
   const data = await response.json().catch(() => null);
+  // the session is gone (signed out elsewhere, the account disabled, its password reset)
+  if (response.status === 401 && !path.startsWith("/console/api/")) signedOut();
   if (!response.ok) throw new ApiError(response.status, detail(data, response.status), data && data.detail);
   return data;
 }
 
+const endedListeners = new Set();
+export function onSignedOut(listener) { endedListeners.add(listener); }
+function signedOut() { endedListeners.forEach((listener) => listener()); }
+
 // A socket to the service that keeps itself alive (a frame every ``every`` ms) and comes
 // back 3 s after a drop, until ``close()``.
-export function liveSocket(path, { onFrame, onOpen, onState, every = 25000 }) {
+// Closed with 4401 (the session ended), it does not come back: ``onEnded`` is told.
+export function liveSocket(path, { onFrame, onOpen, onState, onEnded, every = 25000 }) {
   let socket = null;
   let stopped = false;
   function open() {
@@ -56,9 +63,13 @@ export function liveSocket(path, { onFrame, onOpen, onState, every = 25000 }) {
       if (onOpen) onOpen();
     };
     current.onmessage = (event) => onFrame(JSON.parse(event.data));
-    current.onclose = () => {
+    current.onclose = (event) => {
       clearInterval(keepAlive);
       if (onState) onState(false);
+      if (event.code === 4401) {
+        stopped = true;
+        if (onEnded) onEnded(); else signedOut();
+      }
       if (!stopped) setTimeout(open, 3000);
     };
   }

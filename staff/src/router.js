@@ -12,6 +12,8 @@ const routes = [
   { path: "/review", component: () => import("./views/ConversationReview.vue"), meta: { supervisor: true } },
   { path: "/floor", component: () => import("./views/LiveFloor.vue"), meta: { supervisor: true } },
   { path: "/canned", component: () => import("./views/CannedReplies.vue"), meta: { supervisor: true } },
+  { path: "/people", component: () => import("./views/PeopleAdmin.vue"), meta: { admin: true } },
+  { path: "/tokens", component: () => import("./views/ApiTokens.vue"), meta: { admin: true } },
   { path: "/:rest(.*)*", redirect: "/tickets" },
 ];
 
@@ -22,5 +24,6 @@ router.beforeEach(async (to) => {
   if (!session.loaded) await session.load();
   if (!to.meta.open && !session.me) return { path: "/sign-in", query: { next: to.fullPath } };
   if (to.meta.supervisor && !["supervisor", "admin"].includes(session.me.role)) return { path: "/tickets" };
+  if (to.meta.admin && session.me.role !== "admin") return { path: "/tickets" };
   return true;
 });

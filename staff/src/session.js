@@ -28,6 +28,20 @@ export const useSession = defineStore("session", {
       this.loaded = false;
       await this.load();
     },
+    async changePassword(name, password, newPassword) {
+      await api("/console/api/password", { method: "POST", body: { name, password, new_password: newPassword } });
+      this.loaded = false;
+      await this.load();
+    },
+    // The server ended this session (signed out elsewhere, disabled, password reset).
+    ended() {
+      const sockets = [this.socket, this.floor];
+      this.socket = null;
+      this.floor = null;
+      this.me = null;
+      this.loaded = true;
+      sockets.forEach((s) => s && s.close());
+    },
     async signOut() {
       try { await api("/console/api/logout", { method: "POST" }); } catch { /* already out */ }
       const sockets = [this.socket, this.floor];
@@ -62,6 +76,7 @@ export const useSession = defineStore("session", {
       // the server counts a person on shift while frames keep coming (30 s)
       this.floor = liveSocket("/console/ws", {
         every: 10000,
+        onEnded: () => this.ended(),
         onOpen: () => setTimeout(() => this.readStatus().catch(() => {}), 300),
         onFrame: (frame) => {
           if (frame.type === "offer" && this.me && frame.agent === this.me.name) alertOffer(frame);
@@ -72,6 +87,7 @@ export const useSession = defineStore("session", {
     connect() {
       if (this.socket) return;
       this.socket = liveSocket("/console/desk/ws", {
+        onEnded: () => this.ended(),
         onFrame: (frame) => {
           if (frame.type === "mention") this.refreshNotices();
           this.listeners.forEach((listener) => listener(frame));

@@ -42,6 +42,8 @@ from bot.core.models.staff import (
     AuditEntry,
     CannedReply,
     Handoff,
+    Shift,
+    Team,
     User,
 )
 from bot.core.models.tickets import (
@@ -93,9 +95,11 @@ __all__ = [
     "QaFlag",
     "QaReview",
     "QaRule",
+    "Shift",
     "SlaPolicyRow",
     "StaffNotice",
     "SurveyResponse",
+    "Team",
     "Ticket",
     "TicketEvent",
     "UTCDateTime",

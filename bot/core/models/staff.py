@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -38,6 +39,44 @@ class User(Base):
     # what customers see (never the login name): a display name and a staff number
     display_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
     staff_number: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+    # disabled by an administrator: no sign-in, their sessions and tokens refused
+    disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # set by a password reset: the next sign-in must choose a new password first
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Team(Base):
+    """A team of staff: ``name`` is what users, tickets, chats and canned replies carry;
+    the titles are what people read."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title_zh: Mapped[str] = mapped_column(String(64))
+    title_en: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Shift(Base):
+    """One person on shift from ``starts_at`` to ``ends_at`` (UTC): the shift calendar.
+    The assistant tells customers when people are back from it; the live floor sets it
+    beside who is online."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        Index("ix_shifts_starts", "starts_at"),
+        Index("ix_shifts_ends", "ends_at"),
+        Index("ix_shifts_user", "user_name", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def public_name(display_name: str | None, staff_number: str | None) -> str | None:
