@@ -73,8 +73,7 @@ class Handoff:
     queued: bool
     position: int = 0
     wait_minutes: int = 0
-    service_hours: str | None = None  # when not always
-    back_at_display: str | None = None  # outside the service hours
+    back_at_display: str | None = None  # when the next shift starts, with nobody on shift
     callback_asked: bool = False  # ask the customer for a call-back number
 
 
@@ -241,7 +240,6 @@ class DeskClient:
         if not _field(body, "queued"):
             return Handoff(
                 queued=False,
-                service_hours=body.get("service_hours"),
                 back_at_display=body.get("back_at_display"),
                 callback_asked=bool(body.get("callback_asked")),
             )

@@ -200,11 +200,10 @@ def handed_over(ticket: OpenedTicket, handoff: Handoff) -> Said:
             f"the expected wait is about {handoff.wait_minutes} minutes. "
             f"Your ticket is {ticket.number}.",
         )
-    if handoff.back_at_display and handoff.service_hours:
+    if handoff.back_at_display:
         absent = Said(
-            f"人工客服的服务时间为每天 {handoff.service_hours}，将于 {handoff.back_at_display} 回来。",
-            f"Our agents work {handoff.service_hours} every day and are back at "
-            f"{handoff.back_at_display}. ",
+            f"现在没有人工客服值班，下一班于 {handoff.back_at_display} 开始。",
+            f"No agent is on shift now; the next shift starts at {handoff.back_at_display}. ",
         )
     else:
         absent = Said("目前没有人工坐席在线。", "No agent is on shift right now. ")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from bot.api.deps import Address, Period, ServicesDep, Supervisor, needs
+from bot.audit import trail as audit
 from bot.core.db import Database
 from bot.core.models import AuditEntry
 from bot.web.audited_reads import AuditedReads
@@ -82,3 +84,21 @@ async def audit_entries(
         action="search",
         detail=filters,
     )
+
+
+@router.post("/audit/verify", dependencies=[needs("audit:read")])
+async def verify(services: ServicesDep, actor: Supervisor, address: Address) -> dict[str, Any]:
+    """Walk the hash chain and compare its head with the one anchored in Redis, as
+    ``python -m bot audit verify`` does: an edited, deleted or cut entry is found."""
+    raw = await services.events.redis.get(audit.anchor_key(services.settings.redis_prefix))
+    anchor = raw.decode() if isinstance(raw, bytes) else raw
+    verdict = await to_thread.run_sync(audit.verify, services.db, anchor)
+    detail = "intact" if verdict.ok else f"broken: {verdict.problem}"
+    await services.audit(actor, "audit.verify", "audit_log", "-", address, detail)
+    return {
+        "ok": verdict.ok,
+        "entries": verdict.entries,
+        "head": verdict.head,
+        "problem": verdict.problem,
+        "anchored": anchor is not None,
+    }

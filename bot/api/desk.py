@@ -390,12 +390,12 @@ async def bulk(body: Bulk, me: Me) -> dict[str, Any]:
 
 @router.get("/staff", dependencies=[needs("tickets:read")])
 async def staff_list(services: ServicesDep, staff: StaffMember) -> list[dict[str, str | None]]:
-    """Who a ticket can be assigned to or @mentioned: name, role, team."""
+    """Who a ticket can be assigned to or @mentioned: name, role, team, display name."""
 
     def work() -> list[dict[str, str | None]]:
         with services.db.session() as session:
             return [
-                {"name": u.name, "role": u.role, "team": u.team}
+                {"name": u.name, "role": u.role, "team": u.team, "display_name": u.display_name}
                 for u in session.scalars(
                     select(User).where(User.disabled_at.is_(None)).order_by(User.name)
                 )

@@ -1,4 +1,4 @@
-"""回访 tasks and plans, and survey results (API token)."""
+"""回访 tasks (API token) and plans (administrators, audited), and survey results."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bot.api.deps import Actor, ServicesDep, needs
-from bot.core.db import upsert
+from bot.api.deps import Actor, Address, Admin, ServicesDep, needs
+from bot.core.db import upsert_described
 from bot.core.models import FollowupPlan, FollowupTask, Ticket
 from bot.tickets import revisits
 
@@ -45,7 +45,7 @@ class Done(BaseModel):
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: str = Field(default="*", pattern=r"^(\*|complaint|suggestion|inquiry|incident)$")
-    tier: str = Field(default="*", min_length=1, max_length=16)
+    tier: str = Field(default="*", pattern=r"^(\*|standard|vip)$")
     delay_hours: float = Field(ge=0, le=24 * 90)
     active: bool = True
 
@@ -100,12 +100,34 @@ async def task_done(
     return {"ok": True}
 
 
+@router.get("/followup-plans", dependencies=[needs("admin")])
+async def plans(services: ServicesDep, _: Admin) -> list[PlanIn]:
+    """Which closed tickets get a 回访 and how long after: by category and customer tier
+    (``*``: any); the most specific plan wins; an inactive plan means no 回访."""
+
+    def work() -> list[PlanIn]:
+        with services.db.session() as session:
+            return [
+                PlanIn(category=p.category, tier=p.tier, delay_hours=p.delay_hours, active=p.active)
+                for p in session.scalars(
+                    select(FollowupPlan).order_by(FollowupPlan.category, FollowupPlan.tier)
+                )
+            ]
+
+    return await to_thread.run_sync(work)
+
+
 @router.put("/followup-plans", dependencies=[needs("admin")])
-async def put_plan(body: PlanIn, services: ServicesDep, _: Actor) -> PlanIn:
-    def work() -> None:
+async def put_plan(body: PlanIn, services: ServicesDep, actor: Admin, address: Address) -> PlanIn:
+    """Create or replace a plan; tickets closed from now on follow it."""
+
+    def work() -> str:
         with services.db.session() as session:
             keys = {"category": body.category, "tier": body.tier}
-            upsert(session, FollowupPlan, keys, body.model_dump(exclude=set(keys)))
+            values = body.model_dump(exclude=set(keys))
+            return upsert_described(session, FollowupPlan, keys, values)
 
-    await to_thread.run_sync(work)
+    detail = await to_thread.run_sync(work)
+    what = f"{body.category}/{body.tier}"
+    await services.audit(actor, "followup.plan", "followup_plan", what, address, detail)
     return body

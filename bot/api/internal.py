@@ -16,8 +16,8 @@ from bot.api.deps import ServicesDep, require_service_token
 from bot.api.schemas import KbAnswer, Labels, TicketCreate, TicketOut
 from bot.core.models import Conversation, utcnow
 from bot.handoff import queue as handoff_queue
+from bot.handoff import shifts
 from bot.handoff.presence import Presence
-from bot.handoff.service_hours import ServiceHours
 from bot.identity import verification as identity
 from bot.kb.entries import answer_for
 from bot.tickets.service import (
@@ -212,11 +212,9 @@ class HandoffOut(BaseModel):
     agents_online: int
     position: int | None = None
     wait_minutes: int | None = None
-    service_hours: str | None = Field(
-        default=None, description="the hours people answer chats, when not always"
-    )
     back_at_display: str | None = Field(
-        default=None, description="when people are back, outside the service hours"
+        default=None,
+        description="when the next shift starts (local time), with nobody on shift now",
     )
     callback_asked: bool = Field(
         default=False, description="the customer is to be asked for a call-back number"
@@ -245,22 +243,25 @@ def _ask_callback(services: ServicesDep, public_id: str, ticket_number: str | No
 
 @router.post("/handoffs")
 async def request_handoff(body: HandoffRequest, services: ServicesDep) -> HandoffOut:
-    """Queue the conversation for a person when anyone is on shift (online, within the
-    service hours); if not, say when people are back and, where the channel cannot reach
-    the customer later, have the assistant ask for a call-back number."""
-    hours = ServiceHours.parse(services.settings.service_hours)
-    local_now = datetime.now(services.timezone)
+    """Queue the conversation for a person when anyone is on shift (scheduled in the
+    shift calendar, when it is kept, and online); if not, say when the next shift starts
+    and, where the channel cannot reach the customer later, have the assistant ask for a
+    call-back number."""
+    calendar = await to_thread.run_sync(shifts.cover_now, services.db, utcnow())
     online = await Presence(services.events.redis, services.settings.redis_prefix).on_shift()
-    if not online or not hours.is_open(local_now):
+    if not online or calendar.closed():
         asked = await to_thread.run_sync(
             _ask_callback, services, body.conversation_id, body.ticket_number
         )
-        back = None if hours.is_open(local_now) else hours.next_open(local_now)
+        back = calendar.next_start
         return HandoffOut(
             queued=False,
             agents_online=0,
-            service_hours=None if hours.always else hours.label(),
-            back_at_display=back.strftime("%Y-%m-%d %H:%M") if back is not None else None,
+            back_at_display=(
+                back.astimezone(services.timezone).strftime("%Y-%m-%d %H:%M")
+                if back is not None
+                else None
+            ),
             callback_asked=asked,
         )
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from pydantic import Field, field_validator
@@ -66,8 +65,6 @@ class Settings(BaseSettings):
     warn_at: str = Field(default="0.5,0.75", alias="ANXIN_WARN_AT")
     warn_before_minutes: float = Field(default=15.0, alias="ANXIN_WARN_BEFORE_MINUTES")
     business_hours: str = Field(default="09:00-18:00", alias="ANXIN_BUSINESS_HOURS")
-    # The hours people answer chats, every day (bot/handoff/service_hours.py).
-    service_hours: str = Field(default="00:00-24:00", alias="ANXIN_SERVICE_HOURS")
     oncall_emails: str = Field(default="", alias="ANXIN_ONCALL_EMAILS")
     supervisor_email: str = Field(default="", alias="ANXIN_SUPERVISOR_EMAIL")
     agent_emails: str = Field(default="", alias="ANXIN_AGENT_EMAILS")
@@ -163,17 +160,6 @@ class Settings(BaseSettings):
     def _no_placeholder(cls, value: str) -> str:
         if value.strip().lower() in _PLACEHOLDERS:
             raise ValueError("ANXIN_SERVICE_TOKEN must be a generated secret, not a placeholder")
-        return value
-
-    @field_validator("service_hours")
-    @classmethod
-    def _a_span_of_the_day(cls, value: str) -> str:
-        found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
-        if found is None:
-            raise ValueError("ANXIN_SERVICE_HOURS must look like 08:30-20:00")
-        h1, m1, h2, m2 = (int(g) for g in found.groups())
-        if h1 > 23 or m1 > 59 or m2 > 59 or h2 * 60 + m2 > 24 * 60 or (h1, m1) == (h2, m2):
-            raise ValueError("ANXIN_SERVICE_HOURS must be a span of the day, like 08:30-20:00")
         return value
 
     def require_secrets(self) -> None:

@@ -82,6 +82,20 @@ def upsert(session: Session, model: type[T], keys: dict[str, Any], values: dict[
     return row
 
 
+def upsert_described(
+    session: Session, model: type[Any], keys: dict[str, Any], values: dict[str, Any]
+) -> str:
+    """``upsert`` under a row lock, and what it changed in words, for the audit trail:
+    "resolution_minutes 240 → 180", or "new: …"."""
+    row = session.scalar(select(model).filter_by(**keys).with_for_update())
+    before = {name: getattr(row, name) for name in values} if row is not None else None
+    upsert(session, model, keys, values)
+    if before is None:
+        return "new: " + ", ".join(f"{k}={v}" for k, v in values.items())
+    changed = [f"{k} {before[k]} → {v}" for k, v in values.items() if before[k] != v]
+    return "; ".join(changed) or "unchanged"
+
+
 class Database:
     """Owns one engine and hands out sessions."""
 

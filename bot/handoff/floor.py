@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.access.scopes import supervised_team_of
 from bot.core.db import Database
-from bot.core.models import Conversation, Handoff, Message, Ticket, User, utcnow
+from bot.core.models import Conversation, Handoff, Message, Shift, Ticket, User, utcnow
 from bot.handoff.presence import WATCHING, Presence
 from bot.tickets import lifecycle
 from bot.tickets.worklist import sla_condition
@@ -97,13 +97,28 @@ def _chats(session: Session, team: str | None) -> dict[str, list[dict[str, Any]]
     return held
 
 
+def _on_shift(session: Session, now: datetime) -> dict[str, datetime]:
+    """Who the shift calendar has on shift now, and until when."""
+    rows = session.execute(
+        select(Shift.user_name, func.max(Shift.ends_at))
+        .where(Shift.starts_at <= now, Shift.ends_at > now)
+        .group_by(Shift.user_name)
+    )
+    return {name: until for name, until in rows}
+
+
 def _people(
     session: Session,
     statuses: dict[str, str],
     held: dict[str, list[dict[str, Any]]],
     team: str | None,
+    scheduled: dict[str, datetime],
 ) -> list[dict[str, Any]]:
-    query = select(User).where(User.role.in_(("agent", "supervisor"))).order_by(User.name)
+    query = (
+        select(User)
+        .where(User.role.in_(("agent", "supervisor")), User.disabled_at.is_(None))
+        .order_by(User.name)
+    )
     if team is not None:
         query = query.where(User.team == team)
     people: list[dict[str, Any]] = []
@@ -119,6 +134,8 @@ def _people(
                 "state": state,
                 "capacity": user.capacity,
                 "chats": chats,
+                "scheduled": user.name in scheduled,
+                "shift_until": _iso(scheduled.get(user.name)),
             }
         )
     order = {state: i for i, state in enumerate(STATES)}
@@ -154,7 +171,9 @@ def snapshot(session: Session, statuses: dict[str, str], team: str | None) -> di
     now = utcnow()
     queue = _queue(session, now)
     held = _chats(session, team)
-    people = _people(session, statuses, held, team)
+    scheduled = _on_shift(session, now)
+    kept = bool(scheduled) or session.scalar(select(Shift.id).limit(1)) is not None
+    people = _people(session, statuses, held, team, scheduled)
     by_state = {state: sum(1 for p in people if p["state"] == state) for state in STATES}
     return {
         "at": now.isoformat(),
@@ -165,6 +184,15 @@ def snapshot(session: Session, statuses: dict[str, str], team: str | None) -> di
         "chats_active": sum(len(chats) for chats in held.values()),
         "people": people,
         "by_state": by_state,
+        # the shift calendar beside who is here: scheduled now, and of them not online
+        "calendar_kept": kept,
+        "scheduled": sum(1 for p in people if p["scheduled"]),
+        "scheduled_missing": [
+            p["name"] for p in people if p["scheduled"] and p["state"] in ("offline", "away")
+        ],
+        "unscheduled_online": [
+            p["name"] for p in people if kept and not p["scheduled"] and p["state"] == "online"
+        ],
         "sla": _tickets(session, now, team),
     }
 

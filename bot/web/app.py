@@ -30,12 +30,14 @@ from bot.api import (
     notifications,
     quality,
     revisits,
+    shifts,
     sla_config,
     targets,
     ticket_actions,
     tickets,
     transcripts,
     users,
+    vips,
 )
 from bot.api import audit as audit_api
 from bot.console import (
@@ -200,6 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(audit_api.router)
     api.include_router(users.router)
     api.include_router(api_tokens.router)
+    api.include_router(shifts.router)
+    api.include_router(vips.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

@@ -302,6 +302,68 @@ const words = {
   nobodyWaiting: ["没有客户在排队", "Nobody is waiting"],
   liveUpdated: ["实时更新", "Live"],
   noneHere: ["无", "None"],
+  menuWork: ["日常工作", "Work"],
+  menuSupervise: ["主管", "Supervision"],
+  menuAdmin: ["系统管理", "Administration"],
+  // the shift calendar
+  shifts: ["排班", "Shifts"],
+  scheduledNow: ["排班在岗", "Scheduled now"],
+  scheduledOnline: ["在线 / 排班", "online / scheduled"],
+  onShiftUntil: ["值班至 {until}", "On shift until {until}"],
+  offShift: ["非排班时间", "Off shift"],
+  thisWeek: ["本周", "This week"],
+  prevWeek: ["上一周", "Previous week"],
+  nextWeek: ["下一周", "Next week"],
+  addShift: ["新增班次", "Add a shift"],
+  editShift: ["修改班次", "Change a shift"],
+  person: ["人员", "Person"],
+  day: ["日期", "Day"],
+  from: ["开始", "From"],
+  to: ["结束", "To"],
+  repeatDays: ["连续天数", "Days in a row"],
+  shiftNote: ["备注", "Note"],
+  nobodyOnShift: ["现在无人值班", "Nobody is on shift now"],
+  nextShiftAt: ["下一班开始：{at}", "Next shift starts {at}"],
+  onShiftNow: ["现在值班：{names}", "On shift now: {names}"],
+  calendarNotKept: ["尚未排班：在线的人员即可接待客户。排班后，无人值班时智能助手会告诉客户下一班的时间。", "No shifts yet: whoever is online answers. Once shifts are kept, the assistant tells customers when the next shift starts."],
+  bankTime: ["时间为服务所在时区 {zone}", "Times are the service's time zone, {zone}"],
+  shiftOvernight: ["结束早于开始时视为次日", "An end before the start is the next day"],
+  // settings: SLA, priorities, holidays, 回访 plans, VIPs
+  settings: ["服务设置", "Service settings"],
+  slaPolicies: ["时限标准", "SLA limits"],
+  policiesHint: ["新建工单按此计算时限；已有工单保留原时限", "New tickets get these limits; open tickets keep theirs"],
+  addPolicy: ["新增类别时限", "Add a category's limits"],
+  resolutionLimit: ["解决时限", "Resolution"],
+  calendar: ["计时方式", "Clock"],
+  priorityRules: ["优先级规则", "Priority rules"],
+  rulesHint: ["按类别与子类确定优先级，越具体的规则优先", "The priority of a category and subcategory; the most specific rule wins"],
+  subcategory: ["子类", "Subcategory"],
+  holidays: ["节假日", "Holidays"],
+  holidaysHint: ["按工作时间计时的时限不计节假日", "Limits on business hours skip these days"],
+  holidayName: ["名称", "Name"],
+  revisitPlans: ["回访计划", "回访 plans"],
+  plansHint: ["工单关闭后多久回访；越具体的计划优先，停用即不回访", "How long after closing a ticket is followed up; the most specific plan wins"],
+  tier: ["客户等级", "Customer tier"],
+  revisitAfter: ["关闭后回访", "Follow up after"],
+  planOn: ["启用", "On"],
+  planOff: ["不回访", "Off"],
+  vipCustomers: ["VIP 客户", "VIP customers"],
+  vipHint: ["VIP 客户优先转人工、优先接待；短信按手机号登记", "VIPs are handed to a person sooner and served first; SMS by phone number"],
+  vipId: ["渠道用户标识（openid、chat id 或手机号）", "Channel identity (openid, chat id or phone)"],
+  anyCategory: ["全部类别", "Any category"],
+  anySub: ["全部子类", "Any subcategory"],
+  anyTier: ["全部客户", "Any customer"],
+  minutesUnit: ["分钟", "minutes"],
+  policyApplies: ["保存后，新建的工单按新时限计算；已有工单的截止时间不变。", "Saved limits apply to tickets opened from now on; open tickets keep their deadlines."],
+  auditTrail: ["审计日志", "Audit trail"],
+  verifyChain: ["校验完整性", "Verify the chain"],
+  chainIntact: ["审计日志完整：{n} 条记录", "The audit trail is intact: {n} entries"],
+  chainBroken: ["审计日志被篡改：{problem}", "The audit trail was tampered with: {problem}"],
+  actorFilter: ["操作人", "Who"],
+  actionFilter: ["操作", "Action"],
+  objectFilter: ["对象", "Object"],
+  detail: ["详情", "Detail"],
+  address: ["来源地址", "From"],
   // administration: people, teams, API tokens, passwords
   peopleAdmin: ["人员管理", "People"],
   apiTokens: ["API 令牌", "API tokens"],
@@ -423,6 +485,7 @@ const labels = {
     "reports:read": ["查看报表", "Read reports"], "audit:read": ["查看审计日志", "Read the audit trail"],
     admin: ["系统管理（全部权限）", "Administration (every scope)"],
   },
+  calendar: { "24x7": ["7×24 小时计时", "Around the clock"], business: ["工作时间计时", "Business hours"] },
   tokenState: { active: ["有效", "Active"], expired: ["已过期", "Expired"], revoked: ["已吊销", "Revoked"] },
   state: {
     online: ["在线", "Online"], away: ["离开", "Away"], watching: ["仅查看", "Watching"], offline: ["离线", "Offline"],
@@ -511,6 +574,12 @@ export function when(iso) {
   return d.toLocaleString(lang.value === "en" ? "en-GB" : "zh-CN", {
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
   });
+}
+
+// "08:30" (the browser's local time)
+export function clock(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleTimeString(lang.value === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
 }
 
 export function left(iso, now) {

@@ -386,7 +386,7 @@ def test_out_of_scope_twice_is_not_a_misunderstanding(action_server, desk):
     assert desk.calls("/internal/tickets") == []
 
 
-def test_outside_service_hours_the_web_visitor_hears_when_and_is_asked_for_a_number(
+def test_off_shift_the_web_visitor_hears_when_people_are_back_and_is_asked_for_a_number(
     action_server, desk
 ):
     desk.answers[("POST", "/api/v1/internal/tickets")] = (201, {**TICKET, "query_code": True})
@@ -395,14 +395,13 @@ def test_outside_service_hours_the_web_visitor_hears_when_and_is_asked_for_a_num
         {
             "queued": False,
             "agents_online": 0,
-            "service_hours": "08:30–20:00",
             "back_at_display": "2026-12-04 08:30",
             "callback_asked": True,
         },
     )
     said, _ = run(action_server, "action_request_human", "转人工", intent="request_human")
     assert said[0].startswith(
-        "人工客服的服务时间为每天 08:30–20:00，将于 2026-12-04 08:30 回来。已为您登记工单 AX26120200001。"
+        "现在没有人工客服值班，下一班于 2026-12-04 08:30 开始。已为您登记工单 AX26120200001。"
     )
     assert "在其他渠道查询时请使用查询码 ⟦QC:AX26120200001⟧" in said[0]
     assert said[0].endswith(

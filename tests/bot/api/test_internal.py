@@ -4,11 +4,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.access.accounts import add_user
 from bot.core.db import Database
 from bot.core.models import Conversation
+from bot.handoff import shifts
 from bot.pipeline.inbox import get_or_create_conversation
 from bot.web.app import create_app
 from tests.conftest import SERVICE_TOKEN
@@ -192,48 +195,68 @@ def test_a_new_ticket_has_a_query_code_and_the_opener_lists_its_open_tickets(
     assert bad.status_code == 422
 
 
-def _hours_excluding_now() -> tuple[str, str]:
-    """Service hours that start two hours from now (Asia/Shanghai), for an hour; and
-    when they start, as the desk shows it."""
-    now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    start = (now + timedelta(hours=2)).replace(second=0, microsecond=0)
-    end = start + timedelta(hours=1)
-    return f"{start:%H:%M}-{end:%H:%M}", f"{start:%Y-%m-%d %H:%M}"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_a_handoff_outside_service_hours_says_when_and_asks_a_web_visitor_for_a_number(
-    channel_client, conversations, settings
-) -> None:
-    owner, _ = conversations
-    hours, back = _hours_excluding_now()
-    app = channel_client(service_hours=hours)
-    beat(settings, "li.na")  # online, but outside the hours: not on shift
-    number = app.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
-        "number"
-    ]
-    said = app.post(
+def _handoff(app: TestClient, owner: str, number: str | None) -> dict:
+    return app.post(
         "/api/v1/internal/handoffs",
         json={"conversation_id": owner, "ticket_number": number, "reason": "customer_request"},
         headers=AUTH,
     ).json()
-    assert said["queued"] is False and said["back_at_display"] == back
-    assert said["service_hours"] == hours.replace("-", "–") and said["callback_asked"] is True
+
+
+def test_with_nobody_on_shift_the_customer_hears_when_the_next_shift_starts(
+    client, conversations, settings
+) -> None:
+    """22:00 on 3 December: li.na is online but her shift starts at 08:30 tomorrow. Moving
+    the shift moves the answer; a shift that covers now takes the queue again."""
+    owner, _ = conversations
     db = Database(settings.database_url)
-    with db.session() as session:
-        conversation = session.scalar(select(Conversation).where(Conversation.public_id == owner))
-        assert conversation.verification == "callback"  # the desk waits for the number
+    add_user(db, "li.na", "agent", "pw-li-na-123")
+    local = datetime(2026, 12, 3, 22, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(local, tick=True):
+        shifts.add(
+            db, "li.na", local - timedelta(hours=13, minutes=30), local - timedelta(hours=4), "t"
+        )  # today 08:30-18:00, over
+        (tomorrow,) = shifts.add(
+            db,
+            "li.na",
+            datetime(2026, 12, 4, 8, 30, tzinfo=SHANGHAI),
+            datetime(2026, 12, 4, 17, 30, tzinfo=SHANGHAI),
+            "t",
+        )
+        beat(settings, "li.na")  # online, but off shift
+        number = client.post("/api/v1/internal/tickets", json=_ticket(owner), headers=AUTH).json()[
+            "number"
+        ]
+        said = _handoff(client, owner, number)
+        assert said["queued"] is False and said["back_at_display"] == "2026-12-04 08:30"
+        assert said["callback_asked"] is True
+        with db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.public_id == owner)
+            )
+            assert conversation.verification == "callback"  # the desk waits for the number
+
+        shifts.change(
+            db,
+            tomorrow,
+            datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI),
+            datetime(2026, 12, 4, 18, 0, tzinfo=SHANGHAI),
+        )
+        assert _handoff(client, owner, None)["back_at_display"] == "2026-12-04 09:00"
+
+        shifts.add(db, "li.na", local - timedelta(hours=1), local + timedelta(hours=2), "t")
+        said = _handoff(client, owner, None)
+        assert said["queued"] is True and said["back_at_display"] is None
     db.dispose()
 
 
-def test_within_service_hours_an_online_agent_takes_the_queue(
-    channel_client, conversations, settings
+def test_without_a_calendar_an_online_agent_takes_the_queue(
+    client, conversations, settings
 ) -> None:
     owner, _ = conversations
-    app = channel_client(service_hours="00:00-24:00")
     beat(settings, "li.na")
-    said = app.post(
-        "/api/v1/internal/handoffs",
-        json={"conversation_id": owner, "ticket_number": None, "reason": "escalation"},
-        headers=AUTH,
-    ).json()
+    said = _handoff(client, owner, None)
     assert said["queued"] is True and said["back_at_display"] is None

@@ -22,8 +22,7 @@ def test_nobody_on_shift_is_said_honestly(customer) -> None:
         "agents_online": 0,
         "position": None,
         "wait_minutes": None,
-        "service_hours": None,  # always: nobody is said to be back at any time
-        "back_at_display": None,
+        "back_at_display": None,  # no shift calendar kept: no time is promised
         "callback_asked": True,  # a web-chat visitor is asked for a call-back number
     }
 
