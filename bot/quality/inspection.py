@@ -2,8 +2,9 @@
 
 Each active rubric line with an automatic ``kind`` is checked against the chat's turns
 from the moment it was handed over; a broken rule becomes one ``qa_flags`` row pointing
-at the message concerned. The checks are patterns supervisors edit, not a model, so a
-flag can always be explained.
+at the message concerned. The checks are phrases supervisors edit (or, for an advanced
+rule, regular expressions: ``bot.quality.rubric``), not a model, so a flag can always
+be explained.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.models import Handoff, Message, QaFlag, QaRule
 from bot.handoff import signals
+from bot.quality.rubric import Written, sample_turns
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def check(rules: list[Rule], turns: list[Turn]) -> list[tuple[str, int | None]]:
 def inspect(session: Session, handoff: Handoff) -> int:
     """Check one ended chat; returns how many rules it broke."""
     rules = [
-        Rule(r.key, r.kind, r.pattern, r.trigger)
+        Rule(r.key, r.kind, *Written.of(r).expressions())
         for r in session.scalars(select(QaRule).where(QaRule.active.is_(True)))
         if r.kind != "manual"
     ]
@@ -136,7 +138,8 @@ def check_draft(session: Session, handoff: Handoff, draft: str) -> list[DraftFin
     )
     found: list[DraftFinding] = []
     for rule in rules:
-        rx, trigger = _rx(rule.pattern), _rx(rule.trigger)
+        pattern, trigger_text = Written.of(rule).expressions()
+        rx, trigger = _rx(pattern), _rx(trigger_text)
         if rx is None:
             continue
         if rule.kind == "forbidden":
@@ -151,3 +154,41 @@ def check_draft(session: Session, handoff: Handoff, draft: str) -> list[DraftFin
         if broken:
             found.append(DraftFinding(rule.key, rule.kind, rule.title_zh, rule.title_en))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    line: int  # 0-based line of the sample
+    start: int
+    end: int
+    text: str
+    role: str  # "pattern" | "trigger"
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    flagged: bool
+    flagged_line: int | None
+    lines: list[tuple[str, str]]  # (sender, text) as read from the sample
+    found: list[Found]
+
+
+def try_rule(written: Written, text: str) -> Trial:
+    """What the rule does with a sample chat: whether it flags it, on which line, and
+    every phrase found."""
+    written.check()
+    turns = sample_turns(text)
+    pattern, trigger = written.expressions()
+    found: list[Found] = []
+    for n, (_, said) in enumerate(turns):
+        for role, expression in (("pattern", pattern), ("trigger", trigger)):
+            if not expression:
+                continue
+            for match in re.finditer(expression, said, re.IGNORECASE):
+                found.append(Found(n, match.start(), match.end(), match.group(0), role))
+    broken = check(
+        [Rule("trial", written.kind, pattern, trigger)],
+        [Turn(n, sender, said) for n, (sender, said) in enumerate(turns)],
+    )
+    line = broken[0][1] if broken else None
+    return Trial(bool(broken), line, turns, found)

@@ -99,19 +99,7 @@ def score(
         raise LookupError(handoff_id)
     if agents is not None and handoff.agent not in agents:
         raise PermissionError(handoff_id)
-    rules = {
-        r.key: r.weight for r in session.scalars(select(QaRule).where(QaRule.active.is_(True)))
-    }
-    unknown = sorted(set(scores) - set(rules))
-    missing = sorted(set(rules) - set(scores))
-    if unknown or missing:
-        raise ReviewError(
-            f"score every rubric line once: unknown {unknown}, missing {missing} / 请为每一项评分"
-        )
-    if any(not 0 <= v <= MAX_SCORE for v in scores.values()):
-        raise ReviewError(f"scores are 0-{MAX_SCORE} / 分值为 0-{MAX_SCORE}")
-    weight = sum(rules.values())
-    total = round(100 * sum(rules[k] * v for k, v in scores.items()) / (MAX_SCORE * weight), 1)
+    total = weighted_total(session, scores)
     review = QaReview(
         handoff_id=handoff_id,
         agent=handoff.agent,
@@ -123,6 +111,82 @@ def score(
     session.add(review)
     session.flush()
     return {"review_id": review.id, "agent": handoff.agent, "total": total}
+
+
+def weighted_total(session: Session, scores: dict[str, int]) -> float:
+    """Every active rubric line scored 0-5 once; the total weighted, out of 100."""
+    rules = {
+        r.key: r.weight for r in session.scalars(select(QaRule).where(QaRule.active.is_(True)))
+    }
+    unknown = sorted(set(scores) - set(rules))
+    missing = sorted(set(rules) - set(scores))
+    if unknown or missing:
+        raise ReviewError(
+            f"score every rubric line once: unknown {unknown}, missing {missing} / 请为每一项评分"
+        )
+    if any(not 0 <= v <= MAX_SCORE for v in scores.values()):
+        raise ReviewError(f"scores are 0-{MAX_SCORE} / 分值为 0-{MAX_SCORE}")
+    weight = sum(rules.values()) or 1
+    return round(100 * sum(rules[k] * v for k, v in scores.items()) / (MAX_SCORE * weight), 1)
+
+
+def calibration(
+    session: Session,
+    since: datetime | None,
+    until: datetime | None,
+    agents: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """Chats two or more supervisors scored, and how far they agree: per chat the
+    reviewers' totals and the share of rubric lines scored the same (exactly, and within
+    one point), over every pair of reviewers; and the same over all such chats."""
+    by_chat: dict[int, dict[str, QaReview]] = defaultdict(dict)
+    chats: dict[int, tuple[Handoff, Conversation]] = {}
+    for review, handoff, conversation in session.execute(
+        select(QaReview, Handoff, Conversation)
+        .join(Handoff, QaReview.handoff_id == Handoff.id)
+        .join(Conversation, Handoff.conversation_id == Conversation.id)
+        .where(*_ended(since, until, agents))
+        .order_by(QaReview.id)
+    ):
+        by_chat[handoff.id][review.reviewer] = review  # each reviewer's latest
+        chats[handoff.id] = (handoff, conversation)
+    listed: list[dict[str, Any]] = []
+    pairs_exact = pairs_close = pairs_lines = 0
+    for handoff_id, by_reviewer in by_chat.items():
+        if len(by_reviewer) < 2:
+            continue
+        scored = list(by_reviewer.values())
+        exact = close = lines = 0
+        for i, first in enumerate(scored):
+            for second in scored[i + 1 :]:
+                for key in set(first.scores) & set(second.scores):
+                    lines += 1
+                    gap = abs(int(first.scores[key]) - int(second.scores[key]))
+                    exact += gap == 0
+                    close += gap <= 1
+        pairs_exact, pairs_close, pairs_lines = (
+            pairs_exact + exact,
+            pairs_close + close,
+            pairs_lines + lines,
+        )
+        handoff, conversation = chats[handoff_id]
+        totals = [r.total for r in scored]
+        listed.append(
+            {
+                **_chat(handoff, conversation, []),
+                "reviews": [
+                    {"reviewer": r.reviewer, "total": r.total, "scores": r.scores} for r in scored
+                ],
+                "exact": round(exact / lines, 4) if lines else None,
+                "within_one": round(close / lines, 4) if lines else None,
+                "spread": round(max(totals) - min(totals), 1),
+            }
+        )
+    return {
+        "chats": listed,
+        "exact": round(pairs_exact / pairs_lines, 4) if pairs_lines else None,
+        "within_one": round(pairs_close / pairs_lines, 4) if pairs_lines else None,
+    }
 
 
 def scorecards(
@@ -183,6 +247,10 @@ def rules(session: Session) -> list[dict[str, Any]]:
             "trigger": r.trigger,
             "weight": r.weight,
             "active": r.active,
+            "phrases": list(r.phrases or []),
+            "trigger_phrases": list(r.trigger_phrases or []),
+            "examples": list(r.examples or []),
+            "advanced": r.advanced,
         }
         for r in session.scalars(select(QaRule).order_by(QaRule.id))
     ]

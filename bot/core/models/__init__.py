@@ -28,11 +28,13 @@ from bot.core.models.conversations import (
 from bot.core.models.kb import (
     KB_ENTRIES,
     KB_QUERIES,
+    KbChange,
     KbEntry,
     KbQuery,
     KbVersion,
 )
 from bot.core.models.quality import (
+    QaAppeal,
     QaFlag,
     QaReview,
     QaRule,
@@ -86,12 +88,14 @@ __all__ = [
     "Handoff",
     "Holiday",
     "IdentityCheck",
+    "KbChange",
     "KbEntry",
     "KbQuery",
     "KbVersion",
     "Message",
     "OutboxItem",
     "PriorityRule",
+    "QaAppeal",
     "QaFlag",
     "QaReview",
     "QaRule",

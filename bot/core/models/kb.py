@@ -47,6 +47,33 @@ class KbEntry(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="migration")
+    # when a second person last approved it (review-due reminders count from here)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class KbChange(Base):
+    """A change to the knowledge base waiting for a second person (four-eyes): what the
+    editor proposed, made from which version, and the reviewer's decision. Customers
+    see it only once approved, when it becomes a ``kb_versions`` row."""
+
+    __tablename__ = "kb_changes"
+    __table_args__ = (
+        Index("ix_kb_changes_state", "state", "id"),
+        Index("ix_kb_changes_key", "entry_key", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_key: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # create | update | delete | rollback
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    applied_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class KbVersion(Base):
@@ -62,6 +89,7 @@ class KbVersion(Base):
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class KbQuery(Base):

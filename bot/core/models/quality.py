@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -41,6 +42,13 @@ class QaRule(Base):
     trigger: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How most rules are written: phrases (any one of them counts; English ones as whole
+    # words, case ignored) and examples a supervisor keeps to test the rule with. With
+    # ``advanced`` the regular expressions ``pattern``/``trigger`` are used instead.
+    phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    trigger_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+    advanced: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class QaFlag(Base):
@@ -71,3 +79,25 @@ class QaReview(Base):
     total: Mapped[float] = mapped_column(Float)  # weighted, 0-100
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QaAppeal(Base):
+    """An agent's appeal of a score: why, and the supervisor's decision (the score
+    stands, or a new total with the reason)."""
+
+    __tablename__ = "qa_appeals"
+    __table_args__ = (
+        UniqueConstraint("review_id"),
+        Index("ix_qa_appeals_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("qa_reviews.id"))
+    agent: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | upheld | changed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decision: Mapped[str] = mapped_column(Text, default="")
+    old_total: Mapped[float | None] = mapped_column(Float, nullable=True)

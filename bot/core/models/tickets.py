@@ -256,15 +256,18 @@ class FollowupAttempt(Base):
 
 
 class StaffNotice(Base):
-    """A notice for one member of staff (an @mention in a ticket note), kept until read."""
+    """A notice for one member of staff, kept until read: an @mention in a ticket note
+    (``ticket_id``), or a knowledge-base entry of theirs due for review (``subject``
+    ``kb:<key>``)."""
 
     __tablename__ = "staff_notices"
     __table_args__ = (Index("ix_staff_notices_user", "user_name", "read_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # mention
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # mention | kb_review
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(80), nullable=True)
     actor: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
