@@ -106,8 +106,9 @@ def _agents(session: Any, staff: tuple[str, str]) -> frozenset[str] | None:
     return None if scope.everything else scope.agents
 
 
-@router.get("/rules", dependencies=[needs("admin")])
-async def rules(services: ServicesDep, _: Supervisor) -> list[dict[str, Any]]:
+@router.get("/rules", dependencies=[needs("tickets:read")])
+async def rules(services: ServicesDep, _: Staff) -> list[dict[str, Any]]:
+    """The rubric: every member of staff may read what their chats are scored on."""
     return await _in_session(services, reviews.rules)
 
 

@@ -81,8 +81,10 @@ def test_flag_score_and_scorecard(customer, settings, app_db) -> None:
         regex = {**edit, "advanced": True, "pattern": "(["}
         assert sup.put("/api/v1/qa/rules/bad", json=regex).status_code == 422
         # Agents are refused every supervisor call.
-        for path in ("/api/v1/qa/flagged", "/api/v1/qa/scorecards", "/api/v1/qa/rules"):
+        for path in ("/api/v1/qa/flagged", "/api/v1/qa/scorecards"):
             assert li.get(path).status_code == 403
+        assert li.get("/api/v1/qa/rules").status_code == 200  # what they are scored on
+        assert li.put("/api/v1/qa/rules/x", json=edit).status_code == 403
         assert (
             li.post("/api/v1/qa/reviews", json={"handoff_id": bad, "scores": scores}).status_code
             == 403
