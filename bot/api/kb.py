@@ -1,5 +1,9 @@
 """Editing the knowledge base over the API: an API token, or a signed-in supervisor or
-admin in the console (the same cookie session). Changes are live at once."""
+admin in the staff app (the same cookie session).
+
+With four-eyes on (``ANXIN_KB_FOUR_EYES``, the default) a change is proposed (202, the
+change) and reaches customers once a second person approves it in the staff app; off,
+it is live at once. Either way an answer with words the rubric forbids is refused."""
 
 from __future__ import annotations
 
@@ -9,11 +13,21 @@ from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
+from fastapi import Path as FastPath
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import Address, ServicesDep, Staff, Supervisor, needs
+from bot.api.deps import (
+    SUPERVISOR_ROLES,
+    Address,
+    ServicesDep,
+    Staff,
+    StaffMember,
+    Supervisor,
+    needs,
+)
 from bot.api.table_export import download
+from bot.kb import changes as kb_changes
 from bot.kb import gaps as kb_gaps
 from bot.kb import import_export as kb_io
 from bot.kb import store as kb_store
@@ -32,6 +46,14 @@ async def _run(work: Callable[[], T]) -> T:
         raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, exc.problems) from exc
     except kb_store.KbConflict as exc:
         raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+    except kb_changes.KbForbidden as exc:
+        raise HTTPException(
+            http.HTTP_422_UNPROCESSABLE_CONTENT, {"message": str(exc), "findings": exc.findings}
+        ) from exc
+    except PermissionError as exc:
+        raise HTTPException(http.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except kb_store.KbError as exc:
+        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 class EntryUpdate(kb_store.EntryFields):
@@ -50,10 +72,34 @@ async def entries(
     return await _run(lambda: kb_store.listing(services.db, include_deleted))
 
 
+async def _proposed(
+    services: ServicesDep,
+    response: Response,
+    proposal: kb_changes.Proposal,
+    actor: str,
+    address: str | None,
+) -> dict[str, Any]:
+    """A change waiting for a second person (202), audited as proposed."""
+    made = await _run(lambda: kb_changes.propose(services.db, proposal, actor))
+    response.status_code = http.HTTP_202_ACCEPTED
+    detail = f"change {made['id']} ({proposal.action})"
+    await services.audit(actor, "kb.propose", "kb_entry", proposal.key, address, detail)
+    return made
+
+
 @router.post("", status_code=http.HTTP_201_CREATED, dependencies=[needs("kb:write")])
 async def create(
-    body: kb_store.NewEntry, services: ServicesDep, actor: Supervisor, address: Address
+    body: kb_store.NewEntry,
+    services: ServicesDep,
+    actor: Supervisor,
+    address: Address,
+    response: Response,
 ) -> dict[str, Any]:
+    """A new entry: proposed for review (202), or live at once without four-eyes."""
+    if services.settings.kb_four_eyes:
+        proposal = kb_changes.Proposal("create", body.key, kb_changes.fields_of(body), None)
+        return await _proposed(services, response, proposal, actor, address)
+    await _run(lambda: kb_changes.check_answers(services.db, kb_changes.fields_of(body)))
     made = await _run(lambda: kb_store.create(services.db, body, actor))
     await services.audit(actor, "kb.create", "kb_entry", body.key, address)
     return made
@@ -76,17 +122,28 @@ async def import_file(
     actor: Supervisor,
     address: Address,
     file: Annotated[UploadFile, File()],
-) -> dict[str, list[str]]:
-    """Apply a CSV or XLSX file (as exported): all rows, or none with every problem listed."""
+) -> dict[str, list[Any]]:
+    """Apply a CSV or XLSX file (as exported): all rows, or none with every problem listed
+    (with four-eyes: every new or changed entry proposed for review)."""
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise HTTPException(http.HTTP_413_CONTENT_TOO_LARGE, "file larger than 5 MB")
     name = (file.filename or "").lower()
     reader_of = kb_io.read_xlsx if name.endswith(".xlsx") else kb_io.read_csv
-    result = await _run(lambda: kb_io.import_rows(services.db, reader_of(data), actor))
+    propose = services.settings.kb_four_eyes
+    result = await _run(
+        lambda: kb_io.import_rows(services.db, reader_of(data), actor, propose=propose)
+    )
     summary = f"created {len(result.created)}, updated {len(result.updated)}"
+    if propose:
+        summary = f"proposed {len(result.proposed)} changes: {summary}"
     await services.audit(actor, "kb.import", "kb_entry", "*", address, summary)
-    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "proposed": result.proposed,
+    }
 
 
 @router.get("/gaps", dependencies=[needs("kb:read")])
@@ -118,6 +175,71 @@ async def try_question(body: TryQuestion, services: ServicesDep, _: Staff) -> di
     return outcome.as_dict()
 
 
+@router.get("/changes", dependencies=[needs("kb:read")])
+async def change_list(
+    services: ServicesDep,
+    _: Staff,
+    state: Annotated[str, Query(pattern="^(pending|approved|rejected|withdrawn)$")] = "pending",
+    key: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[dict[str, Any]]:
+    """Changes in a state (waiting for review by default), newest first, with the diff
+    of each waiting one against the entry as it is now."""
+    return await _run(lambda: kb_changes.listing(services.db, state, key))
+
+
+ChangeId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
+
+
+@router.get("/changes/{change_id}", dependencies=[needs("kb:read")])
+async def change(change_id: ChangeId, services: ServicesDep, _: Staff) -> dict[str, Any]:
+    return await _run(lambda: kb_changes.one(services.db, change_id))
+
+
+async def _reviewer(staff: StaffMember) -> str:
+    """A person (not a token): supervisors and admins review."""
+    name, role = staff
+    if role not in SUPERVISOR_ROLES:
+        raise HTTPException(
+            http.HTTP_403_FORBIDDEN,
+            "知识库变更须由主管或管理员在工作台审核 / a supervisor or admin reviews changes "
+            "in the staff app",
+        )
+    return name
+
+
+class RejectNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/changes/{change_id}/approve", dependencies=[needs("kb:write")])
+async def approve(
+    change_id: ChangeId, services: ServicesDep, staff: StaffMember, address: Address
+) -> dict[str, Any]:
+    """Apply a change someone else proposed: customers get it from now on."""
+    reviewer = await _reviewer(staff)
+    entry = await _run(lambda: kb_changes.approve(services.db, change_id, reviewer))
+    detail = f"change {change_id} → v{entry['version']}"
+    await services.audit(reviewer, "kb.approve", "kb_entry", entry["key"], address, detail)
+    return entry
+
+
+@router.post("/changes/{change_id}/reject", dependencies=[needs("kb:write")])
+async def reject(
+    change_id: ChangeId,
+    body: RejectNote,
+    services: ServicesDep,
+    staff: StaffMember,
+    address: Address,
+) -> dict[str, Any]:
+    """Turn a change down with the reason (its editor withdrawing it is the same call)."""
+    reviewer = await _reviewer(staff)
+    done = await _run(lambda: kb_changes.reject(services.db, change_id, reviewer, body.note))
+    detail = f"change {change_id}: {body.note}"[:500]
+    await services.audit(reviewer, f"kb.{done['state']}", "kb_entry", done["key"], address, detail)
+    return done
+
+
 @router.get("/{key}", dependencies=[needs("kb:read")])
 async def entry(key: str, services: ServicesDep, _: Staff) -> dict[str, Any]:
     found = await _run(lambda: kb_store.get(services.db, key))
@@ -128,20 +250,42 @@ async def entry(key: str, services: ServicesDep, _: Staff) -> dict[str, Any]:
 
 @router.put("/{key}", dependencies=[needs("kb:write")])
 async def update(
-    key: str, body: EntryUpdate, services: ServicesDep, actor: Supervisor, address: Address
+    key: str,
+    body: EntryUpdate,
+    services: ServicesDep,
+    actor: Supervisor,
+    address: Address,
+    response: Response,
 ) -> dict[str, Any]:
     """Save a change; name the ``version`` you edited to be told (409) if someone else
-    saved in between."""
+    saved in between. With four-eyes it is proposed for review (202)."""
     fields = kb_store.EntryFields.model_validate(body.model_dump(exclude={"version"}))
+    if services.settings.kb_four_eyes:
+        base = body.version or await _version_of(services, key)
+        proposal = kb_changes.Proposal("update", key, kb_changes.fields_of(fields), base)
+        return await _proposed(services, response, proposal, actor, address)
+    await _run(lambda: kb_changes.check_answers(services.db, kb_changes.fields_of(fields)))
     saved = await _run(lambda: kb_store.update(services.db, key, fields, actor, body.version))
     await services.audit(actor, "kb.update", "kb_entry", key, address, f"v{saved['version']}")
     return saved
 
 
+async def _version_of(services: ServicesDep, key: str) -> int:
+    found = await _run(lambda: kb_store.get(services.db, key))
+    if found is None:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "no such entry / 没有该条目")
+    return int(found["version"])
+
+
 @router.delete("/{key}", dependencies=[needs("kb:write")])
 async def delete(
-    key: str, services: ServicesDep, actor: Supervisor, address: Address
-) -> dict[str, bool]:
+    key: str, services: ServicesDep, actor: Supervisor, address: Address, response: Response
+) -> dict[str, Any]:
+    """Withdraw an entry (with four-eyes: proposed for review, 202)."""
+    if services.settings.kb_four_eyes:
+        base = await _version_of(services, key)
+        proposal = kb_changes.Proposal("delete", key, {}, base)
+        return await _proposed(services, response, proposal, actor, address)
     await _run(lambda: kb_store.delete(services.db, key, actor))
     await services.audit(actor, "kb.delete", "kb_entry", key, address)
     return {"ok": True}
@@ -152,11 +296,35 @@ async def history(key: str, services: ServicesDep, _: Staff) -> list[dict[str, A
     return await _run(lambda: kb_store.history(services.db, key))
 
 
+@router.get("/{key}/diff", dependencies=[needs("kb:read")])
+async def version_diff(
+    key: str,
+    services: ServicesDep,
+    _: Staff,
+    older: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+    newer: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1)],
+) -> list[dict[str, Any]]:
+    """What changed between two versions of an entry, field by field."""
+    return await _run(lambda: kb_changes.between_versions(services.db, key, older, newer))
+
+
 @router.post("/{key}/rollback", dependencies=[needs("kb:write")])
 async def rollback(
-    key: str, body: Rollback, services: ServicesDep, actor: Supervisor, address: Address
+    key: str,
+    body: Rollback,
+    services: ServicesDep,
+    actor: Supervisor,
+    address: Address,
+    response: Response,
 ) -> dict[str, Any]:
-    """Bring back an earlier version (recorded as a new version)."""
+    """Bring back an earlier version (recorded as a new version; with four-eyes,
+    proposed for review)."""
+    if services.settings.kb_four_eyes:
+        base = await _version_of(services, key)
+        proposal = await _run(
+            lambda: kb_changes.rollback_proposal(services.db, key, body.version, base)
+        )
+        return await _proposed(services, response, proposal, actor, address)
     restored = await _run(lambda: kb_store.rollback(services.db, key, body.version, actor))
     await services.audit(actor, "kb.rollback", "kb_entry", key, address, f"to v{body.version}")
     return restored

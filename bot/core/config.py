@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     # The weekly targets report by e-mail: the weekday (0 = Monday) and hour it goes out.
     weekly_report_weekday: int = Field(default=0, ge=0, le=6, alias="ANXIN_WEEKLY_REPORT_DAY")
     weekly_report_hour: int = Field(default=9, ge=0, le=23, alias="ANXIN_WEEKLY_REPORT_HOUR")
+    # The knowledge base (bot/kb/changes.py, bot/kb/reminders.py): an editor's change
+    # waits for a second person; an owned entry is due for review this many days after
+    # it was last approved, and its owner is told, as when its end of validity is near.
+    kb_four_eyes: bool = Field(default=True, alias="ANXIN_KB_FOUR_EYES")
+    kb_review_days: int = Field(default=180, ge=1, le=3650, alias="ANXIN_KB_REVIEW_DAYS")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
     log_format: str = Field(default="json", pattern="^(json|text)$", alias="ANXIN_LOG_FORMAT")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")

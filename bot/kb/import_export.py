@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from bot.core.db import Database
 from bot.core.models import KbEntry
+from bot.kb import changes
 from bot.kb.store import EDITABLE, KbError, NewEntry, create_in, snapshot, update_in
 
 COLUMNS = (
@@ -52,6 +53,7 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    proposed: list[int] = field(default_factory=list)  # changes waiting for review
 
 
 def _safe(value: str) -> str:
@@ -150,21 +152,33 @@ def _parse(rows: list[dict[str, str]]) -> list[NewEntry]:
     return entries
 
 
-def import_rows(db: Database, rows: list[dict[str, str]], actor: str) -> ImportResult:
+def import_rows(
+    db: Database, rows: list[dict[str, str]], actor: str, *, propose: bool = False
+) -> ImportResult:
+    """Apply the rows (all or none); with ``propose``, each new or changed entry becomes
+    a change waiting for a second person instead (``bot.kb.changes``)."""
     entries = _parse(rows)
     result = ImportResult()
     with db.session() as session:
         for new in entries:
             existing = session.scalar(select(KbEntry).where(KbEntry.key == new.key))
-            if existing is None:
+            if existing is not None:
+                now = snapshot(existing)
+                wanted = new.model_dump(mode="json")
+                if existing.active and all(now[k] == wanted[k] for k in EDITABLE):
+                    result.unchanged.append(new.key)
+                    continue
+            if propose:
+                action, base = (
+                    ("create", None) if existing is None else ("update", existing.version)
+                )
+                proposal = changes.Proposal(action, new.key, changes.fields_of(new), base)
+                result.proposed.append(changes.propose_in(session, proposal, actor).id)
+            elif existing is None:
+                changes.refuse_forbidden(session, changes.fields_of(new))
                 create_in(session, new, actor, action="import")
-                result.created.append(new.key)
-                continue
-            now = snapshot(existing)
-            wanted = new.model_dump(mode="json")
-            if existing.active and all(now[k] == wanted[k] for k in EDITABLE):
-                result.unchanged.append(new.key)
-                continue
-            update_in(session, new.key, new, actor, None, action="import")
-            result.updated.append(new.key)
+            else:
+                changes.refuse_forbidden(session, changes.fields_of(new))
+                update_in(session, new.key, new, actor, None, action="import")
+            (result.created if existing is None else result.updated).append(new.key)
     return result

@@ -84,8 +84,12 @@ def snapshot(entry: KbEntry) -> dict[str, Any]:
     return data
 
 
-def _record(session: Session, entry: KbEntry, action: str, actor: str) -> None:
+def _record(
+    session: Session, entry: KbEntry, action: str, actor: str, approved_by: str | None = None
+) -> None:
     entry.updated_at, entry.updated_by = utcnow(), actor
+    if approved_by is not None:
+        entry.reviewed_at = entry.updated_at
     session.flush()
     session.add(
         KbVersion(
@@ -95,6 +99,7 @@ def _record(session: Session, entry: KbEntry, action: str, actor: str) -> None:
             changed_by=actor,
             changed_at=entry.updated_at,
             snapshot=snapshot(entry),
+            approved_by=approved_by,
         )
     )
 
@@ -130,14 +135,20 @@ def _entry(session: Session, key: str) -> KbEntry:
     return entry
 
 
-def create_in(session: Session, new: NewEntry, actor: str, action: str = "create") -> KbEntry:
+def create_in(
+    session: Session,
+    new: NewEntry,
+    actor: str,
+    action: str = "create",
+    approved_by: str | None = None,
+) -> KbEntry:
     existing = session.scalar(select(KbEntry).where(KbEntry.key == new.key))
     if existing is not None:
         raise KbConflict(f"entry {new.key!r} already exists / 该条目已存在")
     entry = KbEntry(key=new.key, hits=0, version=1, active=True)
     _apply(entry, new)
     session.add(entry)
-    _record(session, entry, action, actor)
+    _record(session, entry, action, actor, approved_by)
     return entry
 
 
@@ -148,19 +159,74 @@ def update_in(
     actor: str,
     expected_version: int | None,
     action: str = "update",
+    approved_by: str | None = None,
 ) -> KbEntry:
     entry = _entry(session, key)
-    if expected_version is not None and entry.version != expected_version:
-        raise KbConflict(
-            f"entry {key!r} changed since version {expected_version} (now {entry.version}) / "
-            "条目已被他人修改，请刷新后重试"
-        )
+    _check_version(entry, expected_version)
     if not entry.active:
         action = "restore"
     _apply(entry, fields)
     entry.active = True
     entry.version += 1
-    _record(session, entry, action, actor)
+    _record(session, entry, action, actor, approved_by)
+    return entry
+
+
+def _check_version(entry: KbEntry, expected_version: int | None) -> None:
+    if expected_version is not None and entry.version != expected_version:
+        raise KbConflict(
+            f"entry {entry.key!r} changed since version {expected_version} (now "
+            f"{entry.version}) / 条目已被他人修改，请刷新后重试"
+        )
+
+
+def delete_in(
+    session: Session,
+    key: str,
+    actor: str,
+    expected_version: int | None = None,
+    approved_by: str | None = None,
+) -> KbEntry:
+    """Withdraw an entry (the assistant stops answering with it); history is kept."""
+    entry = _entry(session, key)
+    _check_version(entry, expected_version)
+    if entry.active:
+        entry.active = False
+        entry.version += 1
+        _record(session, entry, "delete", actor, approved_by)
+    return entry
+
+
+def version_fields(session: Session, key: str, to_version: int) -> tuple[EntryFields, bool]:
+    """An entry's fields and whether it was live, as at ``to_version``."""
+    entry = session.scalar(select(KbEntry).where(KbEntry.key == key))
+    if entry is None:
+        raise LookupError(key)
+    old = session.scalar(
+        select(KbVersion).where(KbVersion.entry_id == entry.id, KbVersion.version == to_version)
+    )
+    if old is None:
+        raise LookupError(f"{key} v{to_version}")
+    fields = EntryFields.model_validate({k: old.snapshot.get(k) for k in EDITABLE})
+    return fields, bool(old.snapshot.get("active", True))
+
+
+def rollback_in(
+    session: Session,
+    key: str,
+    to_version: int,
+    actor: str,
+    expected_version: int | None = None,
+    approved_by: str | None = None,
+) -> KbEntry:
+    """Bring back the entry as it was at ``to_version``, as a new version."""
+    fields, active = version_fields(session, key, to_version)
+    entry = _entry(session, key)
+    _check_version(entry, expected_version)
+    _apply(entry, fields)
+    entry.active = active
+    entry.version += 1
+    _record(session, entry, "rollback", actor, approved_by)
     return entry
 
 
@@ -180,28 +246,13 @@ def update(
 def delete(db: Database, key: str, actor: str) -> None:
     """Withdraw an entry (the assistant stops answering with it); history is kept."""
     with db.session() as session:
-        entry = _entry(session, key)
-        if entry.active:
-            entry.active = False
-            entry.version += 1
-            _record(session, entry, "delete", actor)
+        delete_in(session, key, actor)
 
 
 def rollback(db: Database, key: str, to_version: int, actor: str) -> dict[str, Any]:
     """Bring back the entry as it was at ``to_version``, as a new version."""
     with db.session() as session:
-        entry = _entry(session, key)
-        old = session.scalar(
-            select(KbVersion).where(KbVersion.entry_id == entry.id, KbVersion.version == to_version)
-        )
-        if old is None:
-            raise LookupError(f"{key} v{to_version}")
-        fields = EntryFields.model_validate({k: old.snapshot.get(k) for k in EDITABLE})
-        _apply(entry, fields)
-        entry.active = bool(old.snapshot.get("active", True))
-        entry.version += 1
-        _record(session, entry, "rollback", actor)
-        return view(entry)
+        return view(rollback_in(session, key, to_version, actor))
 
 
 def history(db: Database, key: str) -> list[dict[str, Any]]:
@@ -215,6 +266,7 @@ def history(db: Database, key: str) -> list[dict[str, Any]]:
                 "action": v.action,
                 "changed_by": v.changed_by,
                 "changed_at": v.changed_at.isoformat(),
+                "approved_by": v.approved_by,
                 "entry": v.snapshot,
             }
             for v in session.scalars(

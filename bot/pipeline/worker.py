@@ -23,6 +23,7 @@ from bot.core.db import Database
 from bot.core.models import MESSAGES, Message, is_open_inbound, utcnow
 from bot.handoff.offers import OfferRouter
 from bot.identity.verification import Identity
+from bot.kb.reminders import ReviewReminders
 from bot.pipeline import leases
 from bot.pipeline.backlog import tell_waiting
 from bot.pipeline.outbox import Delivery, claim_due
@@ -133,6 +134,7 @@ class Worker:
         self._backlog_wake = asyncio.Event()  # set only to stop
         self._stopping = False
         self._weekly = WeeklyReport(db, self.settings, sla.notifier.smtp if sla else None)
+        self._kb_reminders = ReviewReminders(db, self.settings)
 
     def wake(self) -> None:
         """Called after a new inbound message is stored, to skip the poll delay."""
@@ -223,6 +225,7 @@ class Worker:
                         upcoming = offer_due
                 await self.sla.notifier.run_once()
                 await to_thread.run_sync(self._weekly.send_if_due)
+                await to_thread.run_sync(self._kb_reminders.send_if_due)
                 if upcoming is not None:
                     # Wake when the next step is due, not a whole interval later.
                     wait = min(wait, max((upcoming - utcnow()).total_seconds(), 0.05))

@@ -42,12 +42,13 @@ def notify(session: Session, ticket: Ticket, names: list[str], actor: str, body:
 @dataclass(frozen=True, slots=True)
 class Notice:
     id: int
-    kind: str
-    number: str
+    kind: str  # mention (of a ticket) | kb_review (of a knowledge-base entry)
+    number: str  # the ticket's number, for a mention
     actor: str
     body: str
     created_at: datetime
     read: bool
+    subject: str | None = None  # "kb:<key>" for a knowledge-base entry
 
 
 def notices(db: Database, name: str) -> tuple[list[Notice], int]:
@@ -55,14 +56,23 @@ def notices(db: Database, name: str) -> tuple[list[Notice], int]:
     with db.session() as session:
         rows = session.execute(
             select(StaffNotice, Ticket.number)
-            .join(Ticket, StaffNotice.ticket_id == Ticket.id)
+            .outerjoin(Ticket, StaffNotice.ticket_id == Ticket.id)
             .where(StaffNotice.user_name == name)
             .order_by(StaffNotice.id.desc())
             .limit(NOTICES_SHOWN)
         ).all()
         unread = sum(1 for n, _ in rows if n.read_at is None)
         return [
-            Notice(n.id, n.kind, number or "", n.actor, n.body, n.created_at, n.read_at is not None)
+            Notice(
+                n.id,
+                n.kind,
+                number or "",
+                n.actor,
+                n.body,
+                n.created_at,
+                n.read_at is not None,
+                n.subject,
+            )
             for n, number in rows
         ], unread
 

@@ -9,6 +9,7 @@ import uuid
 import httpx
 import pytest
 
+from bot.access.accounts import add_user
 from bot.access.tokens import create_token
 from bot.core.db import Database
 from launcher.stack import Stack
@@ -86,8 +87,25 @@ async def _staff(stack: Stack) -> httpx.AsyncClient:
     )
 
 
-async def test_an_entry_added_after_training_is_answered_at_once(stack: Stack) -> None:
-    """No retraining: the model only knows "a question"; the matcher finds the entry."""
+async def _approve(stack: Stack, change: dict) -> None:
+    """A second person, a supervisor signed in to the staff app, approves a change."""
+    name = f"rev{uuid.uuid4().hex[:6]}"
+    db = Database(stack.config.database_url)
+    add_user(db, name, "supervisor", "pw-reviewer-12345")
+    db.dispose()
+    async with httpx.AsyncClient(base_url=stack.service_url) as reviewer:
+        signed = await reviewer.post(
+            "/console/api/login", json={"name": name, "password": "pw-reviewer-12345"}
+        )
+        assert signed.status_code == 200
+        csrf = {"X-CSRF-Token": reviewer.cookies.get("anxin_csrf") or ""}
+        done = await reviewer.post(f"/api/v1/kb/changes/{change['id']}/approve", headers=csrf)
+        assert done.status_code == 200, done.text
+
+
+async def test_an_entry_added_after_training_is_answered_once_approved(stack: Stack) -> None:
+    """No retraining: the model only knows "a question"; the matcher finds the entry, from
+    the moment a second person approves it (four-eyes), and not before."""
     key = f"pet_card_{uuid.uuid4().hex[:6]}"
     async with await _staff(stack) as staff:
         made = await staff.post(
@@ -102,12 +120,17 @@ async def test_an_entry_added_after_training_is_answered_at_once(stack: Stack) -
                 "similar_en": ["a credit card with my dog on it"],
             },
         )
-        assert made.status_code == 201, made.text
+        assert made.status_code == 202, made.text
+        async with Customer(stack) as customer:
+            before = text_of(await customer.say("想办张印宠物照片的信用卡，怎么弄"))
+        assert "宠物卡面信用卡" not in before, before  # waiting for a second person
+        await _approve(stack, made.json())
         async with Customer(stack) as customer:
             reply = text_of(await customer.say("想办张印宠物照片的信用卡，怎么弄"))
         assert "宠物卡面信用卡" in reply, reply
         withdrawn = await staff.delete(f"/api/v1/kb/{key}")
-        assert withdrawn.status_code == 200
+        assert withdrawn.status_code == 202
+        await _approve(stack, withdrawn.json())
         async with Customer(stack) as customer:
             after = text_of(await customer.say("想办张印宠物照片的信用卡，怎么弄"))
         assert "宠物卡面信用卡" not in after

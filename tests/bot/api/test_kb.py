@@ -1,5 +1,6 @@
-"""The knowledge base over the API: edit, version, roll back, import and export; live
-for the assistant at once; only supervisors and admins (or an API token) may edit."""
+"""The knowledge base over the API with four-eyes switched off (ANXIN_KB_FOUR_EYES=false):
+edit, version, roll back, import and export; live for the assistant at once; only
+supervisors and admins (or an API token) may edit. (Four-eyes: test_kb_changes.py.)"""
 
 from __future__ import annotations
 
@@ -34,11 +35,17 @@ ENTRY = {
 
 
 @pytest.fixture
-def api(settings):
-    db = Database(settings.database_url)
+def direct(settings):
+    """The service with changes live at once (no second person)."""
+    return settings.model_copy(update={"kb_four_eyes": False})
+
+
+@pytest.fixture
+def api(direct):
+    db = Database(direct.database_url)
     token = create_token(db, "kb-editor", ["kb:read", "kb:write"])
     db.dispose()
-    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as c:
+    with TestClient(create_app(direct), headers={"Authorization": f"Bearer {token}"}) as c:
         yield c
 
 
@@ -87,7 +94,7 @@ def test_validity_dates_and_bad_input(api) -> None:
     assert api.get("/api/v1/kb/nothing_here").status_code == 404
 
 
-def test_export_then_import_round_trips_and_refuses_bad_files(api, settings) -> None:
+def test_export_then_import_round_trips_and_refuses_bad_files(api, direct) -> None:
     api.post("/api/v1/kb", json={**ENTRY, "answer_zh": '=HYPERLINK("http://evil")'})
     exported = api.get("/api/v1/kb/export").content
     assert exported.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
@@ -122,7 +129,7 @@ def test_export_then_import_round_trips_and_refuses_bad_files(api, settings) -> 
     problems = refused.json()["detail"]
     assert any(p.startswith("row 3: key") for p in problems)
     assert any(p.startswith("row 4: answer_en") for p in problems)
-    db = Database(settings.database_url)
+    db = Database(direct.database_url)
     with db.session() as s:  # nothing of the refused file was applied
         count = len(list(s.scalars(select(KbVersion.id))))
     db.dispose()
@@ -151,12 +158,12 @@ def test_xlsx_round_trip(api) -> None:
     assert _answer(api, "card_freeze_test", "en") == "Activate it in the app."
 
 
-def test_only_supervisors_and_admins_edit_in_the_console(settings) -> None:
-    db = Database(settings.database_url)
+def test_only_supervisors_and_admins_edit_in_the_console(direct) -> None:
+    db = Database(direct.database_url)
     add_user(db, "li.na", "agent", "pw-li-na-123")
     add_user(db, "zhang.sup", "supervisor", "pw-zhang-sup-123")
     db.dispose()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(direct)) as client:
         assert client.get("/api/v1/kb").status_code == 401
         sign_in(client, "li.na", "pw-li-na-123")
         assert client.get("/api/v1/kb").status_code == 200  # agents read
