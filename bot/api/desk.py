@@ -414,6 +414,8 @@ async def whoami(me: Me) -> dict[str, Any]:
         "team": me.team,
         "notices": [asdict(n) for n in found],
         "unread": unread,
+        # knowledge-base changes wait for a second person
+        "kb_four_eyes": me.services.settings.kb_four_eyes,
     }
 
 

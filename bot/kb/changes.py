@@ -216,13 +216,33 @@ def reject(db: Database, change_id: int, reviewer: str, note: str) -> dict[str, 
 # What a change or a version changed
 
 
+SHORT_EQUAL = 2  # equal runs this short between changes are read as part of them
+MOSTLY_NEW = 0.4  # below this similarity a text is shown as replaced whole
+
+
 def _text_ops(before: str, after: str) -> list[dict[str, str]]:
-    """A character diff (Chinese has no spaces to split words on)."""
+    """A character diff (Chinese has no spaces to split words on) that reads as
+    phrases: a rewritten text is one replacement, and a one- or two-character match
+    between two changes does not cut them apart."""
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    return [
-        {"op": op, "before": before[i1:i2], "after": after[j1:j2]}
-        for op, i1, i2, j1, j2 in matcher.get_opcodes()
-    ]
+    if before and after and matcher.ratio() < MOSTLY_NEW:
+        return [{"op": "replace", "before": before, "after": after}]
+    ops: list[dict[str, str]] = []
+    codes = matcher.get_opcodes()
+    for n, (op, i1, i2, j1, j2) in enumerate(codes):
+        between = 0 < n < len(codes) - 1 and i2 - i1 <= SHORT_EQUAL
+        if op == "equal" and not between:
+            ops.append({"op": "equal", "before": before[i1:i2], "after": after[j1:j2]})
+            continue
+        if ops and ops[-1]["op"] != "equal":
+            ops[-1] = {
+                "op": "replace",
+                "before": ops[-1]["before"] + before[i1:i2],
+                "after": ops[-1]["after"] + after[j1:j2],
+            }
+        else:
+            ops.append({"op": op, "before": before[i1:i2], "after": after[j1:j2]})
+    return ops
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ const routes = [
   { path: "/review", component: () => import("./views/ConversationReview.vue"), meta: { supervisor: true } },
   { path: "/floor", component: () => import("./views/LiveFloor.vue"), meta: { supervisor: true } },
   { path: "/canned", component: () => import("./views/CannedReplies.vue"), meta: { supervisor: true } },
+  { path: "/kb", component: () => import("./views/KnowledgeBase.vue") },
   { path: "/shifts", component: () => import("./views/ShiftCalendar.vue") },
   { path: "/rules", component: () => import("./views/QualityRules.vue"), meta: { supervisor: true } },
   { path: "/appeals", component: () => import("./views/QualityAppeals.vue"), meta: { supervisor: true } },

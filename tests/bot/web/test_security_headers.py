@@ -25,7 +25,7 @@ def test_finding_9_pages_allow_only_scripts_with_this_responses_nonce(customer) 
 
 
 def test_framing_and_the_other_headers() -> None:
-    console = security_headers("/console/kb", https=True, nonce="n0")
+    console = security_headers("/console/app/kb", https=True, nonce="n0")
     assert console["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in console["Content-Security-Policy"]
     assert console["Strict-Transport-Security"].startswith("max-age=")

@@ -50,7 +50,7 @@ def test_finding_9_an_injected_inline_script_does_not_run(
         page.fill("#password", "pw-zhou-sup-1")
         page.click("#signin")
         page.wait_for_selector("#app", state="visible")
-        for path in ("/chat", "/console", "/console/kb", "/console/app/review"):
+        for path in ("/chat", "/console", "/console/app/kb", "/console/app/review"):
             page.goto(f"{url}{path}")
             ran = page.evaluate(
                 """() => {
