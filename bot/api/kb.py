@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.deps import (
     SUPERVISOR_ROLES,
     Address,
+    Admin,
     ServicesDep,
     Staff,
     StaffMember,
@@ -30,6 +31,7 @@ from bot.api.table_export import download
 from bot.kb import changes as kb_changes
 from bot.kb import gaps as kb_gaps
 from bot.kb import import_export as kb_io
+from bot.kb import starter
 from bot.kb import store as kb_store
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
@@ -144,6 +146,18 @@ async def import_file(
         "unchanged": result.unchanged,
         "proposed": result.proposed,
     }
+
+
+@router.post("/starter", dependencies=[needs("admin")])
+async def load_starter(services: ServicesDep, actor: Admin, address: Address) -> dict[str, Any]:
+    """Add the starter knowledge base's entries the knowledge base lacks (never
+    overwrites), as ``python -m bot kb starter`` does; with four-eyes each is proposed."""
+    proposer = actor if services.settings.kb_four_eyes else None
+    loaded = await _run(lambda: starter.load(services.db, starter.STARTER, proposer))
+    done = "proposed" if proposer else "created"
+    detail = f"{done} {len(loaded.created)} entries"
+    await services.audit(actor, "kb.starter", "kb", "starter", address, detail)
+    return {done: loaded.created, "kept": loaded.kept}
 
 
 @router.get("/gaps", dependencies=[needs("kb:read")])

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.core.db import Database
 from bot.core.models import KbEntry, KbVersion
+from bot.kb import changes
 from bot.kb.store import KbError, NewEntry, create_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,16 +83,23 @@ def read(path: Path = STARTER) -> list[NewEntry]:
     return entries
 
 
-def load(db: Database, path: Path = STARTER) -> Loaded:
-    """Add the entries whose key the knowledge base does not have yet."""
+def load(db: Database, path: Path = STARTER, proposed_by: str | None = None) -> Loaded:
+    """Add the entries whose key the knowledge base does not have yet; with
+    ``proposed_by``, propose each for a second person's review instead (the staff app
+    with four-eyes on)."""
     entries = read(path)
     with db.session() as session:
         present = set(session.scalars(select(KbEntry.key)))
         created: list[str] = []
         for entry in entries:
-            if entry.key not in present:
+            if entry.key in present:
+                continue
+            if proposed_by is None:
                 create_in(session, entry, ACTOR, action="import")
-                created.append(entry.key)
+            else:
+                proposal = changes.Proposal("create", entry.key, changes.fields_of(entry), None)
+                changes.propose_in(session, proposal, proposed_by)
+            created.append(entry.key)
         return Loaded(created, sorted(present & {e.key for e in entries}))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from bot.api import (
     api_tokens,
     canned,
+    channel_setup,
     dashboard,
     desk,
     floor,
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(api_tokens.router)
     api.include_router(shifts.router)
     api.include_router(vips.router)
+    api.include_router(channel_setup.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

@@ -198,3 +198,40 @@ def test_tokens_are_made_listed_and_revoked(admin, desk_db, settings) -> None:
             == 401
         )
     assert _actions(desk_db, "report-bot")[:2] == ["token.create", "token.revoke"]
+
+
+def test_the_command_lines_other_jobs_are_in_the_app(settings, admin, desk_db) -> None:
+    """The starter knowledge base (proposed for review with four-eyes) and the Telegram
+    webhook, from an administrator's session as from ``python -m bot``."""
+    from bot.core.models import KbChange, KbEntry
+    from fakes.providers import FakeTelegram
+
+    loaded = admin.post("/api/v1/kb/starter").json()
+    assert "balance_check" in loaded["proposed"] and len(loaded["proposed"]) > 100
+    with desk_db.session() as session:
+        waiting = set(session.scalars(select(KbChange.entry_key)))
+        live = set(session.scalars(select(KbEntry.key)))
+    assert waiting == set(loaded["proposed"]) and not waiting & live  # none live before review
+    assert admin.post("/api/v1/channels/telegram/webhook").status_code == 422  # not set up
+
+    fake = FakeTelegram()
+    try:
+        configured = settings.model_copy(
+            update={
+                "telegram_bot_token": "123:abc",
+                "telegram_secret_token": "s3cret-token",
+                "telegram_api_base_url": fake.url,
+                "public_url": "https://bank.example",
+            }
+        )
+        with TestClient(create_app(configured)) as client:
+            assert sign_in(client, "root.admin", ADMIN_PW).status_code == 200
+            done = client.post("/api/v1/channels/telegram/webhook")
+            assert done.json() == {"webhook": "https://bank.example/webhooks/telegram"}
+        [call] = fake.calls("/bot123:abc/setWebhook")
+        assert call.form()["secret_token"] == "s3cret-token"
+    finally:
+        fake.stop()
+    assert {"kb.starter", "channel.telegram_webhook"} <= set(
+        a for a in _actions(desk_db, "starter") + _actions(desk_db, "telegram")
+    )
