@@ -90,35 +90,48 @@ def _wait_words(seconds: int) -> str:
     return f"{seconds} 秒" if seconds < 60 else f"{seconds // 60 + 1} 分钟"
 
 
-@router.post("/console/api/login")
-async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
-    services = services_of(request)
-    address = address_of(request)
-    guard = LoginGuard(
-        services.events.redis, services.settings.redis_prefix, services.settings.login_lock_at
-    )
-    wait = await guard.wait_s(body.name, address)
+async def _guarded(services: Services, name: str, address: str | None) -> LoginGuard:
+    """The sign-in guard for ``name`` from ``address``, refusing (429 or 403, audited)
+    while it must wait or the account is locked."""
+    settings = services.settings
+    guard = LoginGuard(services.events.redis, settings.redis_prefix, settings.login_lock_at)
+    wait = await guard.wait_s(name, address)
     if wait:
-        await services.audit(body.name, "login_locked", "user", body.name, address)
+        await services.audit(name, "login_locked", "user", name, address)
         raise HTTPException(
             429,
             f"尝试次数过多，请 {_wait_words(wait)} 后再试 / too many attempts, "
             f"try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    if await to_thread.run_sync(is_locked, services.db, body.name):
-        await services.audit(body.name, "login_locked", "user", body.name, address, "locked")
+    if await to_thread.run_sync(is_locked, services.db, name):
+        await services.audit(name, "login_locked", "user", name, address, "locked")
         raise HTTPException(403, LOCKED)
+    return guard
+
+
+async def _wrong_password(
+    services: Services, guard: LoginGuard, name: str, address: str | None
+) -> None:
+    """A wrong password counts towards the slow-down and the account lock, audited."""
+    failure = await guard.failed(name, address)
+    await services.audit(name, "login_failed", "user", name, address)
+    if failure.lock:
+        await lock_and_alert(services, name, address, failure.account_failures)
+
+
+@router.post("/console/api/login")
+async def console_login(body: Credentials, request: Request, response: Response) -> dict[str, str]:
+    services = services_of(request)
+    address = address_of(request)
+    guard = await _guarded(services, body.name, address)
     try:
         found = await login(services, body.name, body.password)
     except Disabled as exc:
         await services.audit(body.name, "login_disabled", "user", body.name, address)
         raise HTTPException(403, str(exc)) from exc
     if found is None:
-        failure = await guard.failed(body.name, address)
-        await services.audit(body.name, "login_failed", "user", body.name, address)
-        if failure.lock:
-            await lock_and_alert(services, body.name, address, failure.account_failures)
+        await _wrong_password(services, guard, body.name, address)
         raise HTTPException(401, "用户名或密码错误 / wrong name or password")
     await guard.succeeded(body.name, address)
     token, signed = found
@@ -164,14 +177,7 @@ async def change_password(
     Wrong current passwords count towards the same lock as sign-ins."""
     services = services_of(request)
     address = address_of(request)
-    guard = LoginGuard(
-        services.events.redis, services.settings.redis_prefix, services.settings.login_lock_at
-    )
-    wait = await guard.wait_s(body.name, address)
-    if wait:
-        raise HTTPException(429, f"尝试次数过多 / too many attempts, try again in {wait} s")
-    if await to_thread.run_sync(is_locked, services.db, body.name):
-        raise HTTPException(403, LOCKED)
+    guard = await _guarded(services, body.name, address)
     try:
         role = await to_thread.run_sync(
             accounts.change_password, services.db, body.name, body.password, body.new_password
@@ -179,10 +185,7 @@ async def change_password(
     except accounts.Disabled as exc:
         raise HTTPException(403, str(exc)) from exc
     except accounts.WrongPassword as exc:
-        failure = await guard.failed(body.name, address)
-        await services.audit(body.name, "login_failed", "user", body.name, address)
-        if failure.lock:
-            await lock_and_alert(services, body.name, address, failure.account_failures)
+        await _wrong_password(services, guard, body.name, address)
         raise HTTPException(401, str(exc)) from exc
     except accounts.AccountError as exc:
         raise HTTPException(422, str(exc)) from exc

@@ -12,34 +12,18 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from bot.core.claims import claim_once
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.core.models import ChannelState, KbEntry, StaffNotice, User, utcnow
+from bot.core.models import KbEntry, StaffNotice, User, utcnow
 
 EXPIRY_NOTICE_DAYS = 14
 QUIET = timedelta(days=7)  # no second notice about the same entry within a week
-CLAIM_CHANNEL = "reports"
 
 
 def subject(key: str) -> str:
     return f"kb:{key}"
-
-
-def _claim(db: Database, day: date) -> bool:
-    try:
-        with db.session() as session:
-            session.add(
-                ChannelState(
-                    channel=CLAIM_CHANNEL,
-                    key=f"kb-review:{day.isoformat()}",
-                    value=utcnow().isoformat(),
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
 
 
 def remind(db: Database, now: datetime, review_days: int, today: date) -> list[str]:
@@ -95,6 +79,6 @@ class ReviewReminders:
     def send_if_due(self, now: datetime | None = None) -> list[str]:
         moment = now or utcnow()
         local = moment.astimezone(ZoneInfo(self.settings.display_timezone))
-        if local.hour < 9 or not _claim(self.db, local.date()):
+        if local.hour < 9 or not claim_once(self.db, f"kb-review:{local.date().isoformat()}"):
             return []
         return remind(self.db, moment, self.settings.kb_review_days, local.date())

@@ -14,17 +14,15 @@ import smtplib
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
+from bot.core.claims import claim_once
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.core.models import ChannelState, utcnow
+from bot.core.models import utcnow
 from bot.sla import targets, targets_export
 from bot.sla.notify import SmtpConfig, send_text
 from bot.sla.setup import addresses
 
 log = logging.getLogger(__name__)
-CLAIM_CHANNEL = "reports"
 
 
 def week_due(now: datetime, settings: Settings) -> date | None:
@@ -38,21 +36,6 @@ def week_due(now: datetime, settings: Settings) -> date | None:
         tzinfo=tz,
     )
     return monday - timedelta(days=7) if now >= send_at else None
-
-
-def _claim(db: Database, week: date) -> bool:
-    try:
-        with db.session() as session:
-            session.add(
-                ChannelState(
-                    channel=CLAIM_CHANNEL,
-                    key=f"weekly:{week.isoformat()}",
-                    value=utcnow().isoformat(),
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
 
 
 def text_of(report: dict[str, object], team: str | None) -> str:
@@ -100,7 +83,7 @@ def send(db: Database, settings: Settings, smtp: SmtpConfig, week: date, now: da
     to = addresses(settings)
     recipients: list[tuple[str, str | None]] = [(to.supervisor, None)] if to.supervisor else []
     recipients += [(email, team) for team, email in sorted(to.team_supervisors.items())]
-    if not recipients or not _claim(db, week):
+    if not recipients or not claim_once(db, f"weekly:{week.isoformat()}"):
         return False
     win = targets.window("week", week, settings.display_timezone)
     goals = targets.Goals.of(settings)
