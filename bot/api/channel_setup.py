@@ -34,8 +34,9 @@ async def telegram_webhook(services: ServicesDep, actor: Admin, address: Address
     await services.audit(
         actor, "channel.telegram_webhook", "channel", "telegram", address, f"{url} {reason}"
     )
-    if not ok:
+    if not ok:  # the request was fine; what it depends on failed (424, not a 5xx)
         raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY, f"Telegram 未接受 / Telegram did not accept it ({reason})"
+            status.HTTP_424_FAILED_DEPENDENCY,
+            f"Telegram 未接受 / Telegram did not accept it ({reason})",
         )
     return {"webhook": url}

@@ -139,7 +139,10 @@ def test_callbacks_pull_from_the_durable_cursor_and_reply_once(
         )
         == 2
     )
-    cursor = _db_value(settings, lambda s: s.scalar(select(ChannelState.value)))
+    cursor = _db_value(
+        settings,
+        lambda s: s.scalar(select(ChannelState.value).where(ChannelState.channel == "wecom")),
+    )
     assert cursor == "3"  # all read; the next pull starts after them
     first_sync = fake_wecom.calls("/cgi-bin/kf/sync_msg")[0].json()
     assert first_sync["token"] == "SYNC-TOKEN" and first_sync["open_kfid"] == KFID
