@@ -30,6 +30,7 @@ class Conversation(Base):
     """One customer identity on one channel, with its running dialogue."""
 
     __tablename__ = "conversations"
+    __retention__ = "transcripts"
     __table_args__ = (UniqueConstraint("channel", "external_user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +63,7 @@ class Customer(Base):
     (conversations). The number is kept only sealed, found by its keyed pseudonym."""
 
     __tablename__ = "customers"
+    __retention__ = "contact_vault"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone_pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
@@ -76,6 +78,7 @@ class IdentityCheck(Base):
     The code itself is never stored: only its keyed hash, for five minutes."""
 
     __tablename__ = "identity_checks"
+    __retention__ = "contact_vault"
     __table_args__ = (
         Index("ix_identity_checks_conversation", "conversation_id", "id"),
         Index("ix_identity_checks_phone", "phone_pseudonym", "sent_at"),
@@ -124,6 +127,7 @@ class Message(Base):
     """Every message both ways. Inbound rows double as the durable inbox."""
 
     __tablename__ = "messages"
+    __retention__ = "transcripts"
     __table_args__ = (
         UniqueConstraint("channel", "provider_msg_id", name="uq_messages_channel_provider_id"),
         Index("ix_messages_inbox", "direction", "status", "conversation_id", "id"),
@@ -175,6 +179,7 @@ class OutboxItem(Base):
     """Delivery state of one outbound message: sent with retry and backoff."""
 
     __tablename__ = "outbox"
+    __retention__ = "deliveries"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index(
@@ -207,6 +212,7 @@ class DeliveryAttempt(Base):
     """One try at sending one outbox item: every attempt is recorded."""
 
     __tablename__ = "delivery_attempts"
+    __retention__ = "deliveries"
     __table_args__ = (Index("ix_delivery_attempts_outbox", "outbox_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -221,6 +227,7 @@ class ChannelState(Base):
     """Small durable values a channel must keep (e.g. the WeCom sync_msg cursor)."""
 
     __tablename__ = "channel_state"
+    __retention__ = "operational"
     __table_args__ = (UniqueConstraint("channel", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -234,6 +241,7 @@ class VipCustomer(Base):
     """A channel identity configured as a VIP: handed to a person sooner, served first."""
 
     __tablename__ = "vip_customers"
+    __retention__ = "customer_profile"
     __table_args__ = (UniqueConstraint("channel", "external_user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -29,6 +29,7 @@ class KbEntry(Base):
     key the assistant recognises. Every change is a ``kb_versions`` row."""
 
     __tablename__ = "kb_entries"
+    __retention__ = "configuration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -57,6 +58,7 @@ class KbChange(Base):
     see it only once approved, when it becomes a ``kb_versions`` row."""
 
     __tablename__ = "kb_changes"
+    __retention__ = "configuration"
     __table_args__ = (
         Index("ix_kb_changes_state", "state", "id"),
         Index("ix_kb_changes_key", "entry_key", "state"),
@@ -80,6 +82,7 @@ class KbVersion(Base):
     """One change to a knowledge-base entry: who, when, what, and the entry as it became."""
 
     __tablename__ = "kb_versions"
+    __retention__ = "configuration"
     __table_args__ = (UniqueConstraint("entry_id", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,6 +101,7 @@ class KbQuery(Base):
     staff to fill). The text is masked before it is stored."""
 
     __tablename__ = "kb_queries"
+    __retention__ = "kb_queries"
     __table_args__ = (
         Index("ix_kb_queries_conversation", "conversation_id", "id"),
         Index("ix_kb_queries_decision", "decision", "created_at"),

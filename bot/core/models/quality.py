@@ -32,6 +32,7 @@ class QaRule(Base):
     (scored by hand only)."""
 
     __tablename__ = "qa_rules"
+    __retention__ = "configuration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -55,6 +56,7 @@ class QaFlag(Base):
     """A rule an ended chat broke, found by the automatic inspection."""
 
     __tablename__ = "qa_flags"
+    __retention__ = "quality"
     __table_args__ = (UniqueConstraint("handoff_id", "rule_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -70,6 +72,7 @@ class QaReview(Base):
     """A supervisor's scores for one chat (0-5 per rubric line) and comment."""
 
     __tablename__ = "qa_reviews"
+    __retention__ = "quality"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"))
@@ -86,6 +89,7 @@ class QaAppeal(Base):
     stands, or a new total with the reason)."""
 
     __tablename__ = "qa_appeals"
+    __retention__ = "quality"
     __table_args__ = (
         UniqueConstraint("review_id"),
         Index("ix_qa_appeals_state", "state", "id"),

@@ -22,6 +22,7 @@ class User(Base):
     """A staff account (agent, supervisor, admin)."""
 
     __tablename__ = "users"
+    __retention__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -50,6 +51,7 @@ class Team(Base):
     the titles are what people read."""
 
     __tablename__ = "teams"
+    __retention__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -64,6 +66,7 @@ class Shift(Base):
     beside who is online."""
 
     __tablename__ = "shifts"
+    __retention__ = "staff"
     __table_args__ = (
         Index("ix_shifts_starts", "starts_at"),
         Index("ix_shifts_ends", "ends_at"),
@@ -93,6 +96,7 @@ class CannedReply(Base):
     English, with variables filled in for the chat ({customer}, {ticket}, {agent})."""
 
     __tablename__ = "canned_replies"
+    __retention__ = "configuration"
     __table_args__ = (Index("ix_canned_replies_team", "team", "position"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -111,6 +115,7 @@ class ApiToken(Base):
     ``bot.access.tokens``); a token is refused once expired or revoked."""
 
     __tablename__ = "api_tokens"
+    __retention__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -129,6 +134,7 @@ class Handoff(Base):
     """A conversation handed from the assistant to people: queued, then active, then ended."""
 
     __tablename__ = "handoffs"
+    __retention__ = "transcripts"
     __table_args__ = (
         Index("ix_handoffs_state", "state", "id"),
         Index("ix_handoffs_offer", "offer_expires_at"),
@@ -160,6 +166,7 @@ class AuditEntry(Base):
     deleting a row breaks the chain (``python -m bot audit verify``)."""
 
     __tablename__ = "audit_log"
+    __retention__ = "audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

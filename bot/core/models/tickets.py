@@ -32,6 +32,7 @@ class Ticket(Base):
     """
 
     __tablename__ = "tickets"
+    __retention__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_next_escalation", "next_escalation_at"),
         Index("ix_tickets_due", "due_at", "id"),
@@ -92,6 +93,7 @@ class TicketEvent(Base):
     """Every change to a ticket: who, when, what, from, to (and notes and replies)."""
 
     __tablename__ = "ticket_events"
+    __retention__ = "tickets"
     __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -109,6 +111,7 @@ class EscalationEvent(Base):
     """One step of the escalation ladder for one ticket; UNIQUE, so it happens once."""
 
     __tablename__ = "escalation_events"
+    __retention__ = "tickets"
     __table_args__ = (
         UniqueConstraint("ticket_id", "step", name="uq_escalation_ticket_step"),
         Index("ix_escalation_unnotified", "notified_at"),
@@ -131,6 +134,7 @@ class SlaPolicyRow(Base):
     """SLA targets per priority (and optionally category), edited by staff."""
 
     __tablename__ = "sla_policies"
+    __retention__ = "configuration"
     __table_args__ = (UniqueConstraint("priority", "category", name="uq_sla_priority_category"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -146,6 +150,7 @@ class PriorityRule(Base):
     """category/subcategory → priority, edited by staff ("*" matches any subcategory)."""
 
     __tablename__ = "priority_rules"
+    __retention__ = "configuration"
     __table_args__ = (UniqueConstraint("category", "subcategory", name="uq_priority_rule"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,6 +163,7 @@ class Holiday(Base):
     """A day the business-hours calendar skips."""
 
     __tablename__ = "holidays"
+    __retention__ = "configuration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)
@@ -168,6 +174,7 @@ class Followup(Base):
     """A question put to the customer after resolution: confirm (solved?) or survey (1-5)."""
 
     __tablename__ = "followups"
+    __retention__ = "tickets"
     __table_args__ = (
         Index("ix_followups_open", "conversation_id", "state"),
         Index("ix_followups_expiry", "state", "expires_at"),
@@ -190,6 +197,7 @@ class SurveyResponse(Base):
     """A customer's satisfaction score (1-5) and comment for a ticket."""
 
     __tablename__ = "survey_responses"
+    __retention__ = "surveys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), unique=True)
@@ -203,6 +211,7 @@ class FollowupPlan(Base):
     """回访 plan: which closed tickets get a follow-up contact, and when."""
 
     __tablename__ = "followup_plans"
+    __retention__ = "configuration"
     __table_args__ = (UniqueConstraint("category", "tier", name="uq_followup_plan"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -217,6 +226,7 @@ class FollowupTask(Base):
     ``open`` while attempts are left; its state is the last attempt's result."""
 
     __tablename__ = "followup_tasks"
+    __retention__ = "call_logs"
     __table_args__ = (
         Index("ix_followup_tasks_ticket", "ticket_id"),
         Index("ix_followup_tasks_state_due", "state", "due_at", "id"),
@@ -242,6 +252,7 @@ class FollowupAttempt(Base):
     """One try at a 回访: who called, when, what came of it."""
 
     __tablename__ = "followup_attempts"
+    __retention__ = "call_logs"
     __table_args__ = (UniqueConstraint("task_id", "number", name="uq_followup_attempt"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -261,6 +272,7 @@ class StaffNotice(Base):
     ``kb:<key>``)."""
 
     __tablename__ = "staff_notices"
+    __retention__ = "tickets"
     __table_args__ = (Index("ix_staff_notices_user", "user_name", "read_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
