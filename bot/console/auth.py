@@ -99,15 +99,11 @@ async def admit(websocket: WebSocket) -> str | None:
     return name
 
 
-async def _still_signed_in(websocket: WebSocket) -> bool:
-    return await socket_agent(websocket) is not None
-
-
 async def heartbeats(websocket: WebSocket) -> AsyncIterator[None]:
     """Each frame the page sends (text or bytes: any is a heartbeat), until it leaves or
     its session ends (signed out elsewhere, disabled, password reset: closed with 4401)."""
     while (await websocket.receive())["type"] != "websocket.disconnect":
-        if not await _still_signed_in(websocket):
+        if await socket_agent(websocket) is None:
             await websocket.close(code=4401, reason="signed out")
             return
         yield

@@ -70,15 +70,20 @@ def remind(db: Database, now: datetime, review_days: int, today: date) -> list[s
 
 
 class ReviewReminders:
-    """Run by the SLA loop: once a day, after 09:00 in the service's time zone."""
+    """Checked at every SLA scan: once a day, after 09:00 in the service's time zone;
+    remembers the day it dealt with (no query then, as the weekly report does)."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        self.last_day: date | None = None
 
     def send_if_due(self, now: datetime | None = None) -> list[str]:
         moment = now or utcnow()
         local = moment.astimezone(ZoneInfo(self.settings.display_timezone))
-        if local.hour < 9 or not claim_once(self.db, f"kb-review:{local.date().isoformat()}"):
+        if local.hour < 9 or local.date() == self.last_day:
             return []
+        self.last_day = local.date()
+        if not claim_once(self.db, f"kb-review:{local.date().isoformat()}"):
+            return []  # another replica has it
         return remind(self.db, moment, self.settings.kb_review_days, local.date())

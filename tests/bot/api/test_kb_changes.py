@@ -153,3 +153,20 @@ def test_review_due_notices_reach_the_owner_once(people, desk_db) -> None:
     with desk_db.session() as session:
         body = session.scalar(select(StaffNotice.body).where(StaffNotice.user_name == "zhou.sup"))
     assert "失效" in body
+
+
+def test_the_daily_reminder_runs_once_a_day_after_nine(settings, desk_db) -> None:
+    from datetime import UTC, datetime
+
+    with desk_db.session() as session:
+        entry = session.scalar(select(KbEntry).where(KbEntry.key == KEY))
+        entry.owner, entry.updated_at = "sun.sup", utcnow() - timedelta(days=200)
+    daily = reminders.ReviewReminders(desk_db, settings)
+    early = datetime(2026, 12, 3, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+    assert daily.send_if_due(early) == []
+    late = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00
+    assert daily.send_if_due(late) == [KEY]
+    assert daily.last_day == date(2026, 12, 3)
+    assert daily.send_if_due(late + timedelta(hours=1)) == []  # the day is done here
+    other = reminders.ReviewReminders(desk_db, settings)  # another replica, same day
+    assert other.send_if_due(late) == []
