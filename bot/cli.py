@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.access.accounts import (
@@ -35,11 +38,13 @@ from bot.core.config import get_settings
 from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.migrate import upgrade
-from bot.core.models import utcnow
+from bot.core.models import Ticket, utcnow
 from bot.core.models.staff import public_name
 from bot.identity import vip
 from bot.kb import starter
 from bot.kb.store import KbError
+from bot.privacy import erasure, export, holds, policy, schedule, subjects
+from bot.privacy.subjects import Subject
 
 
 def _db() -> Database:
@@ -229,24 +234,153 @@ def cmd_vip_list(_: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_: argparse.Namespace) -> int:
-    """Walk the hash chain; compare its head with the one the service anchored in Redis."""
+    """Walk the hash chain from its checkpoint; compare the head and the checkpoint with
+    the ones the service anchored in Redis."""
     settings = get_settings()
-    anchor = None
-    try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-        raw = client.get(audit.anchor_key(settings.redis_prefix))
-        anchor = raw.decode() if isinstance(raw, bytes) else None
-        client.close()
-    except redis.RedisError:
+    anchored = audit.anchored(settings.redis_url, settings.redis_prefix)
+    if anchored is None:
         print(
             "warning: Redis unreachable; rows cut from the end cannot be detected", file=sys.stderr
         )
-    verdict = audit.verify(_db(), anchor)
+    anchor, checkpoint = anchored or (None, None)
+    verdict = audit.verify(_db(), anchor, checkpoint)
     if not verdict.ok:
         print(f"AUDIT LOG BROKEN after {verdict.entries} good entries: {verdict.problem}")
         return 1
     print(f"audit log intact: {verdict.entries} entries, head {verdict.head[:16]}…")
     return 0
+
+
+def _vault() -> ContactVault | None:
+    settings = get_settings()
+    return ContactVault(settings.data_key, _db().engine) if settings.data_key else None
+
+
+def _subject(db: Database, args: argparse.Namespace) -> Subject:
+    settings = get_settings()
+    vault = ContactVault(settings.data_key, db.engine) if settings.data_key else None
+    try:
+        with db.session() as session:
+            return subjects.find(
+                session,
+                vault,
+                phone=args.phone,
+                ticket=args.ticket,
+                channel=args.channel,
+                user=args.user,
+            )
+    except subjects.SubjectError as exc:
+        raise AccountError(str(exc)) from exc
+
+
+def cmd_privacy_retention(args: argparse.Namespace) -> int:
+    """Show the retention of each kind of data; change one; or run the purge now."""
+    db = _db()
+    actor = f"cli:{getpass.getuser()}"
+    if args.set:
+        kind, days = args.set
+        try:
+            with db.session() as session:
+                change = policy.set_days(session, kind, int(days), actor)
+        except (policy.PolicyError, ValueError) as exc:
+            raise AccountError(str(exc)) from exc
+        _audit(db, "privacy.retention", "retention", kind, change)
+        print(change)
+        return 0
+    if args.run:
+        report = schedule.purge_and_record(db, actor, get_settings())
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        return 0
+    with db.session() as session:
+        chosen = policy.days(session)
+    print(f"{'kind':16} {'days':>6}  {'default':>7}  what")
+    for kind in policy.KINDS:
+        days = chosen[kind.key]
+        shown = "keep" if days == 0 else str(days)
+        print(f"{kind.key:16} {shown:>6}  {kind.days:>7}  {kind.title_en}")
+    return 0
+
+
+def cmd_privacy_hold(args: argparse.Namespace) -> int:
+    db = _db()
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        if args.hold_action == "list":
+            with db.session() as session:
+                for hold in holds.listing(session, include_lifted=args.all):
+                    state = f"lifted {hold.lifted_at:%Y-%m-%d}" if hold.lifted_at else "live"
+                    print(
+                        f"#{hold.id}\t{hold.scope}\t{hold.label}\t{state}\t"
+                        f"{hold.set_by} {hold.set_at:%Y-%m-%d}\t{hold.reason}"
+                    )
+            return 0
+        if args.hold_action == "lift":
+            with db.session() as session:
+                hold = holds.lift(session, args.id, args.reason, actor)
+                label = hold.label
+            _audit(db, "privacy.hold_lift", "legal_hold", str(args.id), f"{label}: {args.reason}")
+            print(f"hold #{args.id} lifted")
+            return 0
+        subject = _subject(db, args)
+        with db.session() as session:
+            ticket = (
+                session.scalar(select(Ticket).where(Ticket.number == args.ticket.upper()))
+                if args.ticket
+                else None
+            )
+            hold = holds.place(session, subject, args.reason, actor, ticket=ticket)
+            hold_id, label = hold.id, hold.label
+    except holds.HoldError as exc:
+        raise AccountError(str(exc)) from exc
+    _audit(db, "privacy.hold", "legal_hold", str(hold_id), f"{label}: {args.reason}")
+    print(f"hold #{hold_id} on {label}")
+    return 0
+
+
+def cmd_privacy_erase(args: argparse.Namespace) -> int:
+    db = _db()
+    subject = _subject(db, args)
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        result = erasure.erase(db, subject, actor, args.reason, full_vacuum=args.full_vacuum)
+    except erasure.Refused as exc:
+        _audit(db, "privacy.erase_refused", "customer", subject.label, str(exc))
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
+    except holds.HoldError as exc:
+        raise AccountError(str(exc)) from exc
+    settings = get_settings()
+    forgotten = erasure.forget_dialogues(settings.redis_url, settings.redis_prefix, result.senders)
+    if forgotten is None:
+        print("warning: Redis unreachable; the assistant's dialogue state expires in 30 days")
+    _audit(db, "privacy.erase", "customer", result.label, json.dumps(result.as_dict()))
+    print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    db = _db()
+    subject = _subject(db, args)
+    settings = get_settings()
+    with db.session() as session:
+        data = export.collect(session, _vault(), subject)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"anxin-export-{utcnow():%Y%m%d%H%M%S}"
+    (out / f"{stem}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    page = export.document(data, args.lang, ZoneInfo(settings.display_timezone))
+    (out / f"{stem}.{args.lang}.html").write_text(page)
+    counts = f"{len(data['conversations'])} conversations, {len(data['tickets'])} tickets"
+    _audit(db, "privacy.export", "customer", subject.label, counts)
+    print(f"wrote {out / stem}.json and {stem}.{args.lang}.html ({counts})")
+    return 0
+
+
+def _name_customer(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--phone", help="the customer's phone number")
+    parser.add_argument("--ticket", help="a ticket number of theirs")
+    parser.add_argument("--channel", choices=subjects.CHANNELS, help="with --user")
+    parser.add_argument("--user", help="their id on --channel (openid, chat id, phone for SMS)")
 
 
 def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
@@ -347,6 +481,41 @@ def build_parser() -> argparse.ArgumentParser:
     audits.add_parser("verify", help="detect any edited or deleted audit entry").set_defaults(
         func=cmd_audit_verify
     )
+
+    privacy = sub.add_parser(
+        "privacy", help="retention, legal holds, erasure and export (PIPL)"
+    ).add_subparsers(dest="action", required=True)
+    retention = privacy.add_parser(
+        "retention", help="list the retention per kind of data; --set KIND DAYS; --run"
+    )
+    retention.add_argument("--set", nargs=2, metavar=("KIND", "DAYS"), help="0 keeps it")
+    retention.add_argument("--run", action="store_true", help="purge what has expired now")
+    retention.set_defaults(func=cmd_privacy_retention)
+    hold = privacy.add_parser("hold", help="legal holds").add_subparsers(
+        dest="hold_action", required=True
+    )
+    hold_add = hold.add_parser("add", help="hold a customer, or a ticket with --ticket")
+    _name_customer(hold_add)
+    hold_add.add_argument("--reason", required=True)
+    hold_list = hold.add_parser("list", help="live holds (--all: lifted ones too)")
+    hold_list.add_argument("--all", action="store_true")
+    hold_lift = hold.add_parser("lift", help="lift a hold")
+    hold_lift.add_argument("id", type=int)
+    hold_lift.add_argument("--reason", required=True)
+    for one in (hold_add, hold_list, hold_lift):
+        one.set_defaults(func=cmd_privacy_hold)
+    erase = privacy.add_parser("erase", help="erase a customer's personal data (art. 47)")
+    _name_customer(erase)
+    erase.add_argument("--reason", required=True, help="e.g. the request's reference")
+    erase.add_argument(
+        "--full-vacuum", action="store_true", help="PostgreSQL: VACUUM FULL (locks the tables)"
+    )
+    erase.set_defaults(func=cmd_privacy_erase)
+    exported = privacy.add_parser("export", help="everything held about a customer (art. 45)")
+    _name_customer(exported)
+    exported.add_argument("--lang", choices=("zh", "en"), default="zh")
+    exported.add_argument("--out", default=".", help="directory for the JSON and the page")
+    exported.set_defaults(func=cmd_privacy_export)
 
     telegram = sub.add_parser("telegram", help="Telegram channel").add_subparsers(
         dest="action", required=True

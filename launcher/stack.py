@@ -15,11 +15,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from bot.core.config import rasa_key_prefix
 from launcher.training import RASA_BIN, ROOT, ensure_model, rasa_env
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -113,7 +115,7 @@ class Stack:
         self, name: str, argv: list[str], env: dict[str, str], background: bool = False
     ) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
+        log = rotated(self.config.log_dir / f"{name}.log").open("ab")
         nice = self.config.background_nice if background else 0
         if nice:
             argv = ["nice", "-n", str(nice), *argv]
@@ -140,6 +142,7 @@ class Stack:
             RASA_TOKEN=c.rasa_token,
             ANXIN_SERVICE_TOKEN=c.service_token,
             ANXIN_PUBLIC_URL=self.service_url,
+            ANXIN_LOG_DIR=str(c.log_dir),
         )
         if c.data_key:
             env["ANXIN_DATA_KEY"] = c.data_key
@@ -325,6 +328,18 @@ def lower_session_priority(pid: int, nice: int) -> None:
         pass
 
 
+def rotated(path: Path) -> Path:
+    """A log written on an earlier day is set aside as ``<name>.log.<its date>`` (the
+    retention purge deletes those past the logs' retention); returns ``path``."""
+    if path.exists():
+        written = date.fromtimestamp(path.stat().st_mtime)
+        if written < date.today():
+            aside = path.with_name(f"{path.name}.{written.isoformat()}")
+            if not aside.exists():
+                path.rename(aside)
+    return path
+
+
 def rasa_redis_env(redis_url: str, prefix: str) -> dict[str, str]:
     """endpoints.yml's Redis tracker and lock store settings, from the service's Redis
     (Rasa wants an alphanumeric key prefix)."""
@@ -334,7 +349,7 @@ def rasa_redis_env(redis_url: str, prefix: str) -> dict[str, str]:
         "RASA_REDIS_PORT": str(parsed.port or 6379),
         "RASA_REDIS_DB": (parsed.path.strip("/") or "0"),
         "RASA_REDIS_PASSWORD": unquote(parsed.password or ""),
-        "RASA_REDIS_PREFIX": ("".join(ch for ch in prefix if ch.isalnum()) or "anxin") + "rasa",
+        "RASA_REDIS_PREFIX": rasa_key_prefix(prefix),
     }
 
 

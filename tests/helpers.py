@@ -208,13 +208,15 @@ def verify_identity(db: Any, conversation_public_id: str, phone: str = "+8613800
     from bot.core.models import Conversation, Customer, utcnow
     from tests.conftest import DATA_KEY
 
-    vault = ContactVault(DATA_KEY)
+    vault = ContactVault(DATA_KEY, db.engine)
     pseudonym = vault.pseudonym(phone)
     with db.session() as session:
         customer = session.scalar(select(Customer).where(Customer.phone_pseudonym == pseudonym))
         if customer is None:
             customer = Customer(
-                phone_pseudonym=pseudonym, phone_sealed=vault.seal(phone), phone_tail=phone[-4:]
+                phone_pseudonym=pseudonym,
+                phone_sealed=vault.seal_phone(phone, session.connection()),
+                phone_tail=phone[-4:],
             )
             session.add(customer)
             session.flush()

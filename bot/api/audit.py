@@ -90,9 +90,13 @@ async def audit_entries(
 async def verify(services: ServicesDep, actor: Supervisor, address: Address) -> dict[str, Any]:
     """Walk the hash chain and compare its head with the one anchored in Redis, as
     ``python -m bot audit verify`` does: an edited, deleted or cut entry is found."""
-    raw = await services.events.redis.get(audit.anchor_key(services.settings.redis_prefix))
+    prefix = services.settings.redis_prefix
+    raw, point = await services.events.redis.mget(
+        audit.anchor_key(prefix), audit.checkpoint_key(prefix)
+    )
     anchor = raw.decode() if isinstance(raw, bytes) else raw
-    verdict = await to_thread.run_sync(audit.verify, services.db, anchor)
+    checkpoint = point.decode() if isinstance(point, bytes) else point
+    verdict = await to_thread.run_sync(audit.verify, services.db, anchor, checkpoint)
     detail = "intact" if verdict.ok else f"broken: {verdict.problem}"
     await services.audit(actor, "audit.verify", "audit_log", "-", address, detail)
     return {

@@ -298,7 +298,9 @@ async def callback(number: str, body: Callback, me: Me) -> dict[str, bool]:
                 422,
                 "未配置 ANXIN_DATA_KEY，无法保存号码 / no ANXIN_DATA_KEY: numbers cannot be stored",
             )
-        sealed = me.services.vault.seal(re.sub(r"[\s-]", "", body.phone))
+        sealed = await to_thread.run_sync(
+            me.services.vault.seal_phone, re.sub(r"[\s-]", "", body.phone)
+        )
     commands = await me.commands(number)
     await commands.promise_callback(number, due, sealed)
     return {"ok": True}

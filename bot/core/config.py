@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     kb_four_eyes: bool = Field(default=True, alias="ANXIN_KB_FOUR_EYES")
     kb_review_days: int = Field(default=180, ge=1, le=3650, alias="ANXIN_KB_REVIEW_DAYS")
     log_level: str = Field(default="INFO", alias="ANXIN_LOG_LEVEL")
+    # Where the launcher writes each process's log (rotated daily; the retention purge
+    # deletes rotated files past the logs' retention).
+    log_dir: str = Field(default="var/log", alias="ANXIN_LOG_DIR")
+    # The nightly retention purge (bot/privacy): the hour it starts in the service's
+    # time zone; off (false) where another replica or a cron job runs it.
+    retention_purge: bool = Field(default=True, alias="ANXIN_RETENTION_PURGE")
+    retention_hour: int = Field(default=2, ge=0, le=23, alias="ANXIN_RETENTION_HOUR")
     log_format: str = Field(default="json", pattern="^(json|text)$", alias="ANXIN_LOG_FORMAT")
     data_key: str = Field(default="", alias="ANXIN_DATA_KEY")
     # How long an SMS one-time code's proof of identity lets a channel identity be told
@@ -177,6 +184,12 @@ class Settings(BaseSettings):
     @property
     def api_docs_on(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.environment == "development"
+
+
+def rasa_key_prefix(redis_prefix: str) -> str:
+    """The key prefix Rasa's tracker and lock stores use in the service's Redis (Rasa
+    wants it alphanumeric); a tracker is ``<this>:tracker:<conversation public id>``."""
+    return ("".join(ch for ch in redis_prefix if ch.isalnum()) or "anxin") + "rasa"
 
 
 @lru_cache(maxsize=1)

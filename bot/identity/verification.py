@@ -373,7 +373,7 @@ class Identity:
                 conversation_id=conversation.id, state="phone", ticket_number=check.ticket_number
             )
             session.add(check)
-        sealed = self.vault.seal(phone)
+        sealed = self.vault.seal_phone(phone, session.connection())
         sms = _sms_conversation(session, pseudonym, sealed)
         if sms.opted_out_at is not None:
             _close(conversation, check, "failed")
@@ -442,7 +442,7 @@ class Identity:
                     f"That code is not right. You have {left} more tries.",
                 ),
             )
-        phone = self.vault.open(check.phone_sealed or "")
+        phone = self.vault.open(check.phone_sealed or "", session.connection())
         customer = _customer(session, check, phone[-4:])
         conversation.customer_id = customer.id
         conversation.verified_until = now + self.verified_for
@@ -499,7 +499,7 @@ class Identity:
             session,
             ticket,
             due,
-            self.vault.seal(phone),
+            self.vault.seal_phone(phone, session.connection()),
             "customer",
             body="客户在对话中留下回电号码（同意回电） / call-back number given by the customer in "
             "the chat (consent to be called)",

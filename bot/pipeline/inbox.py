@@ -261,7 +261,7 @@ def _store(connection: Connection, inbound: InboundMessage, vault: ContactVault 
     )
     rare: dict[str, Any] = {}
     if inbound.reply_address is not None and vault is not None:
-        rare["recipient_sealed"] = vault.seal(inbound.reply_address)
+        rare["recipient_sealed"] = vault.seal_phone(inbound.reply_address, connection)
     if inbound.kind in ("optout", "optin"):
         rare["opted_out_at"] = now if inbound.kind == "optout" else None
     if rare:

@@ -29,6 +29,7 @@ from bot.pipeline.backlog import tell_waiting
 from bot.pipeline.outbox import Delivery, claim_due
 from bot.pipeline.rasa_client import RasaClient
 from bot.pipeline.turn import process
+from bot.privacy.schedule import NightlyPurge
 from bot.sla.ladder import LadderConfig
 from bot.sla.notify import Notifier
 from bot.sla.scanner import next_due, scan
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
 POLL_SECONDS = 0.5
 SCAN_ROUNDS = 20
+RETENTION_CHECK_S = 300.0  # how often the worker looks whether the nightly purge is due
 _EARLIER = aliased(Message)  # built once (see bot.pipeline.outbox)
 
 
@@ -135,6 +137,8 @@ class Worker:
         self._stopping = False
         self._weekly = WeeklyReport(db, self.settings, sla.notifier.smtp if sla else None)
         self._kb_reminders = ReviewReminders(db, self.settings)
+        self._retention = NightlyPurge(db, self.settings)
+        self._retention_wake = asyncio.Event()  # set only to stop
 
     def wake(self) -> None:
         """Called after a new inbound message is stored, to skip the poll delay."""
@@ -246,9 +250,23 @@ class Worker:
                 log.exception("backlog check failed; it runs again shortly")
             await self._sleep(self._backlog_wake, min(after.total_seconds() / 3, 5.0))
 
+    async def run_retention(self) -> None:
+        """Once a night, the retention purge (in a thread of its own: it may take a
+        while, and it writes in short batches so the inbox keeps going)."""
+        while not self._stopping:
+            try:
+                await to_thread.run_sync(self._retention.run_if_due)
+            except Exception:
+                log.exception("retention purge failed; it is tried again tomorrow")
+            await self._sleep(self._retention_wake, RETENTION_CHECK_S)
+
     async def run(self) -> None:
         await asyncio.gather(
-            self.run_inbox(), self.run_outbox(), self.run_sla(), self.run_backlog()
+            self.run_inbox(),
+            self.run_outbox(),
+            self.run_sla(),
+            self.run_backlog(),
+            self.run_retention(),
         )
 
     def stop(self) -> None:
@@ -257,6 +275,7 @@ class Worker:
         self._outbox_wake.set()
         self._sla_wake.set()
         self._backlog_wake.set()
+        self._retention_wake.set()
 
 
 __all__ = ["Worker", "claim_inbox"]

@@ -81,7 +81,7 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings) -> Services:
     db = Database(settings.database_url, settings.sqlite_synchronous)
     events = LiveEvents(settings.redis_url, settings.redis_prefix)
-    vault = ContactVault(settings.data_key) if settings.data_key else None
+    vault = ContactVault(settings.data_key, db.engine) if settings.data_key else None
     services = Services(
         settings=settings,
         db=db,

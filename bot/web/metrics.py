@@ -4,10 +4,12 @@ customer identifiers: counts only."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.models import Handoff, Message, OutboxItem, Ticket
+from bot.core.models import Handoff, Message, OutboxItem, PrivacyRecord, Ticket
 from bot.pipeline.group_commit import InboxWriter
 from bot.pipeline.rasa_client import RasaStats
 from bot.sla.dashboard import sla
@@ -90,4 +92,24 @@ def render(session: Session, statuses: dict[str, str], rasa: RasaStats, inbox: I
         "Transactions this process stored webhook messages in (a burst shares them).",
     )
     out.append(_line("anxin_webhook_store_transactions_total", inbox.transactions))
+    removed: Counter[str] = Counter()
+    last_run, held = None, 0
+    for at, report in session.execute(
+        select(PrivacyRecord.at, PrivacyRecord.report)
+        .where(PrivacyRecord.kind == "purge")
+        .order_by(PrivacyRecord.id)
+    ):
+        removed.update(report.get("removed", {}))
+        last_run, held = at, int(report.get("held_kept", 0))
+    family(
+        "anxin_retention_removed_total",
+        "counter",
+        "Rows (and log files) the retention purge removed, by table, over all its runs.",
+    )
+    for table, count in sorted(removed.items()):
+        out.append(_line("anxin_retention_removed_total", count, table=table))
+    family("anxin_retention_held_kept", "gauge", "Expired items a legal hold kept at the last run.")
+    out.append(_line("anxin_retention_held_kept", held))
+    family("anxin_retention_last_run_timestamp", "gauge", "When the retention purge last ran.")
+    out.append(_line("anxin_retention_last_run_timestamp", last_run.timestamp() if last_run else 0))
     return "\n".join(out) + "\n"

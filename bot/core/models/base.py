@@ -52,6 +52,7 @@ RETENTION_CLASSES: dict[str, str] = {
     "quality": "flags, scores and appeals of chats (derived from transcripts)",
     "audit": "the hash-chained audit trail",
     "staff": "staff accounts, shifts and API tokens",
+    "privacy": "legal holds and the record of purges, erasures and exports (no customer text)",
     "configuration": "what the bank configures: no customer data",
     "operational": "the service's own bookkeeping (cursors, claims)",
 }

@@ -56,6 +56,9 @@ class Conversation(Base):
     verified_until: Mapped[datetime | None] = mapped_column(nullable=True)
     # An identity check in progress: "phone" (waiting for the number) or "code".
     verification: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Set when the retention rule removed the messages while tickets still needed the
+    # conversation; it goes once they have gone too.
+    purged_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Customer(Base):
@@ -139,6 +142,13 @@ class Message(Base):
             "id",
             postgresql_where=text(OPEN_INBOUND),
             sqlite_where=text(OPEN_INBOUND),
+        ),
+        # deleting a message checks what replied to it (the retention purge)
+        Index(
+            "ix_messages_reply_to",
+            "reply_to_id",
+            postgresql_where=text("reply_to_id IS NOT NULL"),
+            sqlite_where=text("reply_to_id IS NOT NULL"),
         ),
         # who wrote in during a period (the service targets' containment)
         Index(

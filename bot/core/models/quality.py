@@ -57,7 +57,10 @@ class QaFlag(Base):
 
     __tablename__ = "qa_flags"
     __retention__ = "quality"
-    __table_args__ = (UniqueConstraint("handoff_id", "rule_key"),)
+    __table_args__ = (
+        UniqueConstraint("handoff_id", "rule_key"),
+        Index("ix_qa_flags_conversation", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"))
@@ -73,6 +76,7 @@ class QaReview(Base):
 
     __tablename__ = "qa_reviews"
     __retention__ = "quality"
+    __table_args__ = (Index("ix_qa_reviews_handoff", "handoff_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"))

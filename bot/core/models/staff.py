@@ -138,6 +138,8 @@ class Handoff(Base):
     __table_args__ = (
         Index("ix_handoffs_state", "state", "id"),
         Index("ix_handoffs_offer", "offer_expires_at"),
+        Index("ix_handoffs_conversation", "conversation_id", "id"),
+        Index("ix_handoffs_ticket", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,12 @@ class Ticket(Base):
         Index("ix_tickets_conversation", "conversation_id"),
         Index("ix_tickets_callback_due", "callback_due_at", "id"),
         Index("ix_tickets_resolved", "resolved_at", "id"),
+        Index(
+            "ix_tickets_merged_into",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -178,6 +185,7 @@ class Followup(Base):
     __table_args__ = (
         Index("ix_followups_open", "conversation_id", "state"),
         Index("ix_followups_expiry", "state", "expires_at"),
+        Index("ix_followups_ticket", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -198,6 +206,7 @@ class SurveyResponse(Base):
 
     __tablename__ = "survey_responses"
     __retention__ = "surveys"
+    __table_args__ = (Index("ix_survey_responses_ticket", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), unique=True)
@@ -273,7 +282,15 @@ class StaffNotice(Base):
 
     __tablename__ = "staff_notices"
     __retention__ = "tickets"
-    __table_args__ = (Index("ix_staff_notices_user", "user_name", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_staff_notices_user", "user_name", "read_at", "id"),
+        Index(
+            "ix_staff_notices_ticket",
+            "ticket_id",
+            postgresql_where=text("ticket_id IS NOT NULL"),
+            sqlite_where=text("ticket_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_name: Mapped[str] = mapped_column(String(64))

@@ -82,6 +82,7 @@ class Customer5150:
 
     def __init__(self, db, rasa, twilio: FakeTwilio) -> None:
         self.db, self.rasa, self.twilio = db, rasa, twilio
+        VAULT.engine = db.engine  # numbers are sealed with each person's key, kept there
         self.conversation = get_or_create_conversation(db, "telegram", "5150")
         self.sms = get_or_create_conversation(db, "sms", VAULT.pseudonym(PHONE))
         with db.session() as session:  # as the SMS channel's inbox stores its number
@@ -362,6 +363,7 @@ class Visitor:
 
     def __init__(self, db, rasa, name: str) -> None:
         self.db, self.rasa, self.name = db, rasa, name
+        VAULT.engine = db.engine
         self.conversation = get_or_create_conversation(db, "webchat", name)
         self.number = ticket_for(db, self.conversation, "inquiry")
         with db.session() as session:

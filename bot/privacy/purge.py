@@ -1,0 +1,471 @@
+"""The retention purge: what has outlived its kind's retention (``bot.privacy.policy``)
+is deleted, in batches (short transactions, so the live service keeps writing), except
+what a legal hold covers.
+
+Order of work: tickets resolved or closed long enough ago (with their history, notices,
+回访 and surveys); then conversations whose last message is old enough and that have
+no open ticket: their messages, deliveries, handoffs and quality records are deleted;
+the conversation row itself goes once no ticket needs it (until then it is marked
+``purged_at``). Then each kind's own records by age, the contact vault (identity
+checks, customers and vault keys nothing refers to any more), the audit trail (behind
+a checkpoint), and rotated log files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
+
+from bot.audit import trail
+from bot.core.claims import CLAIMS
+from bot.core.db import Database
+from bot.core.models import utcnow
+from bot.privacy import holds, policy
+from bot.privacy.tables import (
+    AP,
+    CALL,
+    CS,
+    CU,
+    DONE,
+    ESC,
+    EV,
+    FL,
+    FU,
+    IC,
+    IDS,
+    KQ,
+    LH,
+    NOTE,
+    OUT,
+    RV,
+    SR,
+    TASK,
+    TRIES,
+    VK,
+    C,
+    H,
+    M,
+    T,
+)
+from bot.privacy.tables import (
+    count_rows as _count,
+)
+
+
+@dataclass(slots=True)
+class Report:
+    """Rows removed per table (and files), what a hold kept, and how long it took."""
+
+    removed: Counter[str] = field(default_factory=Counter)
+    held_kept: int = 0
+    seconds: float = 0.0
+    audit_checkpoint: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "removed": dict(sorted(self.removed.items())),
+            "held_kept": self.held_kept,
+            "seconds": round(self.seconds, 3),
+            "audit_checkpoint": self.audit_checkpoint,
+        }
+
+
+def _ids(connection: Connection, query: Any) -> list[int]:
+    return [row[0] for row in connection.execute(query)]
+
+
+def drop_tickets(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+    """Delete tickets and everything that hangs off them (history, escalations, notices,
+    回访, confirmations and surveys); handoffs and merges that pointed at them forget it."""
+    p = {"ids": list(ids)}
+    tasks = select(TASK.c.id).where(TASK.c.ticket_id.in_(IDS))
+    followups = select(FU.c.id).where(FU.c.ticket_id.in_(IDS))
+    _count(
+        removed,
+        "followup_attempts",
+        connection.execute(delete(CALL).where(CALL.c.task_id.in_(tasks)), p),
+    )
+    _count(
+        removed,
+        "followup_tasks",
+        connection.execute(delete(TASK).where(TASK.c.ticket_id.in_(IDS)), p),
+    )
+    _count(
+        removed,
+        "survey_responses",
+        connection.execute(
+            delete(SR).where(or_(SR.c.ticket_id.in_(IDS), SR.c.followup_id.in_(followups))), p
+        ),
+    )
+    _count(removed, "followups", connection.execute(delete(FU).where(FU.c.ticket_id.in_(IDS)), p))
+    _count(
+        removed,
+        "escalation_events",
+        connection.execute(delete(ESC).where(ESC.c.ticket_id.in_(IDS)), p),
+    )
+    _count(
+        removed, "ticket_events", connection.execute(delete(EV).where(EV.c.ticket_id.in_(IDS)), p)
+    )
+    _count(
+        removed,
+        "staff_notices",
+        connection.execute(delete(NOTE).where(NOTE.c.ticket_id.in_(IDS)), p),
+    )
+    connection.execute(update(H).where(H.c.ticket_id.in_(IDS)).values(ticket_id=None), p)
+    connection.execute(update(T).where(T.c.merged_into_id.in_(IDS)).values(merged_into_id=None), p)
+    connection.execute(update(LH).where(LH.c.ticket_id.in_(IDS)).values(ticket_id=None), p)
+    _count(removed, "tickets", connection.execute(delete(T).where(T.c.id.in_(IDS)), p))
+
+
+def empty_conversations(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+    """Delete the messages of these conversations and what derives from them: deliveries,
+    handoffs and their quality records, identity checks; knowledge-base questions stay
+    (their own retention) without the link."""
+    p = {"ids": list(ids)}
+    messages = select(M.c.id).where(M.c.conversation_id.in_(IDS))
+    outbox = select(OUT.c.id).where(OUT.c.message_id.in_(messages))
+    handoffs = select(H.c.id).where(H.c.conversation_id.in_(IDS))
+    reviews = select(RV.c.id).where(RV.c.handoff_id.in_(handoffs))
+    _count(
+        removed,
+        "delivery_attempts",
+        connection.execute(delete(TRIES).where(TRIES.c.outbox_id.in_(outbox)), p),
+    )
+    _count(
+        removed, "outbox", connection.execute(delete(OUT).where(OUT.c.message_id.in_(messages)), p)
+    )
+    _count(
+        removed, "qa_appeals", connection.execute(delete(AP).where(AP.c.review_id.in_(reviews)), p)
+    )
+    _count(
+        removed,
+        "qa_reviews",
+        connection.execute(delete(RV).where(RV.c.handoff_id.in_(handoffs)), p),
+    )
+    _count(
+        removed, "qa_flags", connection.execute(delete(FL).where(FL.c.conversation_id.in_(IDS)), p)
+    )
+    _count(
+        removed, "handoffs", connection.execute(delete(H).where(H.c.conversation_id.in_(IDS)), p)
+    )
+    _count(
+        removed,
+        "identity_checks",
+        connection.execute(delete(IC).where(IC.c.conversation_id.in_(IDS)), p),
+    )
+    connection.execute(
+        update(KQ).where(KQ.c.conversation_id.in_(IDS)).values(conversation_id=None), p
+    )
+    # replies point at the message they answer: a self-reference within the same set
+    connection.execute(update(M).where(M.c.conversation_id.in_(IDS)).values(reply_to_id=None), p)
+    _count(
+        removed, "messages", connection.execute(delete(M).where(M.c.conversation_id.in_(IDS)), p)
+    )
+
+
+def drop_conversations(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+    """Delete emptied conversations no ticket needs (their confirmations go with them)."""
+    p = {"ids": list(ids)}
+    followups = select(FU.c.id).where(FU.c.conversation_id.in_(IDS))
+    _count(
+        removed,
+        "survey_responses",
+        connection.execute(delete(SR).where(SR.c.followup_id.in_(followups)), p),
+    )
+    _count(
+        removed, "followups", connection.execute(delete(FU).where(FU.c.conversation_id.in_(IDS)), p)
+    )
+    connection.execute(
+        update(LH).where(LH.c.conversation_id.in_(IDS)).values(conversation_id=None), p
+    )
+    _count(removed, "conversations", connection.execute(delete(C).where(C.c.id.in_(IDS)), p))
+
+
+class Purge:
+    """One run of the retention rules; ``batch`` conversations or tickets per
+    transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        now: datetime | None = None,
+        days: dict[str, int] | None = None,
+        log_dir: Path | None = None,
+        batch: int | None = None,
+    ) -> None:
+        self.db = db
+        self.now = now or utcnow()
+        with db.session() as session:
+            self.days = days if days is not None else policy.days(session)
+            self.held = holds.live(session)
+        self.log_dir = log_dir
+        self.batch = batch or (1000 if db.is_sqlite else 5000)
+        self.report = Report()
+
+    def cutoff(self, kind: str) -> datetime | None:
+        kept = self.days.get(kind, 0)
+        return self.now - timedelta(days=kept) if kept > 0 else None
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        self.tickets()
+        self.conversations()
+        self.by_age()
+        self.contact_vault()
+        self.audit()
+        self.log_files()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _batches(self, query: Any, held: set[int]) -> Any:
+        """Ids from ``query`` (ordered by id, taking ``:after``), batch by batch, the
+        held ones left out and counted."""
+        after = 0
+        while True:
+            with self.db.engine.connect() as connection:
+                found = [
+                    row[0] for row in connection.execute(query.limit(self.batch), {"after": after})
+                ]
+            if not found:
+                return
+            after = found[-1]
+            kept = [i for i in found if i not in held]
+            self.report.held_kept += len(found) - len(kept)
+            if kept:
+                yield kept
+
+    def tickets(self) -> None:
+        cut = self.cutoff("tickets")
+        if cut is None:
+            return
+        done_at = func.coalesce(T.c.closed_at, T.c.resolved_at)
+        query = (
+            select(T.c.id)
+            .where(T.c.status.in_(DONE), done_at < cut, T.c.id > bindparam("after"))
+            .order_by(T.c.id)
+        )
+        for ids in self._batches(query, self.held.tickets):
+            with self.db.engine.begin() as connection:
+                drop_tickets(connection, ids, self.report.removed)
+
+    def conversations(self) -> None:
+        cut = self.cutoff("transcripts")
+        if cut is None:
+            return
+        open_ticket = exists().where(T.c.conversation_id == C.c.id, T.c.status.not_in(DONE))
+        live_handoff = exists().where(H.c.conversation_id == C.c.id, H.c.state != "ended")
+        any_ticket = exists().where(T.c.conversation_id == C.c.id)
+        query = (
+            select(C.c.id)
+            .where(
+                C.c.last_message_at < cut,
+                C.c.id > bindparam("after"),
+                or_(C.c.purged_at.is_(None), not_(any_ticket)),
+                not_(open_ticket),
+                not_(live_handoff),
+            )
+            .order_by(C.c.id)
+        )
+        for ids in self._batches(query, self.held.conversations):
+            with self.db.engine.begin() as connection:
+                empty_conversations(connection, ids, self.report.removed)
+                needed = set(
+                    _ids(
+                        connection,
+                        select(T.c.conversation_id.distinct()).where(T.c.conversation_id.in_(ids)),
+                    )
+                )
+                if needed:
+                    connection.execute(
+                        update(C).where(C.c.id.in_(needed)).values(purged_at=self.now)
+                    )
+                gone = [i for i in ids if i not in needed]
+                if gone:
+                    drop_conversations(connection, gone, self.report.removed)
+
+    def by_age(self) -> None:
+        """Each kind's own records older than its retention, whatever else is kept."""
+        held_c = sorted(self.held.conversations) or [-1]
+        held_t = sorted(self.held.tickets) or [-1]
+        removed = self.report.removed
+        with self.db.engine.begin() as connection:
+            cut = self.cutoff("surveys")
+            if cut is not None:
+                _count(
+                    removed,
+                    "survey_responses",
+                    connection.execute(
+                        delete(SR).where(SR.c.created_at < cut, SR.c.ticket_id.not_in(held_t))
+                    ),
+                )
+            cut = self.cutoff("call_logs")
+            if cut is not None:
+                old = select(TASK.c.id).where(
+                    TASK.c.state != "open",
+                    func.coalesce(TASK.c.done_at, TASK.c.created_at) < cut,
+                    TASK.c.ticket_id.not_in(held_t),
+                )
+                done = _ids(connection, old)
+                for start in range(0, len(done), self.batch):
+                    chunk = {"ids": done[start : start + self.batch]}
+                    _count(
+                        removed,
+                        "followup_attempts",
+                        connection.execute(delete(CALL).where(CALL.c.task_id.in_(IDS)), chunk),
+                    )
+                    _count(
+                        removed,
+                        "followup_tasks",
+                        connection.execute(delete(TASK).where(TASK.c.id.in_(IDS)), chunk),
+                    )
+            cut = self.cutoff("quality")
+            if cut is not None:
+                reviews = select(RV.c.id).where(
+                    RV.c.created_at < cut,
+                    RV.c.handoff_id.in_(select(H.c.id).where(H.c.conversation_id.not_in(held_c))),
+                )
+                _count(
+                    removed,
+                    "qa_appeals",
+                    connection.execute(delete(AP).where(AP.c.review_id.in_(reviews))),
+                )
+                _count(
+                    removed,
+                    "qa_reviews",
+                    connection.execute(delete(RV).where(RV.c.id.in_(reviews))),
+                )
+                _count(
+                    removed,
+                    "qa_flags",
+                    connection.execute(
+                        delete(FL).where(FL.c.created_at < cut, FL.c.conversation_id.not_in(held_c))
+                    ),
+                )
+            cut = self.cutoff("deliveries")
+            if cut is not None:
+                old = select(OUT.c.id).where(
+                    OUT.c.created_at < cut,
+                    OUT.c.status != "pending",
+                    OUT.c.message_id.in_(select(M.c.id).where(M.c.conversation_id.not_in(held_c))),
+                )
+                _count(
+                    removed,
+                    "delivery_attempts",
+                    connection.execute(delete(TRIES).where(TRIES.c.outbox_id.in_(old))),
+                )
+                _count(removed, "outbox", connection.execute(delete(OUT).where(OUT.c.id.in_(old))))
+            cut = self.cutoff("kb_queries")
+            if cut is not None:
+                _count(
+                    removed,
+                    "kb_queries",
+                    connection.execute(
+                        delete(KQ).where(
+                            KQ.c.created_at < cut,
+                            or_(
+                                KQ.c.conversation_id.is_(None), KQ.c.conversation_id.not_in(held_c)
+                            ),
+                        )
+                    ),
+                )
+            cut = self.cutoff("operational")
+            if cut is not None:
+                _count(
+                    removed,
+                    "channel_state",
+                    connection.execute(
+                        delete(CS).where(CS.c.channel == CLAIMS, CS.c.updated_at < cut)
+                    ),
+                )
+
+    def contact_vault(self) -> None:
+        """Identity checks by age; customers no conversation refers to; keys no stored
+        number uses."""
+        cut = self.cutoff("contact_vault")
+        if cut is None:
+            return
+        held_c = sorted(self.held.conversations) or [-1]
+        held_cu = sorted(self.held.customers) or [-1]
+        removed = self.report.removed
+        with self.db.engine.begin() as connection:
+            _count(
+                removed,
+                "identity_checks",
+                connection.execute(
+                    delete(IC).where(
+                        IC.c.created_at < cut,
+                        IC.c.conversation_id.not_in(held_c),
+                    )
+                ),
+            )
+            orphans = select(CU.c.id).where(
+                CU.c.id.not_in(held_cu),
+                not_(exists().where(C.c.customer_id == CU.c.id)),
+                not_(exists().where(and_(LH.c.customer_id == CU.c.id, LH.c.lifted_at.is_(None)))),
+            )
+            gone = _ids(connection, orphans)
+            for start in range(0, len(gone), self.batch):
+                chunk = {"ids": gone[start : start + self.batch]}
+                connection.execute(
+                    update(LH).where(LH.c.customer_id.in_(IDS)).values(customer_id=None), chunk
+                )
+                _count(
+                    removed,
+                    "customers",
+                    connection.execute(delete(CU).where(CU.c.id.in_(IDS)), chunk),
+                )
+            callback_key = func.substr(T.c.callback_phone_sealed, 4, 42)
+            unused = delete(VK).where(
+                VK.c.created_at < cut,
+                not_(exists().where(CU.c.phone_pseudonym == VK.c.pseudonym)),
+                not_(
+                    exists().where(
+                        and_(C.c.channel == "sms", C.c.external_user_id == VK.c.pseudonym)
+                    )
+                ),
+                not_(exists().where(IC.c.phone_pseudonym == VK.c.pseudonym)),
+                not_(
+                    exists().where(
+                        T.c.callback_phone_sealed.is_not(None), callback_key == VK.c.pseudonym
+                    )
+                ),
+            )
+            _count(removed, "vault_keys", connection.execute(unused))
+
+    def audit(self) -> None:
+        cut = self.cutoff("audit")
+        if cut is None:
+            return
+        checkpoint = trail.prune(self.db, cut)
+        if checkpoint is not None:
+            self.report.removed["audit_log"] += checkpoint.pruned
+            self.report.audit_checkpoint = checkpoint.last_id
+
+    def log_files(self) -> None:
+        """Rotated log files (``name.log.<date>``) older than the logs' retention; the
+        file each process writes to now is left alone."""
+        cut = self.cutoff("logs")
+        if cut is None or self.log_dir is None or not self.log_dir.is_dir():
+            return
+        for path in self.log_dir.iterdir():
+            if path.is_file() and ".log." in path.name and path.stat().st_mtime < cut.timestamp():
+                path.unlink(missing_ok=True)
+                self.report.removed["log_files"] += 1
