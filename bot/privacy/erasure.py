@@ -121,7 +121,7 @@ def erase(
     """Erase ``subject``; raises ``Refused`` when a live hold covers any of it."""
     started = time.perf_counter()
     if len(reason.strip()) < holds.MIN_REASON:
-        raise holds.HoldError("an erasure needs a reason (5+ characters) / 删除须填写原因")
+        raise holds.HoldError("an erasure needs a reason (4+ characters) / 删除须填写原因")
     with db.session() as session:
         blocking = holds.live(session).covers(subject)
         if blocking:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.core.models import Conversation, Customer, LegalHold, Ticket, utcnow
 from bot.privacy.subjects import Subject
 
-MIN_REASON = 5
+MIN_REASON = 4
 
 
 class HoldError(ValueError):
@@ -90,7 +90,7 @@ def place(
     """Hold a ticket (when given), else the customer (when known), else the identity."""
     reason = reason.strip()
     if len(reason) < MIN_REASON:
-        raise HoldError("a hold needs a reason (5+ characters) / 设置保全须填写原因（至少 5 个字）")
+        raise HoldError("a hold needs a reason (4+ characters) / 设置保全须填写原因（至少 4 个字）")
     if ticket is not None:
         hold = LegalHold(scope="ticket", ticket_id=ticket.id, label=f"工单 {ticket.number}")
     elif subject.customer_id is not None:
@@ -108,7 +108,7 @@ def place(
 def lift(session: Session, hold_id: int, reason: str, actor: str) -> LegalHold:
     reason = reason.strip()
     if len(reason) < MIN_REASON:
-        raise HoldError("lifting a hold needs a reason (5+ characters) / 解除保全须填写原因")
+        raise HoldError("lifting a hold needs a reason (4+ characters) / 解除保全须填写原因")
     hold = session.get(LegalHold, hold_id, with_for_update=True)
     if hold is None or hold.lifted_at is not None:
         raise HoldError(f"no live hold #{hold_id} / 没有生效中的保全 #{hold_id}")

@@ -108,3 +108,63 @@ def test_user_name_sets_what_customers_see(cli_db, capsys) -> None:
         assert user is not None and (user.display_name, user.staff_number) == ("小李", "1025")
         audited = select(AuditEntry.action).where(AuditEntry.action == "user.public_name")
         assert session.scalar(audited) is not None
+
+
+def test_privacy_commands_hold_erase_export_and_retention(
+    cli_db, monkeypatch, capsys, redis_url, tmp_path
+) -> None:
+    """``python -m bot privacy``: a hold refuses the erasure with its reason; lifted, the
+    customer is erased and the audit trail still verifies; the export writes JSON and a
+    page; retention is listed, changed (audited) and run."""
+    import json
+
+    from tests.bot.privacy.seed import seed
+    from tests.conftest import DATA_KEY
+
+    monkeypatch.setenv("ANXIN_DATA_KEY", DATA_KEY)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("ANXIN_REDIS_PREFIX", f"cli-privacy-{tmp_path.name}")
+    get_settings.cache_clear()
+    zhang = seed(cli_db, "张三丰", "+8613912345678", "visitor-zhang", "我的借记卡丢了")
+    li = seed(cli_db, "李四光", "+8613700002222", "visitor-li", "账单金额不对")
+    capsys.readouterr()
+    reason = "--reason"
+    assert (
+        main(["privacy", "hold", "add", "--ticket", zhang.ticket, reason, "诉讼保全 2026-9"]) == 0
+    )
+    assert "hold #1 on 工单" in capsys.readouterr().out
+    assert main(["privacy", "erase", "--phone", "13912345678", reason, "PIPL 47 #118"]) == 3
+    assert "诉讼保全 2026-9" in capsys.readouterr().err
+    assert main(["privacy", "hold", "list"]) == 0
+    assert "诉讼保全 2026-9" in capsys.readouterr().out
+    assert main(["privacy", "hold", "lift", "1", reason, "案件已结"]) == 0
+    assert main(["privacy", "erase", "--phone", "13912345678", reason, "PIPL 47 #118"]) == 0
+    report = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert report["conversations"] == 2 and report["keys_destroyed"] == 1
+    assert main(["audit", "verify"]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+    out = tmp_path / "export"
+    assert (
+        main(["privacy", "export", "--ticket", li.ticket, "--lang", "en", "--out", str(out)]) == 0
+    )
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 2 and written[0].endswith(".en.html") and written[1].endswith(".json")
+    data = json.loads((out / written[1]).read_text())
+    assert data["tickets"][0]["number"] == li.ticket
+    assert main(["privacy", "retention", "--set", "kb_queries", "180"]) == 0
+    assert "kb_queries: days 365 → 180" in capsys.readouterr().out
+    assert main(["privacy", "retention"]) == 0
+    assert "kb_queries" in capsys.readouterr().out
+    assert main(["privacy", "retention", "--run"]) == 0
+    assert json.loads(capsys.readouterr().out)["held_kept"] == 0
+    with cli_db.session() as s:
+        actions = set(s.scalars(select(AuditEntry.action)))
+    assert {
+        "privacy.hold",
+        "privacy.erase_refused",
+        "privacy.hold_lift",
+        "privacy.erase",
+        "privacy.export",
+        "privacy.retention",
+        "privacy.purge",
+    } <= actions
