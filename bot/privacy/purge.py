@@ -13,9 +13,11 @@ a checkpoint), and rotated log files.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,7 @@ from sqlalchemy import (
 
 from bot.audit import trail
 from bot.core.claims import CLAIMS
+from bot.core.contact_vault import sealed_pseudonym
 from bot.core.db import Database
 from bot.core.models import utcnow
 from bot.privacy import holds, policy
@@ -78,6 +81,14 @@ class Report:
     held_kept: int = 0
     seconds: float = 0.0
     audit_checkpoint: int | None = None
+    # the pseudonyms whose numbers this run deleted: their vault keys may now be unused
+    pseudonyms: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, removed: Counter[str], pseudonyms: set[str]) -> None:
+        with self.lock:
+            self.removed.update(removed)
+            self.pseudonyms |= pseudonyms
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,10 +103,22 @@ def _ids(connection: Connection, query: Any) -> list[int]:
     return [row[0] for row in connection.execute(query)]
 
 
-def drop_tickets(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+def drop_tickets(
+    connection: Connection, ids: Sequence[int], removed: Counter[str], pseudonyms: set[str]
+) -> None:
     """Delete tickets and everything that hangs off them (history, escalations, notices,
     回访, confirmations and surveys); handoffs and merges that pointed at them forget it."""
     p = {"ids": list(ids)}
+    pseudonyms.update(
+        found
+        for (sealed,) in connection.execute(
+            select(T.c.callback_phone_sealed).where(
+                T.c.id.in_(IDS), T.c.callback_phone_sealed.is_not(None)
+            ),
+            p,
+        )
+        if (found := sealed_pseudonym(sealed))
+    )
     tasks = select(TASK.c.id).where(TASK.c.ticket_id.in_(IDS))
     followups = select(FU.c.id).where(FU.c.ticket_id.in_(IDS))
     _count(
@@ -135,11 +158,22 @@ def drop_tickets(connection: Connection, ids: Sequence[int], removed: Counter[st
     _count(removed, "tickets", connection.execute(delete(T).where(T.c.id.in_(IDS)), p))
 
 
-def empty_conversations(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+def empty_conversations(
+    connection: Connection, ids: Sequence[int], removed: Counter[str], pseudonyms: set[str]
+) -> None:
     """Delete the messages of these conversations and what derives from them: deliveries,
     handoffs and their quality records, identity checks; knowledge-base questions stay
     (their own retention) without the link."""
     p = {"ids": list(ids)}
+    pseudonyms.update(
+        row[0]
+        for row in connection.execute(
+            select(IC.c.phone_pseudonym)
+            .where(IC.c.conversation_id.in_(IDS), IC.c.phone_pseudonym.is_not(None))
+            .distinct(),
+            p,
+        )
+    )
     messages = select(M.c.id).where(M.c.conversation_id.in_(IDS))
     outbox = select(OUT.c.id).where(OUT.c.message_id.in_(messages))
     handoffs = select(H.c.id).where(H.c.conversation_id.in_(IDS))
@@ -174,16 +208,24 @@ def empty_conversations(connection: Connection, ids: Sequence[int], removed: Cou
     connection.execute(
         update(KQ).where(KQ.c.conversation_id.in_(IDS)).values(conversation_id=None), p
     )
-    # replies point at the message they answer: a self-reference within the same set
-    connection.execute(update(M).where(M.c.conversation_id.in_(IDS)).values(reply_to_id=None), p)
+    # a reply points at the message it answers, in the same conversation: both go in
+    # one statement, and the reference is checked at its end
     _count(
         removed, "messages", connection.execute(delete(M).where(M.c.conversation_id.in_(IDS)), p)
     )
 
 
-def drop_conversations(connection: Connection, ids: Sequence[int], removed: Counter[str]) -> None:
+def drop_conversations(
+    connection: Connection, ids: Sequence[int], removed: Counter[str], pseudonyms: set[str]
+) -> None:
     """Delete emptied conversations no ticket needs (their confirmations go with them)."""
     p = {"ids": list(ids)}
+    pseudonyms.update(
+        row[0]
+        for row in connection.execute(
+            select(C.c.external_user_id).where(C.c.id.in_(IDS), C.c.channel == "sms"), p
+        )
+    )
     followups = select(FU.c.id).where(FU.c.conversation_id.in_(IDS))
     _count(
         removed,
@@ -215,6 +257,7 @@ class Purge:
         days: dict[str, int] | None = None,
         log_dir: Path | None = None,
         batch: int | None = None,
+        workers: int = 2,
     ) -> None:
         self.db = db
         self.now = now or utcnow()
@@ -223,6 +266,8 @@ class Purge:
             self.held = holds.live(session)
         self.log_dir = log_dir
         self.batch = batch or (1000 if db.is_sqlite else 5000)
+        # SQLite has one writer; PostgreSQL deletes two batches at once (two cores here)
+        self.workers = 1 if db.is_sqlite else workers
         self.report = Report()
 
     def cutoff(self, kind: str) -> datetime | None:
@@ -240,22 +285,41 @@ class Purge:
         self.report.seconds = time.perf_counter() - started
         return self.report
 
-    def _batches(self, query: Any, held: set[int]) -> Any:
-        """Ids from ``query`` (ordered by id, taking ``:after``), batch by batch, the
-        held ones left out and counted."""
+    def _expired(self, query: Any, held: set[int]) -> list[int]:
+        """Every id ``query`` selects (ordered by id, after ``:after``; read in pages),
+        the held ones left out and counted."""
+        found: list[int] = []
         after = 0
-        while True:
-            with self.db.engine.connect() as connection:
-                found = [
-                    row[0] for row in connection.execute(query.limit(self.batch), {"after": after})
-                ]
-            if not found:
-                return
-            after = found[-1]
-            kept = [i for i in found if i not in held]
-            self.report.held_kept += len(found) - len(kept)
-            if kept:
-                yield kept
+        with self.db.engine.connect() as connection:
+            while True:
+                page = [row[0] for row in connection.execute(query.limit(50_000), {"after": after})]
+                if not page:
+                    break
+                after = page[-1]
+                found.extend(page)
+        kept = [i for i in found if i not in held]
+        self.report.held_kept += len(found) - len(kept)
+        return kept
+
+    def _in_batches(self, ids: list[int], work: Any) -> None:
+        """``work(connection, batch, removed, pseudonyms)`` per batch, one transaction
+        each; on PostgreSQL two at a time (disjoint rows: no lock waits between them)."""
+
+        def one(batch: list[int]) -> None:
+            removed: Counter[str] = Counter()
+            pseudonyms: set[str] = set()
+            with self.db.engine.begin() as connection:
+                work(connection, batch, removed, pseudonyms)
+            self.report.add(removed, pseudonyms)
+
+        batches = [ids[i : i + self.batch] for i in range(0, len(ids), self.batch)]
+        if self.workers == 1 or len(batches) < 2:
+            for batch in batches:
+                one(batch)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="purge") as pool:
+            for done in [pool.submit(one, batch) for batch in batches]:
+                done.result()
 
     def tickets(self) -> None:
         cut = self.cutoff("tickets")
@@ -267,9 +331,7 @@ class Purge:
             .where(T.c.status.in_(DONE), done_at < cut, T.c.id > bindparam("after"))
             .order_by(T.c.id)
         )
-        for ids in self._batches(query, self.held.tickets):
-            with self.db.engine.begin() as connection:
-                drop_tickets(connection, ids, self.report.removed)
+        self._in_batches(self._expired(query, self.held.tickets), drop_tickets)
 
     def conversations(self) -> None:
         cut = self.cutoff("transcripts")
@@ -289,22 +351,25 @@ class Purge:
             )
             .order_by(C.c.id)
         )
-        for ids in self._batches(query, self.held.conversations):
-            with self.db.engine.begin() as connection:
-                empty_conversations(connection, ids, self.report.removed)
-                needed = set(
-                    _ids(
-                        connection,
-                        select(T.c.conversation_id).where(T.c.conversation_id.in_(ids)).distinct(),
-                    )
+        now = self.now
+
+        def work(
+            connection: Connection, ids: list[int], removed: Counter[str], pseudonyms: set[str]
+        ) -> None:
+            empty_conversations(connection, ids, removed, pseudonyms)
+            needed = set(
+                _ids(
+                    connection,
+                    select(T.c.conversation_id).where(T.c.conversation_id.in_(ids)).distinct(),
                 )
-                if needed:
-                    connection.execute(
-                        update(C).where(C.c.id.in_(needed)).values(purged_at=self.now)
-                    )
-                gone = [i for i in ids if i not in needed]
-                if gone:
-                    drop_conversations(connection, gone, self.report.removed)
+            )
+            if needed:
+                connection.execute(update(C).where(C.c.id.in_(needed)).values(purged_at=now))
+            gone = [i for i in ids if i not in needed]
+            if gone:
+                drop_conversations(connection, gone, removed, pseudonyms)
+
+        self._in_batches(self._expired(query, self.held.conversations), work)
 
     def by_age(self) -> None:
         """Each kind's own records older than its retention, whatever else is kept."""
@@ -402,33 +467,35 @@ class Purge:
                 )
 
     def contact_vault(self) -> None:
-        """Identity checks by age; customers no conversation refers to; keys no stored
-        number uses."""
+        """Identity checks by age; customers no conversation refers to; the vault keys of
+        the numbers this run deleted that nothing stored uses any more."""
         cut = self.cutoff("contact_vault")
         if cut is None:
             return
         held_c = sorted(self.held.conversations) or [-1]
         held_cu = sorted(self.held.customers) or [-1]
-        removed = self.report.removed
+        removed, pseudonyms = self.report.removed, self.report.pseudonyms
         with self.db.engine.begin() as connection:
-            _count(
-                removed,
-                "identity_checks",
-                connection.execute(
-                    delete(IC).where(
-                        IC.c.created_at < cut,
-                        IC.c.conversation_id.not_in(held_c),
-                    )
-                ),
+            old_checks = (IC.c.created_at < cut, IC.c.conversation_id.not_in(held_c))
+            pseudonyms.update(
+                row[0]
+                for row in connection.execute(
+                    select(IC.c.phone_pseudonym)
+                    .where(*old_checks, IC.c.phone_pseudonym.is_not(None))
+                    .distinct()
+                )
             )
-            orphans = select(CU.c.id).where(
+            _count(removed, "identity_checks", connection.execute(delete(IC).where(*old_checks)))
+            orphans = select(CU.c.id, CU.c.phone_pseudonym).where(
                 CU.c.id.not_in(held_cu),
                 not_(exists().where(C.c.customer_id == CU.c.id)),
                 not_(exists().where(and_(LH.c.customer_id == CU.c.id, LH.c.lifted_at.is_(None)))),
             )
-            gone = _ids(connection, orphans)
-            for start in range(0, len(gone), self.batch):
-                chunk = {"ids": gone[start : start + self.batch]}
+            gone = connection.execute(orphans).all()
+            pseudonyms.update(row.phone_pseudonym for row in gone)
+            ids = [row.id for row in gone]
+            for start in range(0, len(ids), self.batch):
+                chunk = {"ids": ids[start : start + self.batch]}
                 connection.execute(
                     update(LH).where(LH.c.customer_id.in_(IDS)).values(customer_id=None), chunk
                 )
@@ -437,23 +504,28 @@ class Purge:
                     "customers",
                     connection.execute(delete(CU).where(CU.c.id.in_(IDS)), chunk),
                 )
-            callback_key = func.substr(T.c.callback_phone_sealed, 4, 42)
-            unused = delete(VK).where(
-                VK.c.created_at < self.now - KEY_GRACE,
-                not_(exists().where(CU.c.phone_pseudonym == VK.c.pseudonym)),
-                not_(
-                    exists().where(
-                        and_(C.c.channel == "sms", C.c.external_user_id == VK.c.pseudonym)
-                    )
-                ),
-                not_(exists().where(IC.c.phone_pseudonym == VK.c.pseudonym)),
-                not_(
-                    exists().where(
-                        T.c.callback_phone_sealed.is_not(None), callback_key == VK.c.pseudonym
-                    )
-                ),
-            )
-            _count(removed, "vault_keys", connection.execute(unused))
+            in_callbacks = {
+                found
+                for (sealed,) in connection.execute(
+                    select(T.c.callback_phone_sealed).where(T.c.callback_phone_sealed.is_not(None))
+                )
+                if (found := sealed_pseudonym(sealed))
+            }
+            candidates = sorted(pseudonyms - in_callbacks)
+            for start in range(0, len(candidates), self.batch):
+                chunk = {"ids": candidates[start : start + self.batch]}
+                unused = delete(VK).where(
+                    VK.c.pseudonym.in_(IDS),
+                    VK.c.created_at < self.now - KEY_GRACE,
+                    not_(exists().where(CU.c.phone_pseudonym == VK.c.pseudonym)),
+                    not_(
+                        exists().where(
+                            and_(C.c.channel == "sms", C.c.external_user_id == VK.c.pseudonym)
+                        )
+                    ),
+                    not_(exists().where(IC.c.phone_pseudonym == VK.c.pseudonym)),
+                )
+                _count(removed, "vault_keys", connection.execute(unused, chunk))
 
     def audit(self) -> None:
         cut = self.cutoff("audit")

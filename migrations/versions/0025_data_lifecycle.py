@@ -24,6 +24,9 @@ NOT_NULL = {
     "ix_messages_reply_to": ("messages", "reply_to_id"),
     "ix_tickets_merged_into": ("tickets", "merged_into_id"),
     "ix_staff_notices_ticket": ("staff_notices", "ticket_id"),
+    "ix_legal_holds_customer_id": ("legal_holds", "customer_id"),
+    "ix_legal_holds_conversation_id": ("legal_holds", "conversation_id"),
+    "ix_legal_holds_ticket_id": ("legal_holds", "ticket_id"),
 }
 PLAIN = {
     "ix_followups_ticket": ("followups", ["ticket_id"]),

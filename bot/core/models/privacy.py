@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.models.base import Base, utcnow
@@ -31,7 +31,19 @@ class LegalHold(Base):
 
     __tablename__ = "legal_holds"
     __retention__ = "privacy"
-    __table_args__ = (Index("ix_legal_holds_live", "lifted_at", "id"),)
+    __table_args__ = (
+        Index("ix_legal_holds_live", "lifted_at", "id"),
+        # deleting a customer, conversation or ticket checks the holds that name it
+        *(
+            Index(
+                f"ix_legal_holds_{column}",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("customer_id", "conversation_id", "ticket_id")
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))  # customer | conversation | ticket
