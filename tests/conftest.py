@@ -116,6 +116,8 @@ def settings(database_url: str, redis_url: str, fake_rasa: FakeRasa) -> Settings
             "RASA_TIMEOUT_S": 5,
             "ANXIN_SERVICE_TOKEN": SERVICE_TOKEN,
             "ANXIN_DATA_KEY": DATA_KEY,
+            # the nightly purge would run at each app's start (tests/bot/privacy run it)
+            "ANXIN_RETENTION_PURGE": False,
         }
     )
 

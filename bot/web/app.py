@@ -41,6 +41,7 @@ from bot.api import (
     vips,
 )
 from bot.api import audit as audit_api
+from bot.api import privacy as privacy_api
 from bot.console import (
     chat_assist,
     csrf,
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(shifts.router)
     api.include_router(vips.router)
     api.include_router(channel_setup.router)
+    api.include_router(privacy_api.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(console_routes.router)

@@ -48,3 +48,17 @@ def person(settings: Settings, desk_db: Database) -> Iterator[Callable[[str], Te
     yield sign
     for client in clients:
         client.__exit__(None, None, None)
+
+
+ADMIN_PW = "pw-admin-1234567"
+
+
+@pytest.fixture
+def admin(settings: Settings, desk_db: Database, person: object) -> Iterator[TestClient]:
+    """root.admin, an administrator, signed in to an app of their own."""
+    add_user(desk_db, "root.admin", "admin", ADMIN_PW)
+    client = TestClient(create_app(settings))
+    client.__enter__()
+    assert sign_in(client, "root.admin", ADMIN_PW).status_code == 200
+    yield client
+    client.__exit__(None, None, None)

@@ -5,27 +5,14 @@ forced), keeps teams as records and manages tokens; everything audited."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.access.accounts import add_user
 from bot.core.db import Database
 from bot.core.models import AuditEntry, User
 from bot.web.app import create_app
+from tests.bot.api.conftest import ADMIN_PW
 from tests.helpers import sign_in
-
-ADMIN_PW = "pw-admin-1234567"
-
-
-@pytest.fixture
-def admin(settings, desk_db: Database, person) -> TestClient:
-    add_user(desk_db, "root.admin", "admin", ADMIN_PW)
-    client = TestClient(create_app(settings))
-    client.__enter__()
-    assert sign_in(client, "root.admin", ADMIN_PW).status_code == 200
-    yield client
-    client.__exit__(None, None, None)
 
 
 def _actions(db: Database, object_id: str) -> list[str]:
