@@ -59,6 +59,7 @@ def service_env(settings: Any, **extra: str) -> dict[str, str]:
         RASA_URL=settings.rasa_url,
         ANXIN_SERVICE_TOKEN=settings.service_token,
         ANXIN_DATA_KEY=settings.data_key,
+        ANXIN_RETENTION_PURGE="false",  # tests/bot/privacy run the purge themselves
     )
     env.update(extra)
     return env

@@ -121,6 +121,7 @@ async def retention(services: ServicesDep, _: Admin) -> dict[str, Any]:
                         "title_zh": k.title_zh,
                         "title_en": k.title_en,
                         "rule": k.rule,
+                        "rule_zh": k.rule_zh,
                     }
                     for k in policy.KINDS
                 ],

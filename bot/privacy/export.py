@@ -243,6 +243,25 @@ WORDS = {
 }
 
 
+# codes the page names in words
+NAMES = {
+    "webchat": ("网页在线客服", "Web chat"),
+    "wechat": ("微信公众号", "WeChat"),
+    "wecom": ("微信客服", "WeCom"),
+    "sms": ("短信", "SMS"),
+    "telegram": ("Telegram", "Telegram"),
+    "complaint": ("投诉", "Complaint"),
+    "suggestion": ("建议", "Suggestion"),
+    "inquiry": ("咨询", "Inquiry"),
+    "incident": ("紧急事件", "Urgent incident"),
+    "new": ("新建", "New"),
+    "open": ("处理中", "Open"),
+    "pending_customer": ("待客户回复", "Waiting for you"),
+    "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+}
+
+
 def document(data: dict[str, Any], language: str, zone: ZoneInfo) -> str:
     """The export as one HTML page a person can read and print (``language`` zh or en)."""
     en = language == "en"
@@ -257,6 +276,9 @@ def document(data: dict[str, Any], language: str, zone: ZoneInfo) -> str:
 
     def e(value: Any) -> str:
         return html.escape("" if value is None else str(value))
+
+    def n(code: str | None) -> str:
+        return e(NAMES[code][1 if en else 0] if code in NAMES else code)
 
     def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
         if not rows:
@@ -299,7 +321,7 @@ def document(data: dict[str, Any], language: str, zone: ZoneInfo) -> str:
     parts.append(f"<h2>{w('conversations')}</h2>")
     for c in data["conversations"]:
         parts.append(
-            f"<h3>{w('channel')}: {e(c['channel'])} · {w('started')} {when(c['started'])}</h3>"
+            f"<h3>{w('channel')}: {n(c['channel'])} · {w('started')} {when(c['started'])}</h3>"
         )
         for m in c["messages"]:
             parts.append(
@@ -309,7 +331,7 @@ def document(data: dict[str, Any], language: str, zone: ZoneInfo) -> str:
     parts.append(f"<h2>{w('tickets')}</h2>")
     for t in data["tickets"]:
         parts.append(
-            f"<h3>{e(t['number'])} · {e(t['category'])} · {e(t['priority'])} · {e(t['status'])}</h3>"
+            f"<h3>{e(t['number'])} · {n(t['category'])} · {e(t['priority'])} · {n(t['status'])}</h3>"
             f"<p>{e(t['description'])}</p>"
         )
         parts.append(table(t["history"], ["at", "what", "from", "to", "text"]))

@@ -21,6 +21,7 @@ class Kind:
     title_zh: str
     title_en: str
     rule: str  # why the default is what it is (docs/privacy.md repeats it)
+    rule_zh: str = ""
 
 
 KINDS: tuple[Kind, ...] = (
@@ -32,6 +33,7 @@ KINDS: tuple[Kind, ...] = (
         "Service records, kept for complaint review and supervisory inspection; PIPL art. 19 "
         "(no longer than needed). Counted from the conversation's last message; a "
         "conversation with an open ticket is kept.",
+        "服务记录，供投诉复核与监管检查使用；《个人信息保护法》第十九条：保存期限为实现目的所必要的最短时间。自会话最后一条消息起算；有未结工单的会话不清理。",
     ),
     Kind(
         "tickets",
@@ -41,6 +43,7 @@ KINDS: tuple[Kind, ...] = (
         "Complaint and service files; five years, as identity and transaction records are "
         "kept under the 2022 customer due-diligence and record-keeping measures. Counted "
         "from resolution or closure.",
+        "投诉与服务档案；参照 2022 年《金融机构客户尽职调查和客户身份资料及交易记录保存管理办法》保存五年。自解决或关闭起算。",
     ),
     Kind(
         "call_logs",
@@ -49,6 +52,7 @@ KINDS: tuple[Kind, ...] = (
         "回访 tasks and call logs",
         "Follow-up visits are part of the complaint file (same as tickets). Counted from "
         "the task's last attempt.",
+        "回访属于投诉档案的一部分（与工单相同）。自最后一次回访起算。",
     ),
     Kind(
         "surveys",
@@ -56,6 +60,7 @@ KINDS: tuple[Kind, ...] = (
         "满意度评价",
         "Satisfaction answers",
         "Kept as long as the transcripts they rate; the service-target figures need them.",
+        "与所评价的会话记录保存同样长的时间；服务指标需要它们。",
     ),
     Kind(
         "quality",
@@ -63,6 +68,7 @@ KINDS: tuple[Kind, ...] = (
         "质检结果",
         "Quality flags, scores and appeals",
         "Derived from transcripts; kept as long as they are.",
+        "由会话记录派生，与之保存同样长的时间。",
     ),
     Kind(
         "deliveries",
@@ -70,6 +76,7 @@ KINDS: tuple[Kind, ...] = (
         "发送记录",
         "Delivery attempts",
         "Operational: enough to investigate a lost reply; the message itself is a transcript.",
+        "运行数据：足以排查丢失的回复；消息本身属于会话记录。",
     ),
     Kind(
         "contact_vault",
@@ -78,6 +85,7 @@ KINDS: tuple[Kind, ...] = (
         "Contact vault (identity checks)",
         "Identity checks are kept 30 days; a customer's sealed number and key go when no "
         "conversation or ticket of theirs is left (PIPL art. 19).",
+        "身份核验记录保存 30 天；客户的加密号码及其密钥在其会话和工单都不存在后删除（第十九条）。",
     ),
     Kind(
         "kb_queries",
@@ -85,6 +93,7 @@ KINDS: tuple[Kind, ...] = (
         "知识库提问记录",
         "Knowledge-base questions and picks",
         "Masked questions, used to find gaps and to learn; a year of seasons is enough.",
+        "已脱敏的提问，用于发现知识缺口和学习；保存一年足以覆盖各季节。",
     ),
     Kind(
         "audit",
@@ -94,6 +103,7 @@ KINDS: tuple[Kind, ...] = (
         "Who read or changed personal data (PIPL art. 54 audits); at least six months under "
         "the Cybersecurity Law art. 21; five years, like the records it is about. Pruned "
         "behind a checkpoint, so the rest still verifies.",
+        "谁查看或修改了个人信息（第五十四条合规审计）；《网络安全法》第二十一条要求至少六个月；与其记录的对象一样保存五年。清理时留下检查点，其余部分仍可验证。",
     ),
     Kind(
         "logs",
@@ -101,6 +111,7 @@ KINDS: tuple[Kind, ...] = (
         "日志文件",
         "Log files",
         "Cybersecurity Law art. 21: network logs kept no less than six months.",
+        "《网络安全法》第二十一条：网络日志留存不少于六个月。",
     ),
     Kind(
         "operational",
@@ -108,6 +119,7 @@ KINDS: tuple[Kind, ...] = (
         "运行记录",
         "Operational bookkeeping",
         "Claims of scheduled jobs; no personal data.",
+        "定时任务的认领记录；不含个人信息。",
     ),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}

@@ -21,6 +21,7 @@ const routes = [
   { path: "/audit", component: () => import("./views/AuditTrail.vue"), meta: { supervisor: true } },
   { path: "/people", component: () => import("./views/PeopleAdmin.vue"), meta: { admin: true } },
   { path: "/tokens", component: () => import("./views/ApiTokens.vue"), meta: { admin: true } },
+  { path: "/privacy", component: () => import("./views/PrivacyAdmin.vue"), meta: { admin: true } },
   { path: "/:rest(.*)*", redirect: "/tickets" },
 ];
 
