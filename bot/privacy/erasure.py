@@ -47,10 +47,10 @@ from bot.privacy.tables import (
     TRIES,
     VIP,
     C,
+    Counted,
     H,
     M,
     T,
-    count_rows,
 )
 
 ERASED = "[已删除/erased]"
@@ -186,8 +186,7 @@ def _erase(connection: Connection, subject: Subject) -> Erasure:
     handoffs = select(H.c.id).where(H.c.conversation_id.in_(IDS))
     tasks = select(TASK.c.id).where(TASK.c.ticket_id.in_(IDS))
 
-    def run(name: str, statement: Any, params: dict[str, Any]) -> None:
-        count_rows(changed, name, connection.execute(statement, params))
+    run = Counted(connection, changed)
 
     run(
         "messages",

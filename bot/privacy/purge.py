@@ -64,12 +64,10 @@ from bot.privacy.tables import (
     TRIES,
     VK,
     C,
+    Counted,
     H,
     M,
     T,
-)
-from bot.privacy.tables import (
-    count_rows as _count,
 )
 
 
@@ -109,6 +107,7 @@ def drop_tickets(
     """Delete tickets and everything that hangs off them (history, escalations, notices,
     回访, confirmations and surveys); handoffs and merges that pointed at them forget it."""
     p = {"ids": list(ids)}
+    run = Counted(connection, removed, p)
     pseudonyms.update(
         found
         for (sealed,) in connection.execute(
@@ -121,41 +120,20 @@ def drop_tickets(
     )
     tasks = select(TASK.c.id).where(TASK.c.ticket_id.in_(IDS))
     followups = select(FU.c.id).where(FU.c.ticket_id.in_(IDS))
-    _count(
-        removed,
-        "followup_attempts",
-        connection.execute(delete(CALL).where(CALL.c.task_id.in_(tasks)), p),
-    )
-    _count(
-        removed,
-        "followup_tasks",
-        connection.execute(delete(TASK).where(TASK.c.ticket_id.in_(IDS)), p),
-    )
-    _count(
-        removed,
+    run("followup_attempts", delete(CALL).where(CALL.c.task_id.in_(tasks)))
+    run("followup_tasks", delete(TASK).where(TASK.c.ticket_id.in_(IDS)))
+    run(
         "survey_responses",
-        connection.execute(
-            delete(SR).where(or_(SR.c.ticket_id.in_(IDS), SR.c.followup_id.in_(followups))), p
-        ),
+        delete(SR).where(or_(SR.c.ticket_id.in_(IDS), SR.c.followup_id.in_(followups))),
     )
-    _count(removed, "followups", connection.execute(delete(FU).where(FU.c.ticket_id.in_(IDS)), p))
-    _count(
-        removed,
-        "escalation_events",
-        connection.execute(delete(ESC).where(ESC.c.ticket_id.in_(IDS)), p),
-    )
-    _count(
-        removed, "ticket_events", connection.execute(delete(EV).where(EV.c.ticket_id.in_(IDS)), p)
-    )
-    _count(
-        removed,
-        "staff_notices",
-        connection.execute(delete(NOTE).where(NOTE.c.ticket_id.in_(IDS)), p),
-    )
+    run("followups", delete(FU).where(FU.c.ticket_id.in_(IDS)))
+    run("escalation_events", delete(ESC).where(ESC.c.ticket_id.in_(IDS)))
+    run("ticket_events", delete(EV).where(EV.c.ticket_id.in_(IDS)))
+    run("staff_notices", delete(NOTE).where(NOTE.c.ticket_id.in_(IDS)))
     connection.execute(update(H).where(H.c.ticket_id.in_(IDS)).values(ticket_id=None), p)
     connection.execute(update(T).where(T.c.merged_into_id.in_(IDS)).values(merged_into_id=None), p)
     connection.execute(update(LH).where(LH.c.ticket_id.in_(IDS)).values(ticket_id=None), p)
-    _count(removed, "tickets", connection.execute(delete(T).where(T.c.id.in_(IDS)), p))
+    run("tickets", delete(T).where(T.c.id.in_(IDS)))
 
 
 def empty_conversations(
@@ -165,6 +143,7 @@ def empty_conversations(
     handoffs and their quality records, identity checks; knowledge-base questions stay
     (their own retention) without the link."""
     p = {"ids": list(ids)}
+    run = Counted(connection, removed, p)
     pseudonyms.update(
         row[0]
         for row in connection.execute(
@@ -178,41 +157,19 @@ def empty_conversations(
     outbox = select(OUT.c.id).where(OUT.c.message_id.in_(messages))
     handoffs = select(H.c.id).where(H.c.conversation_id.in_(IDS))
     reviews = select(RV.c.id).where(RV.c.handoff_id.in_(handoffs))
-    _count(
-        removed,
-        "delivery_attempts",
-        connection.execute(delete(TRIES).where(TRIES.c.outbox_id.in_(outbox)), p),
-    )
-    _count(
-        removed, "outbox", connection.execute(delete(OUT).where(OUT.c.message_id.in_(messages)), p)
-    )
-    _count(
-        removed, "qa_appeals", connection.execute(delete(AP).where(AP.c.review_id.in_(reviews)), p)
-    )
-    _count(
-        removed,
-        "qa_reviews",
-        connection.execute(delete(RV).where(RV.c.handoff_id.in_(handoffs)), p),
-    )
-    _count(
-        removed, "qa_flags", connection.execute(delete(FL).where(FL.c.conversation_id.in_(IDS)), p)
-    )
-    _count(
-        removed, "handoffs", connection.execute(delete(H).where(H.c.conversation_id.in_(IDS)), p)
-    )
-    _count(
-        removed,
-        "identity_checks",
-        connection.execute(delete(IC).where(IC.c.conversation_id.in_(IDS)), p),
-    )
+    run("delivery_attempts", delete(TRIES).where(TRIES.c.outbox_id.in_(outbox)))
+    run("outbox", delete(OUT).where(OUT.c.message_id.in_(messages)))
+    run("qa_appeals", delete(AP).where(AP.c.review_id.in_(reviews)))
+    run("qa_reviews", delete(RV).where(RV.c.handoff_id.in_(handoffs)))
+    run("qa_flags", delete(FL).where(FL.c.conversation_id.in_(IDS)))
+    run("handoffs", delete(H).where(H.c.conversation_id.in_(IDS)))
+    run("identity_checks", delete(IC).where(IC.c.conversation_id.in_(IDS)))
     connection.execute(
         update(KQ).where(KQ.c.conversation_id.in_(IDS)).values(conversation_id=None), p
     )
     # a reply points at the message it answers, in the same conversation: both go in
     # one statement, and the reference is checked at its end
-    _count(
-        removed, "messages", connection.execute(delete(M).where(M.c.conversation_id.in_(IDS)), p)
-    )
+    run("messages", delete(M).where(M.c.conversation_id.in_(IDS)))
 
 
 def drop_conversations(
@@ -220,6 +177,7 @@ def drop_conversations(
 ) -> None:
     """Delete emptied conversations no ticket needs (their confirmations go with them)."""
     p = {"ids": list(ids)}
+    run = Counted(connection, removed, p)
     pseudonyms.update(
         row[0]
         for row in connection.execute(
@@ -227,18 +185,12 @@ def drop_conversations(
         )
     )
     followups = select(FU.c.id).where(FU.c.conversation_id.in_(IDS))
-    _count(
-        removed,
-        "survey_responses",
-        connection.execute(delete(SR).where(SR.c.followup_id.in_(followups)), p),
-    )
-    _count(
-        removed, "followups", connection.execute(delete(FU).where(FU.c.conversation_id.in_(IDS)), p)
-    )
+    run("survey_responses", delete(SR).where(SR.c.followup_id.in_(followups)))
+    run("followups", delete(FU).where(FU.c.conversation_id.in_(IDS)))
     connection.execute(
         update(LH).where(LH.c.conversation_id.in_(IDS)).values(conversation_id=None), p
     )
-    _count(removed, "conversations", connection.execute(delete(C).where(C.c.id.in_(IDS)), p))
+    run("conversations", delete(C).where(C.c.id.in_(IDS)))
 
 
 # A key no stored number uses is destroyed once this old (a number sealed outside the
@@ -375,17 +327,12 @@ class Purge:
         """Each kind's own records older than its retention, whatever else is kept."""
         held_c = sorted(self.held.conversations) or [-1]
         held_t = sorted(self.held.tickets) or [-1]
-        removed = self.report.removed
         with self.db.engine.begin() as connection:
+            run = Counted(connection, self.report.removed)
             cut = self.cutoff("surveys")
             if cut is not None:
-                _count(
-                    removed,
-                    "survey_responses",
-                    connection.execute(
-                        delete(SR).where(SR.c.created_at < cut, SR.c.ticket_id.not_in(held_t))
-                    ),
-                )
+                old_answers = (SR.c.created_at < cut, SR.c.ticket_id.not_in(held_t))
+                run("survey_responses", delete(SR).where(*old_answers))
             cut = self.cutoff("call_logs")
             if cut is not None:
                 old = select(TASK.c.id).where(
@@ -396,38 +343,19 @@ class Purge:
                 done = _ids(connection, old)
                 for start in range(0, len(done), self.batch):
                     chunk = {"ids": done[start : start + self.batch]}
-                    _count(
-                        removed,
-                        "followup_attempts",
-                        connection.execute(delete(CALL).where(CALL.c.task_id.in_(IDS)), chunk),
-                    )
-                    _count(
-                        removed,
-                        "followup_tasks",
-                        connection.execute(delete(TASK).where(TASK.c.id.in_(IDS)), chunk),
-                    )
+                    run("followup_attempts", delete(CALL).where(CALL.c.task_id.in_(IDS)), chunk)
+                    run("followup_tasks", delete(TASK).where(TASK.c.id.in_(IDS)), chunk)
             cut = self.cutoff("quality")
             if cut is not None:
                 reviews = select(RV.c.id).where(
                     RV.c.created_at < cut,
                     RV.c.handoff_id.in_(select(H.c.id).where(H.c.conversation_id.not_in(held_c))),
                 )
-                _count(
-                    removed,
-                    "qa_appeals",
-                    connection.execute(delete(AP).where(AP.c.review_id.in_(reviews))),
-                )
-                _count(
-                    removed,
-                    "qa_reviews",
-                    connection.execute(delete(RV).where(RV.c.id.in_(reviews))),
-                )
-                _count(
-                    removed,
+                run("qa_appeals", delete(AP).where(AP.c.review_id.in_(reviews)))
+                run("qa_reviews", delete(RV).where(RV.c.id.in_(reviews)))
+                run(
                     "qa_flags",
-                    connection.execute(
-                        delete(FL).where(FL.c.created_at < cut, FL.c.conversation_id.not_in(held_c))
-                    ),
+                    delete(FL).where(FL.c.created_at < cut, FL.c.conversation_id.not_in(held_c)),
                 )
             cut = self.cutoff("deliveries")
             if cut is not None:
@@ -436,34 +364,21 @@ class Purge:
                     OUT.c.status != "pending",
                     OUT.c.message_id.in_(select(M.c.id).where(M.c.conversation_id.not_in(held_c))),
                 )
-                _count(
-                    removed,
-                    "delivery_attempts",
-                    connection.execute(delete(TRIES).where(TRIES.c.outbox_id.in_(old))),
-                )
-                _count(removed, "outbox", connection.execute(delete(OUT).where(OUT.c.id.in_(old))))
+                run("delivery_attempts", delete(TRIES).where(TRIES.c.outbox_id.in_(old)))
+                run("outbox", delete(OUT).where(OUT.c.id.in_(old)))
             cut = self.cutoff("kb_queries")
             if cut is not None:
-                _count(
-                    removed,
+                run(
                     "kb_queries",
-                    connection.execute(
-                        delete(KQ).where(
-                            KQ.c.created_at < cut,
-                            or_(
-                                KQ.c.conversation_id.is_(None), KQ.c.conversation_id.not_in(held_c)
-                            ),
-                        )
+                    delete(KQ).where(
+                        KQ.c.created_at < cut,
+                        or_(KQ.c.conversation_id.is_(None), KQ.c.conversation_id.not_in(held_c)),
                     ),
                 )
             cut = self.cutoff("operational")
             if cut is not None:
-                _count(
-                    removed,
-                    "channel_state",
-                    connection.execute(
-                        delete(CS).where(CS.c.channel == CLAIMS, CS.c.updated_at < cut)
-                    ),
+                run(
+                    "channel_state", delete(CS).where(CS.c.channel == CLAIMS, CS.c.updated_at < cut)
                 )
 
     def contact_vault(self) -> None:
@@ -474,8 +389,9 @@ class Purge:
             return
         held_c = sorted(self.held.conversations) or [-1]
         held_cu = sorted(self.held.customers) or [-1]
-        removed, pseudonyms = self.report.removed, self.report.pseudonyms
+        pseudonyms = self.report.pseudonyms
         with self.db.engine.begin() as connection:
+            run = Counted(connection, self.report.removed)
             old_checks = (IC.c.created_at < cut, IC.c.conversation_id.not_in(held_c))
             pseudonyms.update(
                 row[0]
@@ -485,7 +401,7 @@ class Purge:
                     .distinct()
                 )
             )
-            _count(removed, "identity_checks", connection.execute(delete(IC).where(*old_checks)))
+            run("identity_checks", delete(IC).where(*old_checks))
             orphans = select(CU.c.id, CU.c.phone_pseudonym).where(
                 CU.c.id.not_in(held_cu),
                 not_(exists().where(C.c.customer_id == CU.c.id)),
@@ -499,11 +415,7 @@ class Purge:
                 connection.execute(
                     update(LH).where(LH.c.customer_id.in_(IDS)).values(customer_id=None), chunk
                 )
-                _count(
-                    removed,
-                    "customers",
-                    connection.execute(delete(CU).where(CU.c.id.in_(IDS)), chunk),
-                )
+                run("customers", delete(CU).where(CU.c.id.in_(IDS)), chunk)
             in_callbacks = {
                 found
                 for (sealed,) in connection.execute(
@@ -525,7 +437,7 @@ class Purge:
                     ),
                     not_(exists().where(IC.c.phone_pseudonym == VK.c.pseudonym)),
                 )
-                _count(removed, "vault_keys", connection.execute(unused, chunk))
+                run("vault_keys", unused, chunk)
 
     def audit(self) -> None:
         cut = self.cutoff("audit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, bindparam
+from sqlalchemy import BindParameter, Connection, Table, bindparam
 
 from bot.core.models import (
     ChannelState,
@@ -59,3 +59,17 @@ def count_rows(counts: Counter[str], name: str, result: Any) -> None:
     """Add a statement's row count to ``counts[name]``."""
     if result.rowcount and result.rowcount > 0:
         counts[name] += result.rowcount
+
+
+class Counted:
+    """Runs statements on one connection with the same parameters, adding each one's
+    row count to ``counts[name]``."""
+
+    def __init__(
+        self, connection: Connection, counts: Counter[str], params: dict[str, Any] | None = None
+    ) -> None:
+        self.connection, self.counts, self.params = connection, counts, params or {}
+
+    def __call__(self, name: str, statement: Any, params: dict[str, Any] | None = None) -> None:
+        result = self.connection.execute(statement, self.params if params is None else params)
+        count_rows(self.counts, name, result)
