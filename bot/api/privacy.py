@@ -5,6 +5,7 @@ hold's reason, and the refusal is audited too."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from bot.privacy import erasure, export, holds, policy, schedule, subjects
 from bot.web.services import Services
 
 log = logging.getLogger(__name__)
+_CLEANING: set[asyncio.Task[str]] = set()  # vacuums running after an erasure's answer
 router = APIRouter(prefix="/privacy", tags=["Privacy (PIPL)"])
 ADMIN = [needs("admin")]
 
@@ -214,7 +216,9 @@ async def hold_lift(
 
 
 @router.post("/subject", dependencies=ADMIN)
-async def preview(body: Who, services: ServicesDep, _: Admin) -> dict[str, Any]:
+async def preview(
+    body: Who, services: ServicesDep, actor: Admin, address: Address
+) -> dict[str, Any]:
     """Who a request would be about, before it is made: the label to confirm, how many
     conversations and which tickets, and the holds that would stop an erasure."""
     subject = await to_thread.run_sync(_find, services, body)
@@ -232,7 +236,10 @@ async def preview(body: Who, services: ServicesDep, _: Admin) -> dict[str, Any]:
                 "holds": [_hold_view(h) for h in blocking],
             }
 
-    return await to_thread.run_sync(work)
+    found = await to_thread.run_sync(work)
+    detail = f"{found['conversations']} conversations, tickets {' '.join(found['tickets'])}"
+    await services.audit(actor, "privacy.lookup", "customer", subject.label, address, detail)
+    return found
 
 
 @router.post("/erase", dependencies=ADMIN)
@@ -245,9 +252,10 @@ async def erase(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"请输入「{subject.label}」确认 / type “{subject.label}” to confirm",
         )
+    sqlite = services.db.is_sqlite
     try:
         result = await to_thread.run_sync(
-            lambda: erasure.erase(services.db, subject, actor, body.reason)
+            lambda: erasure.erase(services.db, subject, actor, body.reason, clean=sqlite)
         )
     except erasure.Refused as exc:
         await services.audit(
@@ -260,6 +268,13 @@ async def erase(
             await services.events.redis.delete(*(prefix + s for s in result.senders))
         except Exception:  # the states expire after 30 idle days anyway
             log.warning("Redis unreachable: the erased customer's dialogue states stay 30 days")
+    if not sqlite:  # vacuuming big tables outlasts a request: it goes on after the answer
+        cleaning = asyncio.create_task(
+            to_thread.run_sync(erasure.clean_storage, services.db), name="erasure-vacuum"
+        )
+        _CLEANING.add(cleaning)
+        cleaning.add_done_callback(_CLEANING.discard)
+        result.storage = f"postgresql: VACUUM of {len(erasure.TABLES)} tables started"
     report = result.as_dict()
     await services.audit(
         actor, "privacy.erase", "customer", result.label, address, f"{body.reason} · {report}"

@@ -15,6 +15,7 @@ PostgreSQL the tables are vacuumed (``full`` rewrites them: see docs/privacy.md)
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 import redis
 from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.core.config import rasa_key_prefix
 from bot.core.contact_vault import destroy_keys, sealed_pseudonym
@@ -53,6 +55,7 @@ from bot.privacy.tables import (
     T,
 )
 
+log = logging.getLogger(__name__)
 ERASED = "[已删除/erased]"
 # what an erasure rewrites or deletes, vacuumed afterwards on PostgreSQL
 TABLES = (
@@ -117,8 +120,10 @@ def erase(
     actor: str,
     reason: str,
     full_vacuum: bool = False,
+    clean: bool = True,
 ) -> Erasure:
-    """Erase ``subject``; raises ``Refused`` when a live hold covers any of it."""
+    """Erase ``subject``; raises ``Refused`` when a live hold covers any of it. With
+    ``clean`` the database's files are cleaned before returning (``clean_storage``)."""
     started = time.perf_counter()
     if len(reason.strip()) < holds.MIN_REASON:
         raise holds.HoldError("an erasure needs a reason (4+ characters) / 删除须填写原因")
@@ -148,7 +153,8 @@ def erase(
             if sqlite:
                 connection.exec_driver_sql("PRAGMA secure_delete=OFF")
                 connection.commit()
-    result.storage = clean_storage(db, full_vacuum)
+    if clean:
+        result.storage = clean_storage(db, full_vacuum)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -325,16 +331,22 @@ def forget_dialogues(redis_url: str, redis_prefix: str, senders: list[str]) -> i
 def clean_storage(db: Database, full: bool = False) -> str:
     """Make erased text unrecoverable from the database's files, as far as the engine
     allows; returns what was done."""
-    if db.is_sqlite:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("VACUUM")
-            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-            connection.commit()
-        return "sqlite: secure_delete, VACUUM, " + (
-            "write-ahead log truncated" if not busy else "write-ahead log busy (truncated later)"
-        )
-    verb = "VACUUM FULL" if full else "VACUUM"
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in TABLES:
-            connection.exec_driver_sql(f"{verb} {table}")
-    return f"postgresql: {verb} of {len(TABLES)} tables"
+    try:
+        if db.is_sqlite:  # rewrites the whole file: writers wait for it
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("VACUUM")
+                busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                connection.commit()
+            return "sqlite: secure_delete, VACUUM, " + (
+                "write-ahead log truncated"
+                if not busy
+                else "write-ahead log busy (truncated later)"
+            )
+        verb = "VACUUM FULL" if full else "VACUUM"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in TABLES:
+                connection.exec_driver_sql(f"{verb} {name}")
+        return f"postgresql: {verb} of {len(TABLES)} tables"
+    except DBAPIError as exc:  # the erasure itself is committed: say what is left to do
+        log.warning("cleaning the database files after an erasure failed: %s", exc)
+        return f"cleaning the files failed ({type(exc.orig).__name__}); run it again: {exc.orig}"

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from bot.core.db import upsert
 from bot.core.models import RetentionRule, utcnow
 
+SIX_MONTHS = 184  # the longest six months of a year, in days
+
 
 @dataclass(frozen=True, slots=True)
 class Kind:
@@ -107,7 +109,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "logs",
-        180,
+        SIX_MONTHS,
         "日志文件",
         "Log files",
         "Cybersecurity Law art. 21: network logs kept no less than six months.",
@@ -145,10 +147,11 @@ def set_days(session: Session, kind: str, value: int, actor: str) -> str:
         raise PolicyError(f"unknown kind of data {kind!r}; one of {', '.join(BY_KEY)}")
     if not 0 <= value <= MAX_DAYS:
         raise PolicyError(f"days must be 0 (keep until erased) to {MAX_DAYS}")
-    if kind == "audit" and 0 < value < 183:
-        raise PolicyError("the audit trail is kept at least 183 days (Cybersecurity Law art. 21)")
-    if kind == "logs" and 0 < value < 183:
-        raise PolicyError("log files are kept at least 183 days (Cybersecurity Law art. 21)")
+    if kind in ("audit", "logs") and 0 < value < SIX_MONTHS:
+        raise PolicyError(
+            f"{kind} are kept at least {SIX_MONTHS} days (six months: Cybersecurity Law art. 21)"
+            f" / 至少保存 {SIX_MONTHS} 天（《网络安全法》第二十一条：不少于六个月）"
+        )
     before = days(session)[kind]
     values = {"days": value, "updated_by": actor, "updated_at": utcnow()}
     upsert(session, RetentionRule, {"kind": kind}, values)

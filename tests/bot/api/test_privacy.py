@@ -4,15 +4,17 @@ label, an export with the data and a readable page; supervisors are refused."""
 
 from __future__ import annotations
 
+import redis
 from sqlalchemy import select
 
-from bot.core.models import AuditEntry
+from bot.core.config import rasa_key_prefix
+from bot.core.models import AuditEntry, Conversation
 from bot.privacy.erasure import ERASED
 from tests.bot.privacy.seed import seed
 from tests.bot.privacy.test_erasure import everything
 
 
-def test_hold_erase_and_export_through_the_api(admin, person, desk_db) -> None:
+def test_hold_erase_and_export_through_the_api(admin, person, desk_db, settings) -> None:
     zhang = seed(desk_db, "张三丰", "+8613912345678", "visitor-zhang", "我的借记卡丢了")
     li = seed(desk_db, "李四光", "+8613700002222", "visitor-li", "账单金额不对")
     assert person("sun.sup").get("/api/v1/privacy/retention").status_code == 403
@@ -41,7 +43,14 @@ def test_hold_erase_and_export_through_the_api(admin, person, desk_db) -> None:
         f"/api/v1/privacy/holds/{hold.json()['id']}/lift", json={"reason": "案件已结"}
     )
     assert lifted.json()["lifted_by"] == "root.admin"
+    with desk_db.session() as session:  # Rasa's dialogue state of the customer's chat
+        chat = session.get(Conversation, zhang.webchat_id)
+        tracker = f"{rasa_key_prefix(settings.redis_prefix)}:tracker:{chat.public_id}"
+    store = redis.Redis.from_url(settings.redis_url)
+    store.set(tracker, '{"events": ["我的借记卡丢了"]}')
     done = admin.post("/api/v1/privacy/erase", json=erase)
+    assert store.exists(tracker) == 0
+    store.close()
     assert done.status_code == 200 and done.json()["conversations"] == 2
     assert "张三丰" not in everything(desk_db) and ERASED in everything(desk_db)
     assert admin.post("/api/v1/privacy/subject", json=who).status_code == 404
@@ -57,6 +66,7 @@ def test_hold_erase_and_export_through_the_api(admin, person, desk_db) -> None:
     with desk_db.session() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {
+        "privacy.lookup",
         "privacy.retention",
         "privacy.hold",
         "privacy.erase_refused",

@@ -22,3 +22,20 @@ def test_customer_words_are_never_configuration() -> None:
     held = {m.local_table.name: m.class_.__retention__ for m in Base.registry.mappers}
     assert held["messages"] == "transcripts" and held["kb_queries"] == "kb_queries"
     assert held["customers"] == "contact_vault" and held["audit_log"] == "audit"
+
+
+def test_every_table_of_a_kind_with_a_clock_is_reached_by_the_purge() -> None:
+    """A table of a kind that expires must be one the purge works on (bot.privacy.tables),
+    or the purge would leave it behind, or fail on its references."""
+    from sqlalchemy import Table
+
+    from bot.privacy import tables
+
+    kept = {"customer_profile", "staff", "configuration", "privacy", "audit"}
+    reached = {value.name for value in vars(tables).values() if isinstance(value, Table)}
+    missed = {
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if mapper.class_.__retention__ not in kept and mapper.local_table.name not in reached
+    }
+    assert missed == set()

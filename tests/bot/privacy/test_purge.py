@@ -136,7 +136,7 @@ def test_an_open_ticket_keeps_its_chat_and_zero_days_keeps_a_kind(db) -> None:
     Purge(db).run()
     assert rows(db, Message, Message.conversation_id == person.webchat_id) == 2
     with db.session() as session:
-        with pytest.raises(policy.PolicyError, match="183"):
+        with pytest.raises(policy.PolicyError, match="184"):
             policy.set_days(session, "audit", 30, "dpo")
         with pytest.raises(policy.PolicyError, match="unknown"):
             policy.set_days(session, "everything", 30, "dpo")
