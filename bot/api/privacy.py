@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _CLEANING: set[asyncio.Task[str]] = set()  # vacuums running after an erasure's answer
 router = APIRouter(prefix="/privacy", tags=["Privacy (PIPL)"])
 ADMIN = [needs("admin")]
+HoldId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class Who(BaseModel):
@@ -200,7 +201,7 @@ async def hold_add(
 
 @router.post("/holds/{hold_id}/lift", dependencies=ADMIN)
 async def hold_lift(
-    hold_id: int, body: Lift, services: ServicesDep, actor: Admin, address: Address
+    hold_id: HoldId, body: Lift, services: ServicesDep, actor: Admin, address: Address
 ) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         with services.db.session() as session:
