@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.access.accounts import (
@@ -38,7 +37,7 @@ from bot.core.config import get_settings
 from bot.core.contact_vault import ContactVault
 from bot.core.db import Database
 from bot.core.migrate import upgrade
-from bot.core.models import Ticket, utcnow
+from bot.core.models import utcnow
 from bot.core.models.staff import public_name
 from bot.identity import vip
 from bot.kb import starter
@@ -251,14 +250,13 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     return 0
 
 
-def _vault() -> ContactVault | None:
+def _vault(db: Database) -> ContactVault | None:
     settings = get_settings()
-    return ContactVault(settings.data_key, _db().engine) if settings.data_key else None
+    return ContactVault(settings.data_key, db.engine) if settings.data_key else None
 
 
 def _subject(db: Database, args: argparse.Namespace) -> Subject:
-    settings = get_settings()
-    vault = ContactVault(settings.data_key, db.engine) if settings.data_key else None
+    vault = _vault(db)
     try:
         with db.session() as session:
             return subjects.find(
@@ -323,12 +321,7 @@ def cmd_privacy_hold(args: argparse.Namespace) -> int:
             return 0
         subject = _subject(db, args)
         with db.session() as session:
-            ticket = (
-                session.scalar(select(Ticket).where(Ticket.number == args.ticket.upper()))
-                if args.ticket
-                else None
-            )
-            hold = holds.place(session, subject, args.reason, actor, ticket=ticket)
+            hold = holds.place(session, subject, args.reason, actor)
             hold_id, label = hold.id, hold.label
     except holds.HoldError as exc:
         raise AccountError(str(exc)) from exc
@@ -363,7 +356,7 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
     subject = _subject(db, args)
     settings = get_settings()
     with db.session() as session:
-        data = export.collect(session, _vault(), subject)
+        data = export.collect(session, _vault(db), subject)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"anxin-export-{utcnow():%Y%m%d%H%M%S}"

@@ -183,12 +183,7 @@ async def hold_add(
 
     def work() -> dict[str, Any]:
         with services.db.session() as session:
-            ticket = (
-                session.scalar(select(Ticket).where(Ticket.number == body.ticket.strip().upper()))
-                if body.ticket
-                else None
-            )
-            return _hold_view(holds.place(session, subject, body.reason, actor, ticket=ticket))
+            return _hold_view(holds.place(session, subject, body.reason, actor))
 
     try:
         hold = await to_thread.run_sync(work)

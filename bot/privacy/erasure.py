@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, String, cast, delete, insert, literal, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.config import rasa_key_prefix
@@ -277,18 +277,18 @@ def _erase(connection: Connection, subject: Subject) -> Erasure:
             {},
         )
     # the channel ids go; the rows stay (tickets and handoffs point at them)
-    for conversation_id in ids:
-        connection.execute(
-            update(C)
-            .where(C.c.id == conversation_id)
-            .values(
-                external_user_id=f"erased:{conversation_id}",
-                recipient_sealed=None,
-                customer_id=None,
-                verification=None,
-                verified_until=None,
-            )
-        )
+    connection.execute(
+        update(C)
+        .where(C.c.id.in_(IDS))
+        .values(
+            external_user_id=literal("erased:") + cast(C.c.id, String),
+            recipient_sealed=None,
+            customer_id=None,
+            verification=None,
+            verified_until=None,
+        ),
+        p,
+    )
     changed["conversations"] += len(ids)
     if subject.customer_id is not None:
         customer = {"ids": [subject.customer_id]}

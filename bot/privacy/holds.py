@@ -85,14 +85,14 @@ def place(
     subject: Subject,
     reason: str,
     actor: str,
-    ticket: Ticket | None = None,
 ) -> LegalHold:
-    """Hold a ticket (when given), else the customer (when known), else the identity."""
+    """Hold the ticket the customer was named by, else the customer (when known), else
+    the identity."""
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise HoldError("a hold needs a reason (4+ characters) / 设置保全须填写原因（至少 4 个字）")
-    if ticket is not None:
-        hold = LegalHold(scope="ticket", ticket_id=ticket.id, label=f"工单 {ticket.number}")
+    if subject.ticket_id is not None:
+        hold = LegalHold(scope="ticket", ticket_id=subject.ticket_id, label=subject.label)
     elif subject.customer_id is not None:
         hold = LegalHold(scope="customer", customer_id=subject.customer_id, label=subject.label)
     else:

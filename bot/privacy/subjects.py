@@ -30,6 +30,8 @@ class Subject:
     customer_id: int | None = None
     conversation_ids: list[int] = field(default_factory=list)
     pseudonyms: list[str] = field(default_factory=list)
+    # set when the customer was named by a ticket: a hold is then on that ticket
+    ticket_id: int | None = None
 
 
 def phone_number(typed: str) -> str:
@@ -80,7 +82,9 @@ def find(
             raise SubjectError(f"no ticket {ticket} / 没有工单 {ticket}")
         conversation = session.get(Conversation, found.conversation_id)
         assert conversation is not None
-        return _start(session, conversation, f"工单 {found.number}")
+        subject = _start(session, conversation, f"工单 {found.number}")
+        subject.ticket_id = found.id
+        return subject
     assert channel and user
     if channel not in CHANNELS:
         raise SubjectError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")

@@ -98,12 +98,9 @@ def test_a_legal_hold_refuses_the_erasure_until_it_is_lifted(db) -> None:
     zhang = seed(db, *ZHANG)
     with db.session() as session:
         subject = subjects.find(session, vault_of(db), ticket=zhang.ticket)
-        ticket = session.scalar(select(Ticket).where(Ticket.number == zhang.ticket))
         with pytest.raises(holds.HoldError):
-            holds.place(session, subject, "", "legal.zhou", ticket=ticket)
-        hold = holds.place(
-            session, subject, "诉讼保全（2026）京0105民初123号", "legal.zhou", ticket=ticket
-        )
+            holds.place(session, subject, "", "legal.zhou")
+        hold = holds.place(session, subject, "诉讼保全（2026）京0105民初123号", "legal.zhou")
         hold_id = hold.id
     with db.session() as session:  # the ticket's hold covers the whole customer's request
         subject = subjects.find(session, vault_of(db), phone=zhang.phone)
